@@ -1,0 +1,69 @@
+"""The location decision: review hazard, consideration sets, logit draw, park capacity.
+
+All functions take arrays over firms (and provinces) and the model's generator; none loops over
+firms in Python.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def review_hazard(gap: np.ndarray, base: float, slope: float, cap: float) -> np.ndarray:
+    """Quarterly review probability; ``gap`` = (sector mean margin - own margin) / logit scale."""
+    return np.minimum(base * (1.0 + slope * np.maximum(gap, 0.0)), cap)
+
+
+def consideration_sets(rng: np.random.Generator, known: np.ndarray, current: np.ndarray,
+                       size: int) -> np.ndarray:
+    """(n, R) mask: the current province plus up to ``size`` provinces sampled from the known ones.
+
+    Uniform sampling without replacement by random keys: the ``size`` smallest keys among known,
+    non-current provinces are taken.
+    """
+    n, r = known.shape
+    rows = np.arange(n)
+    keys = rng.random((n, r))
+    keys[~known] = np.inf
+    keys[rows, current] = np.inf
+    mask = np.zeros((n, r), bool)
+    if size >= r - 1:
+        mask = np.isfinite(keys)
+    else:
+        pick = np.argpartition(keys, size, axis=1)[:, :size]
+        mask[rows[:, None], pick] = np.isfinite(keys[rows[:, None], pick])
+    mask[rows, current] = True
+    return mask
+
+
+def logit_draw(rng: np.random.Generator, utility: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Choice of each row by multinomial logit over the masked alternatives (Gumbel-max)."""
+    noisy = utility + rng.gumbel(size=utility.shape)
+    noisy[~mask] = -np.inf
+    return noisy.argmax(axis=1)
+
+
+def logit_probabilities(utility: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Logit choice probabilities over the masked alternatives (rows sum to 1)."""
+    u = np.where(mask, utility, -np.inf)
+    u = u - u.max(axis=1, keepdims=True)
+    e = np.exp(u)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def admit(rng: np.random.Generator, dest: np.ndarray, size: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """Lottery for limited capacity: random order, admitted while the destination has room.
+
+    ``free[r]`` is the remaining capacity (same unit as ``size``); returns a boolean mask.
+    """
+    if not len(dest):
+        return np.zeros(0, bool)
+    order = np.lexsort((rng.random(len(dest)), dest))
+    d, s = dest[order], size[order]
+    cum = np.cumsum(s)
+    starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
+    group_offset = np.repeat(cum[starts] - s[starts], np.diff(np.r_[starts, len(d)]))
+    ok = (cum - group_offset) <= free[d]
+    admitted = np.zeros(len(dest), bool)
+    admitted[order] = ok
+    return admitted

@@ -1,0 +1,132 @@
+"""Cost and profit components per sector and province, per yuan of output.
+
+Everything here is an (S, R) array (sector x province) computed once per step; a firm's margin at a
+province is then ``A[s, r] - B[s, r] / phi`` (phi = the firm's productivity), taxed, so that the
+utility of every reviewing firm over every province is one vectorised expression.
+
+Units: yuan per yuan of output (a margin) unless stated. Equations are in ``docs/model.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulation import logistics
+from simulation.sectors import MARKETS, Sectors
+
+CHANNELS: tuple[str, ...] = ("labour", "land", "electricity", "logistics", "compliance",
+                             "market_access", "tax")
+
+
+@dataclass
+class UnitCosts:
+    """Per-yuan-of-output components at one step (all (S, R) unless noted)."""
+
+    labour: np.ndarray  # at productivity 1
+    land: np.ndarray  # at productivity 1, outside parks
+    electricity: np.ndarray
+    logistics: np.ndarray
+    compliance: np.ndarray
+    market_access: np.ndarray  # operating profit from domestic sales (a gain)
+    tax_rate: np.ndarray  # (R,) expected CIT rate
+    rd_deduction: np.ndarray  # (S,) extra deductible R&D per yuan of output
+    mode_shares: np.ndarray  # (S, R, M, modes) freight mode shares by value
+
+    def fixed_part(self, gross_margin: np.ndarray) -> np.ndarray:
+        """A[s, r]: the part of the pre-tax margin that does not scale with 1/productivity."""
+        return (gross_margin[:, None] + self.market_access - self.electricity - self.logistics
+                - self.compliance)
+
+
+def tou_multiplier(sectors: Sectors, cols: dict[str, np.ndarray]) -> np.ndarray:
+    """Effective time-of-use price, as a multiple of the flat price, (S, R).
+
+    Unshifted load: ``peak_load_share`` in peak hours (critical hours a part of them), the rest
+    spread over flat and valley hours in proportion to their length. A share ``load_flexibility`` of
+    the peak load moves to valley hours. A wider spread thus lowers the bill of flexible sectors and
+    raises that of peak-heavy inflexible ones.
+    """
+    peak = sectors.col("peak_load_share")[:, None]
+    flex = sectors.col("load_flexibility")[:, None]
+    ph, fh, vh = cols["tou_peak_hours"], cols["tou_flat_hours"], cols["tou_valley_hours"]
+    crit_frac = np.divide(cols["tou_critical_hours"], ph, out=np.zeros_like(ph), where=ph > 0)
+    off = fh + vh
+    valley_frac = np.divide(vh, off, out=np.zeros_like(vh), where=off > 0)
+    peak_price = crit_frac * cols["tou_critical_mult"] + (1 - crit_frac) * cols["tou_peak_mult"]
+    stay_peak = peak * (1 - flex)
+    valley_load = (1 - peak) * valley_frac + peak * flex
+    flat_load = (1 - peak) * (1 - valley_frac)
+    return stay_peak * peak_price + flat_load * 1.0 + valley_load * cols["tou_valley_mult"]
+
+
+def freeness_matrix(distance_km: np.ndarray, coastal: np.ndarray, params: dict,
+                    given: np.ndarray | None = None) -> np.ndarray:
+    """Freeness of domestic trade phi[r, k] in (0, 1], 1 inside a province.
+
+    Links between a coastal and an interior province and links between two interior provinces
+    scale separately (``logistics.coast_interior_cost`` and ``logistics.interior_cost``).
+    """
+    if given is not None:
+        return given
+    coast = coastal > 0
+    mult = np.ones_like(distance_km)
+    mult[coast[:, None] != coast[None, :]] = params["logistics.coast_interior_cost"]
+    mult[~coast[:, None] & ~coast[None, :]] = params["logistics.interior_cost"]
+    return np.exp(-distance_km * mult / params["logistics.domestic_decay_km"])
+
+
+def market_access(freeness: np.ndarray, expenditure: np.ndarray, firm_share: np.ndarray) -> np.ndarray:
+    """Footloose-capital market access B[s, r] = sum_k phi[r,k] E_k / Delta[s,k].
+
+    ``Delta[s, k] = sum_j phi[j, k] n[s, j]`` is the competition a firm meets in market k, with
+    ``n`` the sector's output shares (rows sum to 1) and ``E`` expenditure shares.
+    """
+    delta = firm_share @ freeness  # (S, R): sum_j n[s,j] phi[j,k]
+    return (expenditure[None, :] / delta) @ freeness.T
+
+
+def unit_costs(*, sectors: Sectors, cols: dict[str, np.ndarray], wage: np.ndarray,
+               rent_index: np.ndarray, wage_ref: float, output_per_worker: np.ndarray,
+               freight: logistics.FreightTable, distance_km: np.ndarray, freeness: np.ndarray,
+               firm_share: np.ndarray, access_norm: np.ndarray, params: dict) -> UnitCosts:
+    """All components at the current province inputs (see the module docstring for units)."""
+    sc = sectors.col
+    skill = (params["labour.skill_efficiency"] * cols["skill_efficiency"])[None, :] ** \
+        sc("skill_requirement")[:, None]
+    labour = sc("labour_share")[:, None] * (wage[None, :] / wage_ref) / skill
+    land_yuan_per_worker = (params["land.m2_per_worker"] * cols["land_price_yuan_m2"]
+                            * rent_index * params["land.annuity_rate"])
+    land = land_yuan_per_worker[None, :] / output_per_worker[:, None]
+    kwh = sc("elec_kwh_per_10k_yuan")[:, None] / 1e4
+    electricity = kwh * cols["elec_flat_yuan_kwh"][None, :] * tou_multiplier(sectors, cols)
+    freight_cost = logistics.market_costs(freight, cols, distance_km, sc("value_density_yuan_t"),
+                                          sc("time_cost_per_day"), params)
+    exports = (1 - sc("domestic_sales_share"))[:, None, None] * sectors.destinations()[:, None, :]
+    imports = sc("imported_input_share")[:, None]
+    cost = freight_cost["cost"]
+    logistics_cost = (exports * cost).sum(axis=2) + imports * cost[:, :, MARKETS.index("eastasia")]
+    zone = (cols["bonded_zones"] > 0) * params["economy.bonded_zone_discount"]
+    trade = (1 - sc("domestic_sales_share")) + sc("imported_input_share")
+    compliance = params["economy.compliance_cost_share"] * trade[:, None] * (1 - zone)[None, :]
+    access = market_access(freeness, expenditure_shares(cols), firm_share)
+    gain = (params["economy.domestic_operating_margin"] * sc("domestic_sales_share")[:, None]
+            * access / access_norm[:, None])
+    cov = params["tax.west_cit_coverage"] * (cols["west_cit_15"] > 0)
+    tax_rate = cov * params["tax.cit_west"] + (1 - cov) * params["tax.cit_standard"]
+    rd = params["tax.rd_super_deduction"] * sc("rd_intensity")
+    return UnitCosts(labour, np.broadcast_to(land, labour.shape).copy(), electricity,
+                     logistics_cost, np.broadcast_to(compliance, labour.shape).copy(), gain,
+                     tax_rate, rd, freight_cost["shares"])
+
+
+def expenditure_shares(cols: dict[str, np.ndarray]) -> np.ndarray:
+    """Domestic expenditure by province, proportional to population (assumption, see docs)."""
+    pop = cols["population"]
+    return pop / pop.sum()
+
+
+def after_tax(pretax: np.ndarray, tax_rate: np.ndarray, rd_deduction: np.ndarray) -> np.ndarray:
+    """Margin after CIT: tax on (margin - R&D super-deduction) when positive; no tax on losses."""
+    return pretax - tax_rate * np.maximum(pretax - rd_deduction, 0.0)

@@ -1,0 +1,136 @@
+"""Freight: the cost of reaching each export market from each province, by the best mode.
+
+Modes: sea via the nearest container port; air from a province with international cargo routes;
+China-Europe Railway Express (rail, to the EU) from an origin province; land ports to ASEAN. A
+province without a mode reaches the nearest province that has it by truck first (the inland leg).
+Cost of a mode per yuan of goods = money (yuan/t) / value density (yuan/t) + time cost per day x days.
+Across modes the cost is the logsum with scale ``logistics.mode_choice_scale`` (0: the cheapest).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulation.sectors import MARKETS
+from simulation.tables import Column, DataError, data_path, read_table
+
+MODES: tuple[str, ...] = ("sea", "air", "rail", "land")
+# province column that says a province has the mode itself (sea: every province via its port)
+MODE_ACCESS = {"air": "air_cargo_intl", "rail": "cre_origin", "land": "land_port_asean"}
+UNITS = ("USD/FEU", "USD/TEU", "USD/kg", "EUR/FEU", "yuan/t")
+REQUIRED_CONSTANTS = ("truck_yuan_per_tkm", "road_circuity", "truck_km_per_day",
+                      "port_handling_days", "usd_cny", "eur_usd", "payload_t_per_feu",
+                      "payload_t_per_teu")
+
+
+@dataclass(frozen=True)
+class FreightTable:
+    """International freight: money (yuan/t) and days for each (mode, market); NaN = no service."""
+
+    money: np.ndarray  # (modes, markets) yuan/t
+    days: np.ndarray  # (modes, markets)
+    constants: dict[str, float]
+
+
+def load_freight() -> FreightTable:
+    """Read ``freight.csv`` and ``transport_constants.csv`` and convert to yuan per tonne."""
+    cpath = data_path("transport_constants.csv")
+    ct = read_table(cpath, (Column("key", "str"), Column("value", "float")), key="key")
+    constants = dict(zip(ct["key"].tolist(), ct["value"].astype(float).tolist(), strict=True))
+    missing = [k for k in REQUIRED_CONSTANTS if k not in constants]
+    if missing:
+        raise DataError(f"{cpath}: missing key(s) {', '.join(missing)}")
+    fpath = data_path("freight.csv")
+    ft = read_table(fpath, (Column("mode", "str"), Column("market", "str"),
+                            Column("cost", "float", "see cost_unit", 0.0),
+                            Column("cost_unit", "str"), Column("days", "float", "days", 0.0, 120.0)))
+    money = np.full((len(MODES), len(MARKETS)), np.nan)
+    days = np.full_like(money, np.nan)
+    for i in range(len(ft["mode"])):
+        mode, market, unit = ft["mode"][i], ft["market"][i], ft["cost_unit"][i]
+        where = f"{fpath} line {i + 2}"
+        if mode not in MODES or market not in MARKETS or unit not in UNITS:
+            raise DataError(f"{where}: mode must be one of {MODES}, market one of {MARKETS}, "
+                            f"cost_unit one of {UNITS}; got {mode!r}, {market!r}, {unit!r}")
+        money[MODES.index(mode), MARKETS.index(market)] = to_yuan_per_tonne(
+            float(ft["cost"][i]), unit, constants)
+        days[MODES.index(mode), MARKETS.index(market)] = float(ft["days"][i])
+    if np.isnan(money[MODES.index("sea")]).any():
+        raise DataError(f"{fpath}: sea freight is needed to every market {MARKETS}")
+    return FreightTable(money, days, constants)
+
+
+def to_yuan_per_tonne(cost: float, unit: str, c: dict[str, float]) -> float:
+    """Convert a freight rate to yuan per tonne of cargo."""
+    usd = c["usd_cny"]
+    return {
+        "USD/FEU": cost * usd / c["payload_t_per_feu"],
+        "USD/TEU": cost * usd / c["payload_t_per_teu"],
+        "USD/kg": cost * usd * 1000.0,
+        "EUR/FEU": cost * c["eur_usd"] * usd / c["payload_t_per_feu"],
+        "yuan/t": cost,
+    }[unit]
+
+
+def inland_leg(distance_km: np.ndarray, has_mode: np.ndarray, own_km: np.ndarray | None,
+               c: dict[str, float], leg_cost: float) -> tuple[np.ndarray, np.ndarray]:
+    """Money (yuan/t) and days of the truck leg from each province to the mode's nearest access.
+
+    ``own_km`` is the distance to the access point for provinces that have the mode themselves
+    (the port distance for sea); otherwise they are at distance 0. Provinces with no access anywhere
+    get ``inf``.
+    """
+    dist = np.where(has_mode[None, :], distance_km, np.inf)
+    km = dist.min(axis=1)
+    if own_km is not None:
+        km = own_km
+    road_km = km * c["road_circuity"]
+    money = road_km * c["truck_yuan_per_tkm"] * leg_cost
+    days = road_km / c["truck_km_per_day"]
+    return money, days
+
+
+def market_costs(freight: FreightTable, columns: dict[str, np.ndarray], distance_km: np.ndarray,
+                 value_density: np.ndarray, time_cost: np.ndarray, params: dict) -> dict:
+    """Freight cost per yuan of goods, (S, R, markets), and the mode shares behind it.
+
+    Returns ``{"cost": (S,R,M), "shares": (S,R,M,modes)}``.
+    """
+    c = freight.constants
+    leg_cost = params["logistics.inland_leg_cost"]
+    handling = c["port_handling_days"]
+    n_prov = distance_km.shape[0]
+    money = np.full((len(MODES), n_prov, len(MARKETS)), np.inf)
+    days = np.zeros_like(money)
+    for k, mode in enumerate(MODES):
+        if mode == "sea":
+            has = np.ones(n_prov, bool)
+            leg_m, leg_d = inland_leg(distance_km, has, columns["port_km"], c, leg_cost)
+        else:
+            has = columns[MODE_ACCESS[mode]] > 0
+            if not has.any():
+                continue
+            leg_m, leg_d = inland_leg(distance_km, has, None, c, leg_cost)
+        rate = freight.money[k].copy()
+        if mode == "rail":
+            rate = rate * (1.0 - params["logistics.cre_subsidy_share"])
+        served = np.isfinite(rate)
+        money[k][:, served] = leg_m[:, None] + rate[None, served]
+        days[k][:, served] = leg_d[:, None] + freight.days[k][None, served] + handling
+    # per yuan of value, per sector: (S, modes, R, M)
+    per_value = money[None] / value_density[:, None, None, None] + \
+        time_cost[:, None, None, None] * days[None]
+    scale = params["logistics.mode_choice_scale"]
+    best = per_value.min(axis=1)
+    if scale > 0:
+        rel = np.exp(-(per_value - best[:, None]) / scale)
+        total = rel.sum(axis=1)
+        cost = best - scale * np.log(total)
+        shares = rel / total[:, None]
+    else:
+        cost = best
+        shares = (per_value == best[:, None]).astype(float)
+        shares /= shares.sum(axis=1, keepdims=True)
+    return {"cost": cost, "shares": np.moveaxis(shares, 1, -1)}

@@ -1,0 +1,421 @@
+"""RelocationModel: the quarterly step of the agent-based model (a ``mesa.Model``).
+
+Order of one step (one quarter):
+
+1. province inputs for the new quarter (series, wage trend);
+2. unit costs per sector x province (:mod:`simulation.costs`);
+3. each firm's margin where it is; review hazard; the reviewing firms draw consideration sets and
+   choose by logit on after-tax margin net of the annualised moving cost
+   (:mod:`simulation.choice`);
+4. movers enter designated parks while there is room (lottery);
+5. wages and land rents respond to local processing employment; outputs are recorded.
+
+All work over firms is vectorised; Mesa agents (provinces always, firms on request) are views.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mesa
+import numpy as np
+
+from simulation import costs
+from simulation import scenario as scenario_mod
+from simulation.calibration import CalibrationResult, berry_contraction, sort_by_swaps
+from simulation.choice import admit, consideration_sets, logit_draw, review_hazard
+from simulation.firms import Firm, FirmArrays, output_per_worker, synthesize
+from simulation.geography import Province, World, custom_world, load_china
+from simulation.logistics import load_freight
+from simulation.outputs import Recorder
+from simulation.sectors import Sectors, check_sectors, load_sectors
+from simulation.timeline import Quarter
+
+# independent random streams spawned from the master seed (common random numbers across scenarios)
+STREAM_POPULATION, STREAM_CALIBRATION, STREAM_DYNAMICS = 1, 2, 3
+
+
+class RelocationModel(mesa.Model):
+    """Processing-trade firms choosing among provinces, quarter by quarter.
+
+    Parameters
+    ----------
+    scenario: a validated :class:`~simulation.scenario.Scenario`, a path to a scenario file, or
+        None for the defaults of :mod:`simulation.parameters`.
+    seed, firms: override ``run.seed`` and ``run.firms``.
+    """
+
+    def __init__(self, scenario: scenario_mod.Scenario | str | Path | None = None, *,
+                 seed: int | None = None, firms: int | None = None):
+        sc = _resolve(scenario)
+        overrides = {k: v for k, v in (("run.seed", seed), ("run.firms", firms)) if v is not None}
+        if overrides:
+            sc = sc.with_overrides(overrides, "RelocationModel()")
+        self.spec = sc
+        self.params = dict(sc.params)
+        self.seed = int(self.params["run.seed"])
+        super().__init__(rng=self.seed)
+        self._seed_seq = np.random.SeedSequence(self.seed)
+        self.start = sc.start
+        self.quarter = self.start + (-1)  # step 0 is the state at the end of the quarter before
+        self.world, self.sectors = build_world(sc), build_sectors(sc)
+        self.freight = load_freight()
+        self._setup_provinces()
+        self._setup_firms()
+        self.calibration = self._calibrate()
+        self.recorder = Recorder(self)
+        self.unit = self._unit_costs()
+        self.recorder.record(self, moved=np.zeros(0, np.int64), origin=np.zeros(0, np.int64))
+        self.province_agents = [Province(self, r) for r in range(self.world.n)]
+        if self.params["run.firm_agents"]:
+            Firm.create_agents(self, self.firms.n, list(range(self.firms.n)))
+
+    # --- set-up --------------------------------------------------------------------------------
+
+    def _stream(self, stream: int, step: int = 0) -> np.random.Generator:
+        """Generator for one purpose (and step), derived from the master seed only."""
+        return np.random.default_rng([*self._seed_seq.generate_state(2), stream, step])
+
+    def _setup_provinces(self) -> None:
+        w = self.world
+        self.base_columns = {k: v.copy() for k, v in w.columns.items()}
+        self.columns = self._columns_at(self.start)
+        pop = self.columns["population"]
+        self.wage_ref = float((self.columns["wage_yuan"] * pop).sum() / pop.sum())
+        self.output_per_worker = output_per_worker(self.sectors, self.wage_ref)
+        self.freeness = costs.freeness_matrix(w.distance_km, self.columns["coastal"], self.params,
+                                              w.freeness)
+        self.wage_level = self.columns["wage_yuan"].copy()  # trend path before feedback
+        self.wage = self.wage_level.copy()
+        self.rent_index = np.ones(w.n)
+        share = self.columns["processing_trade_100m_yuan"]
+        self.province_share0 = share / share.sum()
+        self.target = self.sectors.col("employment_share")[:, None] * self.province_share0[None, :]
+
+    def _setup_firms(self) -> None:
+        p = self.params
+        rng = self._stream(STREAM_POPULATION)
+        self.firms: FirmArrays = synthesize(p["run.firms"], self.sectors, self.target,
+                                            self.world.region, self.wage_ref, p, rng)
+        total = self.firms.employment.sum()
+        self.scale = p["economy.processing_employment_total"] / total  # real persons per model job
+        pop = self.columns["population"]
+        self.labour_pool = total / p["labour.processing_share_of_workforce"] * pop / pop.sum()
+        cap = p["parks.capacity_jobs"] / self.scale if p["parks.enabled"] else 0.0
+        self.park_capacity = (self.columns["national_park"] > 0) * cap
+        fill = self.park_capacity * p["parks.initial_occupancy"]
+        f = self.firms
+        f.in_park[:] = admit(rng, f.location, f.employment, fill) & (self.park_capacity[f.location] > 0)
+        self._normalise()
+
+    def _normalise(self) -> None:
+        """Set the market-access normalisation and the sectors' gross margins at the current state.
+
+        Market access is measured relative to its output-weighted mean at the start; the gross
+        margin (world price net of unmodelled inputs) makes the mean pre-tax margin of each sector
+        equal ``economy.profit_margin``.
+        """
+        f = self.firms
+        self.employment0 = self.employment_by_province()
+        self.wage = self.wage_level.copy()
+        self.rent_index = np.ones(self.world.n)
+        self.firm_share = self.output_shares()
+        access = costs.market_access(self.freeness, costs.expenditure_shares(self.columns),
+                                     self.firm_share)
+        self.access_norm = (self.firm_share * access).sum(axis=1)
+        self.gross_margin = np.zeros(self.sectors.n)
+        pre = self._pretax_here(self._unit_costs(), np.arange(f.n))
+        by_output = np.bincount(f.sector, weights=f.output, minlength=self.sectors.n)
+        mean_pre = np.bincount(f.sector, weights=pre * f.output, minlength=self.sectors.n) / by_output
+        self.gross_margin = self.params["economy.profit_margin"] - mean_pre
+
+    def _calibrate(self) -> CalibrationResult | None:
+        """Province constants; see :mod:`simulation.calibration` for the method."""
+        s_n, r_n = self.target.shape
+        self.alpha = np.zeros((s_n, r_n))
+        if self.params["calibration.method"] == "none":
+            return None
+        rng = self._stream(STREAM_CALIBRATION)
+        self._sort(rng)
+        return self._flow_balance(rng)
+
+    def _flow_balance(self, rng: np.random.Generator) -> CalibrationResult:
+        """Berry contraction: expected inflows equal expected outflows at the current state."""
+        f = self.firms
+        n = min(f.n, self.params["calibration.sample_firms"])
+        idx = np.sort(rng.choice(f.n, n, replace=False)) if n < f.n else np.arange(f.n)
+        unit = self._unit_costs()
+        base = self._utility(idx, unit)
+        mask = consideration_sets(rng, f.known[idx], f.location[idx],
+                                  self.params["behaviour.consideration_size"])
+        weight = f.employment[idx] * self._hazard(unit)[idx]
+        target = self._calibration_target(idx, weight)
+        result = berry_contraction(base, mask, f.sector[idx], weight, target,
+                                   self.params["calibration.tolerance"],
+                                   self.params["calibration.max_iter"],
+                                   start=self.alpha)
+        self.alpha = result.alpha
+        return result
+
+    def _sort(self, rng: np.random.Generator) -> None:
+        """Place firms as if they had sorted among provinces in the past (see
+        :func:`simulation.calibration.sort_by_swaps`): the documented distribution is kept while
+        each firm meets the provinces that suit it.
+
+        The weight of firm i at province r is exp(U_i(r)) / h_i(r): the stationary distribution of
+        a logit chain in which firms leave r at their review hazard h_i(r).
+        """
+        p, f, unit = self.params, self.firms, self._unit_costs()
+        fixed = unit.fixed_part(self.gross_margin)
+        mu = p["behaviour.logit_scale"]
+        mean = self._sector_mean_margin(self.margins_here(unit))
+
+        def log_weight(idx: np.ndarray, where: np.ndarray) -> np.ndarray:
+            s = f.sector[idx]
+            pre = fixed[s, where] - (unit.labour[s, where] + unit.land[s, where]) / f.productivity[idx]
+            post = costs.after_tax(pre, unit.tax_rate[where], unit.rd_deduction[s])
+            hazard = review_hazard((mean[s] - post) / mu, p["behaviour.review_hazard"],
+                                   p["behaviour.hazard_gap_slope"], p["behaviour.max_hazard"])
+            return post / mu - np.log(np.maximum(hazard, 1e-12))
+
+        sort_by_swaps(rng, f.sector, f.employment, f.location, log_weight,
+                      p["calibration.sorting_rounds"], swap_along=(f.in_park,))
+        self._normalise()
+
+    def _calibration_target(self, idx: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """Shares that make expected inflows equal expected outflows at step 0.
+
+        Outflows of a cell are proportional to its employment x hazard, so the target is the
+        hazard-weighted distribution of the firms themselves; a small weight on the documented
+        distribution keeps provinces with no firm of a sector choosable.
+        """
+        s_n, r_n = self.target.shape
+        f = self.firms
+        held = np.bincount(f.sector[idx] * r_n + f.location[idx], weights=weight,
+                           minlength=s_n * r_n).reshape(s_n, r_n)
+        held /= np.maximum(held.sum(axis=1, keepdims=True), 1e-300)
+        documented = self.target / self.target.sum(axis=1, keepdims=True)
+        eta = self.params["calibration.documented_weight"]
+        return (1 - eta) * held + eta * documented
+
+    # --- state helpers -------------------------------------------------------------------------
+
+    def _columns_at(self, quarter: Quarter) -> dict[str, np.ndarray]:
+        """Province columns in force at ``quarter``: base values with the scenario's series."""
+        cols = {k: v.copy() for k, v in self.base_columns.items()}
+        t = quarter.decimal_year
+        for s in self.spec.series:
+            value = s.value_at(t)
+            if value is not None:
+                cols[s.variable][self.world.targets(s.where)] = value
+        return cols
+
+    def employment_by_province(self) -> np.ndarray:
+        f = self.firms
+        return np.bincount(f.location, weights=f.employment, minlength=self.world.n)
+
+    def output_shares(self) -> np.ndarray:
+        """(S, R) output share of each sector by province (rows sum to 1)."""
+        f = self.firms
+        s_n, r_n = self.sectors.n, self.world.n
+        out = np.bincount(f.sector * r_n + f.location, weights=f.output,
+                          minlength=s_n * r_n).reshape(s_n, r_n)
+        return out / np.maximum(out.sum(axis=1, keepdims=True), 1e-300)
+
+    def _employment_cells(self) -> np.ndarray:
+        """(S, R) employment by sector and province (model units)."""
+        f = self.firms
+        s_n, r_n = self.sectors.n, self.world.n
+        return np.bincount(f.sector * r_n + f.location, weights=f.employment,
+                           minlength=s_n * r_n).reshape(s_n, r_n)
+
+    def firm_counts(self) -> np.ndarray:
+        f = self.firms
+        s_n, r_n = self.sectors.n, self.world.n
+        return np.bincount(f.sector * r_n + f.location, minlength=s_n * r_n).reshape(s_n, r_n)
+
+    def park_free(self) -> np.ndarray:
+        f = self.firms
+        used = np.bincount(f.location, weights=f.employment * f.in_park, minlength=self.world.n)
+        return np.maximum(self.park_capacity - used, 0.0)
+
+    def park_availability(self) -> np.ndarray:
+        """Share of park capacity still free (0 where there is no park): the chance of a slot."""
+        cap = self.park_capacity
+        return np.divide(self.park_free(), cap, out=np.zeros_like(cap), where=cap > 0)
+
+    def _unit_costs(self) -> costs.UnitCosts:
+        return costs.unit_costs(
+            sectors=self.sectors, cols=self.columns, wage=self.wage, rent_index=self.rent_index,
+            wage_ref=self.wage_ref, output_per_worker=self.output_per_worker,
+            freight=self.freight, distance_km=self.world.distance_km, freeness=self.freeness,
+            firm_share=self.firm_share, access_norm=self.access_norm, params=self.params)
+
+    # --- margins and utilities -----------------------------------------------------------------
+
+    def _pretax_here(self, unit: costs.UnitCosts, idx: np.ndarray) -> np.ndarray:
+        """Pre-tax margin (yuan per yuan of output) of firms ``idx`` where they are."""
+        f = self.firms
+        s, r = f.sector[idx], f.location[idx]
+        land = unit.land[s, r] * (1 - self.params["parks.rent_discount"] * f.in_park[idx])
+        return unit.fixed_part(self.gross_margin)[s, r] - (unit.labour[s, r] + land) / f.productivity[idx]
+
+    def margins_here(self, unit: costs.UnitCosts) -> np.ndarray:
+        """After-tax margin of every firm at its current location."""
+        f = self.firms
+        pre = self._pretax_here(unit, np.arange(f.n))
+        return costs.after_tax(pre, unit.tax_rate[f.location], unit.rd_deduction[f.sector])
+
+    def _sector_mean_margin(self, margin: np.ndarray) -> np.ndarray:
+        """(S,) output-weighted mean of ``margin`` over each sector's firms."""
+        f, s_n = self.firms, self.sectors.n
+        return np.bincount(f.sector, weights=margin * f.output, minlength=s_n) / \
+            np.maximum(np.bincount(f.sector, weights=f.output, minlength=s_n), 1e-300)
+
+    def _hazard(self, unit: costs.UnitCosts) -> np.ndarray:
+        p, f = self.params, self.firms
+        margin = self.margins_here(unit)
+        gap = (self._sector_mean_margin(margin)[f.sector] - margin) / p["behaviour.logit_scale"]
+        return review_hazard(gap, p["behaviour.review_hazard"], p["behaviour.hazard_gap_slope"],
+                             p["behaviour.max_hazard"])
+
+    def annuity(self) -> float:
+        """Annual payment per yuan of one-off cost over the planning horizon."""
+        r, h = self.params["behaviour.discount_rate"], self.params["behaviour.planning_horizon_years"]
+        return 1.0 / h if r == 0 else r / (1.0 - (1.0 + r) ** -h)
+
+    def move_cost(self, idx: np.ndarray, avail: np.ndarray) -> np.ndarray:
+        """Annualised one-off cost of moving firms ``idx`` to each province, per yuan of output."""
+        p, f = self.params, self.firms
+        kappa = self.sectors.col("capital_output_ratio")[f.sector[idx]]
+        base = p["behaviour.relocation_cost_share"] * kappa[:, None] * \
+            (1 - p["parks.setup_discount"] * avail[None, :])
+        years = p["economy.equipment_supervision_years"]
+        remaining = np.clip(1 - f.equipment_age[idx] / years, 0, 1) if years > 0 else 0.0
+        duty = f.foreign[idx] * p["economy.supervised_equipment_share"] * kappa * \
+            p["economy.equipment_duty_rate"] * remaining
+        return self.annuity() * (base + duty[:, None])
+
+    def _utility(self, idx: np.ndarray, unit: costs.UnitCosts) -> np.ndarray:
+        """Deterministic utility (logit units) of firms ``idx`` over all provinces, without alpha."""
+        p, f = self.params, self.firms
+        s, cur, phi = f.sector[idx], f.location[idx], f.productivity[idx]
+        rows = np.arange(len(idx))
+        avail = self.park_availability()
+        land = unit.land * (1 - p["parks.rent_discount"] * avail)[None, :]
+        pre = unit.fixed_part(self.gross_margin)[s] - (unit.labour[s] + land[s]) / phi[:, None]
+        pre[rows, cur] = self._pretax_here(unit, idx)
+        post = costs.after_tax(pre, unit.tax_rate[None, :], unit.rd_deduction[s][:, None])
+        mc = self.move_cost(idx, avail)
+        mc[rows, cur] = 0.0
+        counts = self.firm_counts()
+        agglo = p["agglomeration.gamma"] * np.log(counts + p["agglomeration.offset"])
+        return (post - mc) / p["behaviour.logit_scale"] + agglo[s] + self.columns["amenity"][None, :]
+
+    # --- the step ------------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """Advance one quarter."""
+        self.quarter = self.start + (self.steps - 1)  # the quarter being simulated
+        self._update_inputs()
+        unit = self._unit_costs()
+        movers, origin = self._transition(self._stream(STREAM_DYNAMICS, self.steps), unit)
+        self._update_factor_prices()
+        self.firm_share = self.output_shares()
+        self.unit = self._unit_costs()
+        self.recorder.record(self, moved=movers, origin=origin)
+
+    def _transition(self, rng: np.random.Generator, unit: costs.UnitCosts,
+                    hazard_multiplier: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        """Reviews, choices and moves of one quarter; returns (movers, their origins)."""
+        f = self.firms
+        hazard = np.minimum(self._hazard(unit) * hazard_multiplier, 1.0)
+        reviewing = np.flatnonzero(rng.random(f.n) < hazard)
+        chosen = f.location[reviewing]
+        if len(reviewing):
+            utility = self._utility(reviewing, unit) + self.alpha[f.sector[reviewing]]
+            mask = consideration_sets(rng, f.known[reviewing], chosen,
+                                      self.params["behaviour.consideration_size"])
+            chosen = logit_draw(rng, utility, mask)
+        moving = chosen != f.location[reviewing]
+        movers = reviewing[moving]
+        origin = f.location[movers].copy()
+        self._relocate(rng, movers, chosen[moving])
+        f.tenure += 0.25
+        f.equipment_age = (f.equipment_age + 0.25) % self.params["economy.equipment_renewal_years"]
+        return movers, origin
+
+    def _update_inputs(self) -> None:
+        """Series and wage trend for the new quarter."""
+        previous = self.columns
+        self.columns = self._columns_at(self.quarter)
+        changed = self.columns["wage_yuan"] != previous["wage_yuan"]
+        self.wage_level[changed] = self.columns["wage_yuan"][changed]
+        if self.params["labour.wage_trend"]:
+            self.wage_level *= (1.0 + self.columns["wage_growth"]) ** 0.25
+        if self.world.freeness is None:
+            self.freeness = costs.freeness_matrix(self.world.distance_km, self.columns["coastal"],
+                                                  self.params)
+
+    def _relocate(self, rng: np.random.Generator, movers: np.ndarray, dest: np.ndarray) -> None:
+        f = self.firms
+        f.in_park[movers] = False
+        if len(movers):
+            has_park = self.park_capacity[dest] > 0
+            ok = admit(rng, dest, f.employment[movers], self.park_free()) & has_park
+            f.in_park[movers] = ok
+        f.location[movers] = dest
+        f.tenure[movers] = 0.0
+        f.moves[movers] += 1
+        f.equipment_age[movers] = np.maximum(f.equipment_age[movers],
+                                             self.params["economy.equipment_supervision_years"])
+
+    def _update_factor_prices(self) -> None:
+        """Wages and land rents respond to local processing employment relative to the pool."""
+        p = self.params
+        change = (self.employment_by_province() - self.employment0) / self.labour_pool
+        pressure = np.maximum(1.0 + change, 0.05)
+        if p["labour.wage_feedback"]:
+            elasticity = p["labour.supply_elasticity"] * (
+                1.0 + p["labour.migrant_pool_weight"] * self.columns["outmigrant_share"])
+            self.wage = self.wage_level * pressure ** (1.0 / elasticity)
+        else:
+            self.wage = self.wage_level.copy()
+        self.rent_index = pressure ** p["land.rent_elasticity"]
+
+    # --- results -------------------------------------------------------------------------------
+
+    def inland_employment_share(self) -> float:
+        emp = self.employment_by_province()
+        return float(emp[self.world.inland].sum() / emp.sum())
+
+
+def _resolve(scenario: scenario_mod.Scenario | str | Path | None) -> scenario_mod.Scenario:
+    if scenario is None:
+        return scenario_mod.from_dict({}, "<defaults>")
+    if isinstance(scenario, scenario_mod.Scenario):
+        return scenario
+    return scenario_mod.load(scenario)
+
+
+def build_world(sc: scenario_mod.Scenario) -> World:
+    """The scenario's world with its province overrides applied."""
+    world = custom_world(sc.world, sc.source) if sc.world else load_china()
+    for prov, cols in sc.provinces.items():
+        r = world.index(prov)
+        for col, value in cols.items():
+            world.columns[col][r] = value
+    return world
+
+
+def build_sectors(sc: scenario_mod.Scenario) -> Sectors:
+    """The sector table with the scenario's overrides applied and re-checked."""
+    sectors = load_sectors()
+    for name, cols in sc.sectors.items():
+        s = sectors.index(name)
+        for col, value in cols.items():
+            sectors.columns[col][s] = value
+    if sc.sectors:
+        check_sectors(sectors, sc.source)
+    return sectors
+

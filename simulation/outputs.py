@@ -1,0 +1,188 @@
+"""Outputs: aggregates recorded every step, and the result files of a run.
+
+Per step the recorder keeps (sector x province) arrays only, never per-firm data, so memory grows
+with steps x provinces x sectors, not with firms. Monetary values and employment are scaled to the
+real economy (``economy.processing_employment_total``); ``firms`` counts synthetic firms.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from simulation.costs import after_tax
+
+if TYPE_CHECKING:
+    from simulation.model import RelocationModel
+
+COST_COLUMNS = ("labour_cost_yuan", "land_cost_yuan", "electricity_cost_yuan",
+                "logistics_cost_yuan", "compliance_cost_yuan", "market_access_gain_yuan",
+                "tax_yuan", "pretax_profit_yuan")
+
+
+class Recorder:
+    """Collects per-step aggregates of a model run."""
+
+    def __init__(self, model: RelocationModel):
+        self.steps: list[dict[str, Any]] = []
+        self.flows: list[np.ndarray] = []  # rows: step, origin, dest, sector, firms, employment
+
+    def record(self, model: RelocationModel, moved: np.ndarray, origin: np.ndarray) -> None:
+        """Aggregate the state after a step; ``moved`` are the firms that moved, from ``origin``."""
+        f, unit, scale = model.firms, model.unit, model.scale
+        s_n, r_n = model.sectors.n, model.world.n
+        cell = f.sector * r_n + f.location
+
+        def by_cell(weights: np.ndarray | None = None, keys: np.ndarray = cell) -> np.ndarray:
+            return np.bincount(keys, weights=weights, minlength=s_n * r_n).reshape(s_n, r_n)
+
+        inputs = f.output / f.productivity  # output at productivity 1: labour and land scale with it
+        s, r = f.sector, f.location
+        land = unit.land[s, r] * (1 - model.params["parks.rent_discount"] * f.in_park)
+        pre = model._pretax_here(unit, np.arange(f.n))
+        tax = pre - after_tax(pre, unit.tax_rate[r], unit.rd_deduction[s])
+        output = by_cell(f.output)
+        row = {
+            "step": model.steps,
+            "quarter": str(model.quarter),
+            "firms": by_cell(),
+            "employment": by_cell(f.employment) * scale,
+            "output_yuan": output * scale,
+            "exports_yuan": output * scale * (1 - model.sectors.col("domestic_sales_share"))[:, None],
+            "labour_cost_yuan": unit.labour * by_cell(inputs) * scale,
+            "land_cost_yuan": by_cell(land * inputs) * scale,
+            "electricity_cost_yuan": unit.electricity * output * scale,
+            "logistics_cost_yuan": unit.logistics * output * scale,
+            "compliance_cost_yuan": unit.compliance * output * scale,
+            "market_access_gain_yuan": unit.market_access * output * scale,
+            "tax_yuan": by_cell(tax * f.output) * scale,
+            "pretax_profit_yuan": by_cell(pre * f.output) * scale,
+            "wage_yuan": model.wage.copy(),
+            "rent_index": model.rent_index.copy(),
+            "park_capacity_jobs": model.park_capacity * scale,
+            "park_occupied_jobs": (model.park_capacity - model.park_free()) * scale,
+        }
+        dest_cell = f.sector[moved] * r_n + f.location[moved]
+        orig_cell = f.sector[moved] * r_n + origin
+        row["relocations_in"] = by_cell(None, dest_cell)
+        row["relocations_out"] = by_cell(None, orig_cell)
+        row["relocated_employment_in"] = by_cell(f.employment[moved], dest_cell) * scale
+        row["relocated_employment_out"] = by_cell(f.employment[moved], orig_cell) * scale
+        self.steps.append(row)
+        if len(moved):
+            key = (origin * r_n + f.location[moved]) * s_n + f.sector[moved]
+            uniq, inv = np.unique(key, return_inverse=True)
+            n = np.bincount(inv)
+            emp = np.bincount(inv, weights=f.employment[moved]) * scale
+            sector = uniq % s_n
+            od = uniq // s_n
+            self.flows.append(np.column_stack([np.full(len(uniq), model.steps), od // r_n,
+                                               od % r_n, sector, n, emp]))
+
+    def timeseries(self, model: RelocationModel) -> pd.DataFrame:
+        """One row per step x province x sector."""
+        s_n, r_n = model.sectors.n, model.world.n
+        per_cell = [k for k, v in self.steps[0].items() if isinstance(v, np.ndarray) and v.ndim == 2]
+        per_prov = [k for k, v in self.steps[0].items() if isinstance(v, np.ndarray) and v.ndim == 1]
+        n_steps = len(self.steps)
+        frame = {
+            "step": np.repeat([row["step"] for row in self.steps], s_n * r_n).astype(np.int64),
+            "quarter": np.repeat([row["quarter"] for row in self.steps], s_n * r_n),
+            "province": np.tile(model.world.names, n_steps * s_n),
+            "region": np.tile(model.world.region, n_steps * s_n),
+            "sector": np.tile(np.repeat(model.sectors.names, r_n), n_steps),
+        }
+        for k in per_cell:
+            frame[k] = np.concatenate([row[k].ravel() for row in self.steps])
+        for k in per_prov:
+            frame[k] = np.concatenate([np.tile(row[k], s_n) for row in self.steps])
+        df = pd.DataFrame(frame)
+        df["firms"] = df["firms"].astype(np.int64)
+        for k in ("relocations_in", "relocations_out"):
+            df[k] = df[k].astype(np.int64)
+        return df
+
+    def flow_table(self, model: RelocationModel) -> pd.DataFrame:
+        """Origin-destination flows per step and sector (firms and employment moved)."""
+        cols = ["step", "origin", "destination", "sector", "firms", "employment"]
+        if not self.flows:
+            return pd.DataFrame({c: pd.Series(dtype="int64" if c != "employment" else "float64")
+                                 for c in cols}).astype({"origin": str, "destination": str,
+                                                         "sector": str})
+        a = np.concatenate(self.flows)
+        idx = a[:, :5].astype(np.int64)
+        return pd.DataFrame({
+            "step": idx[:, 0],
+            "origin": model.world.names[idx[:, 1]],
+            "destination": model.world.names[idx[:, 2]],
+            "sector": model.sectors.names[idx[:, 3]],
+            "firms": idx[:, 4],
+            "employment": a[:, 5],
+        })
+
+
+def summary(model: RelocationModel, ts: pd.DataFrame) -> dict[str, Any]:
+    """Headline outcomes of a run (JSON-ready)."""
+    first, last = ts["step"].min(), ts["step"].max()
+
+    def region_shares(step: int) -> dict[str, float]:
+        emp = ts[ts["step"] == step].groupby("region")["employment"].sum()
+        return {k: float(v / emp.sum()) for k, v in emp.items()}
+
+    def inland(step: int, column: str) -> float:
+        frame = ts[ts["step"] == step]
+        inland_mask = frame["region"] != "east"
+        return float(frame.loc[inland_mask, column].sum() / frame[column].sum())
+
+    moved = ts[ts["step"] > first]
+    return {
+        "scenario": model.spec.name,
+        "scenario_hash": model.spec.hash(),
+        "seed": model.seed,
+        "steps": int(last),
+        "firms": int(model.firms.n),
+        "start_quarter": str(model.start),
+        "end_quarter": str(model.quarter),
+        "inland_employment_share_start": inland(first, "employment"),
+        "inland_employment_share_end": inland(last, "employment"),
+        "inland_output_share_start": inland(first, "output_yuan"),
+        "inland_output_share_end": inland(last, "output_yuan"),
+        "region_employment_share_start": region_shares(first),
+        "region_employment_share_end": region_shares(last),
+        "relocations_total": int(moved["relocations_in"].sum()),
+        "relocated_employment_total": float(moved["relocated_employment_in"].sum()),
+        "employment_total": float(ts.loc[ts["step"] == last, "employment"].sum()),
+        "calibration": None if model.calibration is None else {
+            "iterations": model.calibration.iterations,
+            "max_log_error": model.calibration.max_error,
+            "converged": model.calibration.converged,
+        },
+    }
+
+
+def atomic_write(path: Path, write) -> None:
+    """Write via a temporary file in the same folder, then rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_json(path: Path, data: dict) -> None:
+    atomic_write(path, lambda p: p.write_text(json.dumps(data, indent=2, sort_keys=True,
+                                                         ensure_ascii=False) + "\n"))
+
+
+def write_parquet(path: Path, df: pd.DataFrame) -> None:
+    atomic_write(path, lambda p: df.to_parquet(p, index=False, compression="zstd"))

@@ -1,0 +1,258 @@
+"""Every scalar parameter of the model, declared once.
+
+Each :class:`Param` carries its type, allowed range, unit, default and the basis of the default
+(source or assumption). The scenario loader validates against these declarations, ``ptsim validate``
+prints them, and ``docs/parameters.md`` is generated from them (``python -m simulation.docs``), so
+the three can never disagree.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Param:
+    """Declaration of one scenario parameter (``section.name``)."""
+
+    key: str
+    default: Any
+    unit: str
+    doc: str
+    basis: str
+    kind: type = float
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    choices: tuple[str, ...] = field(default_factory=tuple)
+
+    def allowed(self) -> str:
+        """Human-readable description of the allowed values."""
+        if self.choices:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.kind is bool:
+            return "true or false"
+        name = {float: "a number", int: "an integer", str: "a string"}[self.kind]
+        if self.low is None and self.high is None:
+            return name
+        lo = "-inf" if self.low is None else f"{self.low:g}"
+        hi = "inf" if self.high is None else f"{self.high:g}"
+        return f"{name} in {'(' if self.low_open else '['}{lo}, {hi}]"
+
+    def check(self, value: Any) -> Any:
+        """Return ``value`` coerced to the declared type, or raise ``ValueError``."""
+        if self.kind is bool:
+            if not isinstance(value, bool):
+                raise ValueError(f"must be {self.allowed()}, got {value!r}")
+            return value
+        if self.kind is str:
+            if not isinstance(value, str) or (self.choices and value not in self.choices):
+                raise ValueError(f"must be {self.allowed()}, got {value!r}")
+            return value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"must be {self.allowed()}, got {value!r}")
+        if self.kind is int and not float(value).is_integer():
+            raise ValueError(f"must be {self.allowed()}, got {value!r}")
+        v = self.kind(value)
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ValueError(f"must be {self.allowed()}, got {value!r}")
+        too_low = self.low is not None and (v <= self.low if self.low_open else v < self.low)
+        if too_low or (self.high is not None and v > self.high):
+            raise ValueError(f"must be {self.allowed()}, got {value!r}")
+        return v
+
+
+A = "assumption"  # prefix for bases that are assumptions, not sourced figures
+
+PARAMS: tuple[Param, ...] = (
+    # --- run ---------------------------------------------------------------------------------
+    Param("run.start", "2024Q1", "quarter", "First simulated quarter (any from 2010Q1).",
+          "DESIGN.md §2: default run 2024Q1-2035Q4", kind=str),
+    Param("run.steps", 48, "quarters", "Number of quarterly steps.", "DESIGN.md §2", kind=int,
+          low=1, high=400),
+    Param("run.firms", 10000, "firms", "Number of synthetic firms.", "model size; not a count of "
+          "real firms (see economy.processing_employment_total for the scale)", kind=int,
+          low=10, high=5_000_000),
+    Param("run.seed", 20240101, "-", "Master seed; every random draw comes from it.",
+          "reproducibility", kind=int, low=0, high=2**63 - 1),
+    Param("run.firm_agents", False, "-", "Create a Mesa agent per firm (views on the arrays) for "
+          "inspection and dashboards; off for speed in sweeps.", "design choice", kind=bool),
+    # --- behaviour ---------------------------------------------------------------------------
+    Param("behaviour.logit_scale", 0.02, "profit margin (yuan per yuan of output)",
+          "Scale mu of the logit error: a margin advantage of mu multiplies the odds by e.",
+          A + ": no Chinese location-choice coefficients found (LOGISTICS-AND-BEHAVIOUR.md §2c "
+          "gives signs only); 2 margin points; varied in sensitivity analysis", low=0.0,
+          low_open=True, high=10.0),
+    Param("behaviour.review_hazard", 0.02, "1/quarter",
+          "Base probability that a firm reviews its location in a quarter.",
+          A + ": Dutch firms moved at 7.9%/yr (Pellenbarg & Kemper 1999) mostly short distances; "
+          "no Chinese hazard found; 2%/quarter ~ 8%/yr reviews, most of which stay", low=0.0,
+          high=1.0),
+    Param("behaviour.hazard_gap_slope", 0.5, "per logit-scale unit",
+          "Extra review hazard per unit of (sector mean margin - own margin)/mu when behind.",
+          A + ": 'review more when profit falls behind' (DESIGN.md §2)", low=0.0, high=100.0),
+    Param("behaviour.max_hazard", 0.25, "1/quarter", "Cap on the review hazard.",
+          A, low=0.0, high=1.0),
+    Param("behaviour.consideration_size", 5, "provinces",
+          "Provinces sampled from the known set besides the current one at each review.",
+          A + ": bounded search; matchmaking (measure 5) enlarges it", kind=int, low=1, high=1000),
+    Param("behaviour.know_other_region_prob", 0.5, "probability",
+          "Probability that a firm knows a given province outside its own NBS region "
+          "(it knows every province of its own region).", A, low=0.0, high=1.0),
+    Param("behaviour.relocation_cost_share", 0.3, "share of fixed capital",
+          "One-off cost of moving (dismantling, transport, reinstallation, lost output).",
+          A + ": no structural estimate found (LOGISTICS-AND-BEHAVIOUR.md §2b)", low=0.0,
+          high=10.0),
+    Param("behaviour.planning_horizon_years", 10.0, "years",
+          "Horizon over which the one-off relocation cost is annualised.", A, low=0.0,
+          low_open=True, high=100.0),
+    Param("behaviour.discount_rate", 0.08, "1/year", "Discount rate for annualising one-off costs.",
+          A + ": cost of capital of a manufacturing SME", low=0.0, high=1.0),
+    # --- agglomeration -----------------------------------------------------------------------
+    Param("agglomeration.gamma", 0.2, "utility per log firm",
+          "Agglomeration: gamma * ln(N + offset), N = same-sector firms in the province.",
+          A + ": China's density elasticity of productivity is ~8.8% (LOGISTICS-AND-BEHAVIOUR.md "
+          "§2e); expressed in logit units here; must stay < 1 for a dispersed equilibrium",
+          low=0.0, high=5.0),
+    Param("agglomeration.offset", 1.0, "firms", "Offset in ln(N + offset) so empty provinces "
+          "remain choosable.", "numerical", low=0.0, high=1e6),
+    # --- labour ------------------------------------------------------------------------------
+    Param("labour.wage_feedback", True, "-", "Wages respond to processing labour demand.",
+          "DESIGN.md §2 feedback", kind=bool),
+    Param("labour.wage_trend", True, "-", "Apply the regional wage trends (regions.csv and "
+          "wage_growth series).", "NBS migrant income growth 2024", kind=bool),
+    Param("labour.supply_elasticity", 2.0, "-",
+          "Base elasticity of local labour supply to the wage.",
+          A + ": no migrant supply elasticity found (LOGISTICS-AND-BEHAVIOUR.md §2d)",
+          low=0.0, low_open=True, high=1000.0),
+    Param("labour.migrant_pool_weight", 4.0, "-",
+          "Elasticity rises by this factor times the region's cross-province out-migrant share "
+          "(returnable migrants), so Henan, Sichuan, Anhui can supply more.",
+          A + " on NBS 2017 out-migrant shares (regions.csv)", low=0.0, high=1000.0),
+    Param("labour.processing_share_of_workforce", 0.05, "share",
+          "Processing employment as a share of the labour pool it draws on; sets how strongly "
+          "a change in processing jobs moves local wages and rents.",
+          A + ": a few per cent of employment", low=0.0, low_open=True, high=1.0),
+    Param("labour.skill_efficiency", 1.0, "-", "Skill efficiency of labour everywhere "
+          "(province column skill_efficiency multiplies it).", "normalisation", low=0.0,
+          low_open=True, high=10.0),
+    # --- land --------------------------------------------------------------------------------
+    Param("land.m2_per_worker", 60.0, "m2 of land per worker", "Industrial land used per job.",
+          A + ": standard-factory plots; not in the shared data", low=0.0, high=10000.0),
+    Param("land.annuity_rate", 0.05, "1/year", "Annual cost of land as a share of its price "
+          "(lease of 50 years at ~4%).", A, low=0.0, high=1.0),
+    Param("land.rent_elasticity", 1.0, "-", "Elasticity of land rent to local processing "
+          "employment relative to the labour pool.", A, low=0.0, high=100.0),
+    # --- parks -------------------------------------------------------------------------------
+    Param("parks.enabled", True, "-", "Designated parks with limited capacity.", "DESIGN.md §2",
+          kind=bool),
+    Param("parks.capacity_jobs", 20000.0, "real jobs per park",
+          "Capacity of each national processing-trade park at the start.",
+          A + ": a standard-factory phase of 26,410 m2 cost 114 m yuan (Taiyuan); parks hold many",
+          low=0.0, high=1e7),
+    Param("parks.initial_occupancy", 1.0, "share", "Share of park capacity occupied at the start.",
+          A + ": parks are full at the start; new capacity comes from special bonds (measure 4)",
+          low=0.0, high=1.0),
+    Param("parks.rent_discount", 0.3, "share of land cost", "Land-cost discount inside a park.",
+          A + ": land-price discount rules allow reserve prices >= 70% of the floor (2009 notice)",
+          low=0.0, high=1.0),
+    Param("parks.setup_discount", 0.3, "share of relocation cost",
+          "Cut in the relocation cost when moving into a park with room (ready factories).", A,
+          low=0.0, high=1.0),
+    # --- economy -----------------------------------------------------------------------------
+    Param("economy.profit_margin", 0.05, "yuan per yuan of output",
+          "Average pre-tax margin of processing firms at the start; sets the base gross margin.",
+          A + ": processing exporters are less profitable (Dai, Maitra & Yu 2016)", low=-1.0,
+          high=1.0),
+    Param("economy.domestic_operating_margin", 0.2, "yuan per yuan of domestic sales",
+          "Operating profit per yuan of domestic sales at average market access (1/sigma).",
+          A + ": sigma = 5", low=0.0, high=1.0),
+    Param("economy.processing_employment_total", 3.0e7, "persons",
+          "Real processing-trade employment the synthetic firms stand for (scale of fiscal and "
+          "jobs outputs).", A + ": official statements cite 30-40 million; not verified in the "
+          "shared sources", low=1.0, high=1e9),
+    Param("economy.compliance_cost_share", 0.01, "yuan per yuan of trade",
+          "Customs and compliance cost of processing trade (manuals, guarantees, audits).", A,
+          low=0.0, high=1.0),
+    Param("economy.bonded_zone_discount", 0.3, "share", "Cut in compliance cost in provinces "
+          "with special customs supervision zones.", A, low=0.0, high=1.0),
+    Param("economy.productivity_sigma", 0.3, "log points", "Dispersion of firm productivity "
+          "(lognormal, mean 1).", A, low=0.0, high=3.0),
+    Param("economy.size_sigma", 1.1, "log points", "Dispersion of firm employment (lognormal "
+          "around the sector mean; heavy right tail).", A + ": firm sizes are heavy-tailed",
+          low=0.0, high=4.0),
+    Param("economy.foreign_share", 0.6, "share", "Share of foreign-invested firms.",
+          A + ": foreign-invested firms dominate processing trade; no recent figure found",
+          low=0.0, high=1.0),
+    Param("economy.sme_threshold", 1000, "employees", "Firms below this are SMEs.",
+          "MIIT 2011 SME standard for industry (<1000 employees)", kind=int, low=1, high=10**7),
+    Param("economy.supervised_equipment_share", 0.2, "share of fixed capital",
+          "Duty-free imported equipment under customs supervision, for foreign-invested firms.",
+          A, low=0.0, high=1.0),
+    Param("economy.equipment_supervision_years", 5.0, "years",
+          "Customs supervision period of duty-free equipment; moving before it ends repays "
+          "duty on the remaining share.", "measure 12: 5 years (to be cut to 3)", low=0.0,
+          high=50.0),
+    Param("economy.equipment_renewal_years", 10.0, "years",
+          "Firms re-import duty-free equipment on this cycle, so equipment ages stay uniform "
+          "(a stationary baseline).", A, low=0.25, high=100.0),
+    Param("economy.equipment_duty_rate", 0.1, "share of equipment value",
+          "Import duty and VAT due on supervised equipment moved early.", A, low=0.0, high=1.0),
+    # --- tax ---------------------------------------------------------------------------------
+    Param("tax.cit_standard", 0.25, "share of profit", "Corporate income tax rate.",
+          "CIT law (25%)", low=0.0, high=1.0),
+    Param("tax.cit_west", 0.15, "share of profit", "CIT for encouraged industries in provinces "
+          "with west_cit_15 = 1.", "MOF/STA/NDRC 2020 No. 23 (2021-2030)", low=0.0, high=1.0),
+    Param("tax.west_cit_coverage", 1.0, "share", "Share of firms in those provinces that qualify "
+          "(encouraged-industry catalogue).", A, low=0.0, high=1.0),
+    Param("tax.rd_super_deduction", 1.0, "share of R&D spending",
+          "Extra deduction of R&D spending from taxable profit.",
+          "100% for manufacturing since 2021 (STA)", low=0.0, high=5.0),
+    # --- logistics ---------------------------------------------------------------------------
+    Param("logistics.mode_choice_scale", 0.002, "yuan per yuan of value",
+          "Scale of the logit split across freight modes; 0 picks the cheapest mode only.",
+          A + ": smooths mode shares", low=0.0, high=1.0),
+    Param("logistics.domestic_decay_km", 1500.0, "km", "Distance over which the freeness of "
+          "domestic trade falls by 1/e (phi = exp(-d / decay)).", A, low=0.0, low_open=True,
+          high=1e6),
+    Param("logistics.coast_interior_cost", 1.0, "multiplier", "Multiplier on domestic trade "
+          "distance between coastal and interior provinces (links between the coast and the "
+          "interior).", "normalisation", low=0.0, low_open=True, high=100.0),
+    Param("logistics.interior_cost", 1.0, "multiplier", "Multiplier on domestic trade distance "
+          "between two interior provinces (links inside the interior).", "normalisation",
+          low=0.0, low_open=True, high=100.0),
+    Param("logistics.inland_leg_cost", 1.0, "multiplier", "Multiplier on the cost of the "
+          "domestic leg to ports, hubs and borders.", "normalisation", low=0.0, high=100.0),
+    Param("logistics.cre_subsidy_share", 0.0, "share of rail cost",
+          "Subsidy on China-Europe Railway Express freight.",
+          "reported subsidy caps 50% (2018) -> 40% (2019) -> 30% (2020) -> 0 by 2022 "
+          "(LOGISTICS-AND-BEHAVIOUR.md §1c); 0 for a 2024 start",
+          low=0.0, high=1.0),
+    # --- calibration -------------------------------------------------------------------------
+    Param("calibration.method", "berry", "-", "How province constants are set: 'berry' "
+          "contraction to the initial distribution, or 'none' (constants from the data's "
+          "`amenity` column only).", "DESIGN.md §2", kind=str, choices=("berry", "none")),
+    Param("calibration.sample_firms", 20000, "firms", "Firms used to compute expected flows in "
+          "the contraction.", "numerical", kind=int, low=10, high=10**7),
+    Param("calibration.documented_weight", 0.001, "share",
+          "Weight of the documented distribution in the contraction's target (the rest is the "
+          "firms' own hazard-weighted distribution); keeps empty cells choosable.", "numerical",
+          low=0.0, high=1.0),
+    Param("calibration.sorting_rounds", 40, "rounds", "Rounds of pairwise location swaps "
+          "that sort the initial firms among provinces with the documented distribution held "
+          "fixed; 0 = random placement.", "numerical", kind=int, low=0, high=100000),
+    Param("calibration.tolerance", 1e-8, "log share", "Convergence tolerance.", "numerical",
+          low=0.0, low_open=True, high=1.0),
+    Param("calibration.max_iter", 3000, "iterations", "Iteration cap.", "numerical", kind=int,
+          low=1, high=10**6),
+)
+
+BY_KEY: dict[str, Param] = {p.key: p for p in PARAMS}
+SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(p.key.split(".")[0] for p in PARAMS))
+
+
+def defaults() -> dict[str, Any]:
+    """Flat ``{key: default}`` for every parameter."""
+    return {p.key: p.default for p in PARAMS}

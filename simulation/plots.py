@@ -1,0 +1,76 @@
+"""Figures of a single run (the full figure suite builds on these helpers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from simulation.geography import REGIONS  # noqa: E402
+from simulation.outputs import atomic_write  # noqa: E402
+
+# Okabe-Ito, colour-blind safe; one fixed colour per NBS region across all figures
+REGION_COLOURS = {"east": "#0072B2", "central": "#E69F00", "west": "#009E73", "northeast": "#CC79A7"}
+
+
+def region_employment(ts: pd.DataFrame) -> pd.DataFrame:
+    """Employment by quarter x region (real persons)."""
+    table = ts.groupby(["step", "quarter", "region"])["employment"].sum().unstack("region")
+    return table.reindex(columns=[r for r in REGIONS if r in table.columns]).reset_index()
+
+
+def inland_share_figure(ts: pd.DataFrame) -> plt.Figure:
+    """Inland (central + western + north-eastern) share of processing employment and output."""
+    by = ts.assign(inland=ts["region"] != "east").groupby(["step", "quarter", "inland"])
+    emp = by["employment"].sum().unstack("inland")
+    out = by["output_yuan"].sum().unstack("inland")
+    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    quarters = emp.index.get_level_values("quarter")
+    ax.plot(range(len(emp)), 100 * emp[True] / emp.sum(axis=1), label="employment", color="#0072B2")
+    ax.plot(range(len(out)), 100 * out[True] / out.sum(axis=1), label="output", color="#D55E00",
+            linestyle="--")
+    _quarter_axis(ax, list(quarters))
+    ax.set_ylabel("inland share (%)")
+    ax.set_title("Inland share of processing trade (central + western + north-eastern)")
+    ax.legend(frameon=False)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def region_figure(ts: pd.DataFrame) -> plt.Figure:
+    """Processing employment by NBS region, stacked (million persons)."""
+    table = region_employment(ts)
+    regions = [r for r in REGIONS if r in table.columns]
+    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    ax.stackplot(range(len(table)), *(table[r] / 1e6 for r in regions), labels=regions,
+                 colors=[REGION_COLOURS[r] for r in regions], alpha=0.9)
+    _quarter_axis(ax, table["quarter"].tolist())
+    ax.set_ylabel("employment (million persons)")
+    ax.set_title("Processing employment by region")
+    ax.legend(loc="upper left", ncols=4, frameon=False)
+    return fig
+
+
+def _quarter_axis(ax: plt.Axes, quarters: list[str]) -> None:
+    ticks = [i for i, q in enumerate(quarters) if q.endswith("Q1")] or [0]
+    ax.set_xticks(ticks, [quarters[i][:4] for i in ticks])
+    ax.set_xlabel("year")
+
+
+def save(fig: plt.Figure, path: Path) -> None:
+    atomic_write(path, lambda p: fig.savefig(p, dpi=150, format=path.suffix.lstrip(".")))
+    plt.close(fig)
+
+
+def run_figures(ts: pd.DataFrame, folder: Path) -> list[Path]:
+    """The figures of one run, as PNG files in ``folder``."""
+    made = []
+    for name, make in (("inland_share", inland_share_figure), ("employment_by_region", region_figure)):
+        path = folder / f"{name}.png"
+        save(make(ts), path)
+        made.append(path)
+    return made

@@ -1,0 +1,82 @@
+"""Run one scenario and write its result folder: the unit of work of every sweep."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from simulation import outputs
+from simulation import scenario as scenario_mod
+from simulation.model import RelocationModel
+
+VERSIONED = ("processing-trade-sim", "mesa", "numpy", "pandas", "scipy", "pyarrow", "matplotlib")
+
+
+def simulate(sc: scenario_mod.Scenario, progress: bool = False) -> RelocationModel:
+    """Build the model of ``sc`` and run all its steps."""
+    model = RelocationModel(sc)
+    steps = sc.params["run.steps"]
+    # the bar appears only for runs longer than a couple of seconds
+    for _ in tqdm(range(steps), desc=sc.name, unit="quarter", disable=not progress, delay=2.0,
+                  leave=False):
+        model.step()
+    return model
+
+
+def run_to_folder(sc: scenario_mod.Scenario, out: Path, progress: bool = False,
+                  figures: bool = True) -> dict[str, Any]:
+    """Run ``sc`` and write timeseries, flows, summary, manifest (and figures) to ``out``."""
+    t0 = time.perf_counter()
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    model = simulate(sc, progress)
+    ts = model.recorder.timeseries(model)
+    summary = outputs.summary(model, ts)
+    out.mkdir(parents=True, exist_ok=True)
+    outputs.write_parquet(out / "timeseries.parquet", ts)
+    outputs.write_parquet(out / "flows.parquet", model.recorder.flow_table(model))
+    outputs.write_json(out / "summary.json", summary)
+    if figures:
+        from simulation import plots  # matplotlib only when figures are wanted
+
+        plots.run_figures(ts, out / "figures")
+    outputs.write_json(out / "manifest.json", {
+        "scenario": sc.to_dict(),
+        "scenario_source": sc.source,
+        "scenario_hash": sc.hash(),
+        "seed": model.seed,
+        "versions": versions(),
+        "started_utc": started,
+        "wall_time_s": round(time.perf_counter() - t0, 3),
+        "command": sys.argv,
+        "files": sorted(p.name for p in out.iterdir() if p.is_file()),
+    })
+    return summary
+
+
+def versions() -> dict[str, str]:
+    """Python, platform and package versions for the manifest."""
+    found = {"python": sys.version.split()[0], "platform": platform.platform()}
+    for name in VERSIONED:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def default_out(sc: scenario_mod.Scenario, root: Path = Path("results")) -> Path:
+    """A new folder under ``results/`` named by scenario, seed and time."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = root / f"{sc.name}-seed{sc.params['run.seed']}-{stamp}"
+    path, i = base, 1
+    while path.exists():
+        i += 1
+        path = Path(f"{base}-{i}")
+    return path

@@ -1,0 +1,352 @@
+"""Scenario files: TOML, one schema, validated in one place.
+
+A scenario sets any parameter of :mod:`simulation.parameters` in its section, overrides province
+and sector data (``[provinces.Henan]``, ``[sectors.electronics]``), drives province inputs by yearly
+or quarterly series (``[[series]]``), and may define a small world of its own (``[world]``).
+``[scenario] extends = "baseline.toml"`` starts from another file. Every error names the file, the
+key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from simulation import parameters
+from simulation.geography import NUMERIC_DEFAULTS, REGIONS, SPEC_BY_NAME, load_china
+from simulation.sectors import NUMERIC as SECTOR_NUMERIC
+from simulation.sectors import SECTOR_COLUMNS
+from simulation.tables import DataError
+from simulation.timeline import EARLIEST_YEAR, Quarter, time_key
+
+TOP_LEVEL = ("scenario", *parameters.SECTIONS, "provinces", "sectors", "series", "world")
+SERIES_VARIABLES = tuple(sorted(NUMERIC_DEFAULTS))
+WORLD_PROVINCE_KEYS = ("province", "region", "lat", "lon", *NUMERIC_DEFAULTS)
+
+
+class ScenarioError(ValueError):
+    """A scenario file or override is invalid; the message names file, key and what is allowed."""
+
+    def __init__(self, source: str, key: str, message: str):
+        super().__init__(f"{source}: key '{key}': {message}")
+        self.source, self.key = source, key
+
+
+@dataclass(frozen=True)
+class Series:
+    """A province input that changes over time: piecewise constant from each key on."""
+
+    variable: str
+    where: str
+    points: tuple[tuple[float, float], ...]  # (decimal year, value), sorted
+
+    def value_at(self, decimal_year: float) -> float | None:
+        """Value in force at ``decimal_year``, or None before the first point."""
+        current = None
+        for t, v in self.points:
+            if t <= decimal_year + 1e-9:
+                current = v
+        return current
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario: resolved parameters plus data overrides, series and world."""
+
+    name: str
+    description: str
+    source: str
+    params: dict[str, Any]
+    provinces: dict[str, dict[str, float]] = field(default_factory=dict)
+    sectors: dict[str, dict[str, float]] = field(default_factory=dict)
+    series: tuple[Series, ...] = ()
+    world: dict | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        return self.params[key]
+
+    @property
+    def start(self) -> Quarter:
+        return Quarter.parse(self.params["run.start"])
+
+    def to_dict(self) -> dict:
+        """Canonical, JSON-ready form (manifest, hashing)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "params": dict(sorted(self.params.items())),
+            "provinces": {k: dict(sorted(v.items())) for k, v in sorted(self.provinces.items())},
+            "sectors": {k: dict(sorted(v.items())) for k, v in sorted(self.sectors.items())},
+            "series": [{"variable": s.variable, "where": s.where, "points": list(s.points)}
+                       for s in self.series],
+            "world": self.world,
+        }
+
+    def hash(self) -> str:
+        """SHA-256 of the canonical form: equal hashes mean identical model inputs."""
+        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def with_overrides(self, assignments: dict[str, Any], source: str = "--set") -> Scenario:
+        """A copy with ``{dotted.key: value}`` applied and validated."""
+        raw = _to_raw(self)
+        for key, value in assignments.items():
+            _assign(raw, key, value, source)
+        return _validate(raw, source)
+
+
+def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load, merge (``extends``) and validate a scenario file."""
+    raw = _read_merged(Path(path), seen=())
+    scenario = _validate(raw, str(path))
+    return scenario.with_overrides(overrides, "--set") if overrides else scenario
+
+
+def from_dict(raw: dict, source: str = "<dict>") -> Scenario:
+    """Validate a scenario given as a nested dict (same layout as the TOML file)."""
+    return _validate(copy.deepcopy(raw), source)
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """Parse ``key=value`` from the command line; the value is read as TOML, else a string."""
+    if "=" not in text:
+        raise ScenarioError("--set", text, "expected key=value, e.g. behaviour.logit_scale=0.03")
+    key, _, value = text.partition("=")
+    try:
+        parsed = tomllib.loads(f"v = {value.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value.strip()
+    return key.strip(), parsed
+
+
+# --- internals ---------------------------------------------------------------------------------
+
+
+def _read_merged(path: Path, seen: tuple[Path, ...]) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh)
+    except OSError as exc:
+        raise ScenarioError(str(path), "-", f"cannot read file ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(path), "-", f"not valid TOML ({exc})") from None
+    parent = raw.get("scenario", {}).get("extends")
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise ScenarioError(str(path), "scenario.extends", "must be a file name (string)")
+    base_path = (path.parent / parent).resolve()
+    if base_path in seen:
+        raise ScenarioError(str(path), "scenario.extends", "circular 'extends' chain")
+    base = _read_merged(base_path, seen + (path.resolve(),))
+    base.get("scenario", {}).pop("name", None)
+    base.get("scenario", {}).pop("description", None)
+    merged = _deep_merge(base, raw)
+    merged["scenario"].pop("extends", None)
+    return merged
+
+
+def _deep_merge(base: dict, top: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in top.items():
+        if key == "series":  # series accumulate
+            out["series"] = list(out.get("series", [])) + list(value)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _to_raw(s: Scenario) -> dict:
+    raw: dict[str, Any] = {"scenario": {"name": s.name, "description": s.description}}
+    for key, value in s.params.items():
+        section, name = key.split(".", 1)
+        raw.setdefault(section, {})[name] = value
+    raw["provinces"] = copy.deepcopy(s.provinces)
+    raw["sectors"] = copy.deepcopy(s.sectors)
+    raw["series"] = [{"variable": x.variable, "where": x.where,
+                      "values": {_fmt_time(t): v for t, v in x.points}} for x in s.series]
+    if s.world is not None:
+        raw["world"] = copy.deepcopy(s.world)
+    return raw
+
+
+def _fmt_time(t: float) -> str:
+    year, frac = int(t), t - int(t)
+    return str(year) if frac == 0 else f"{year}Q{int(round(frac * 4)) + 1}"
+
+
+def _assign(raw: dict, key: str, value: Any, source: str) -> None:
+    parts = key.split(".")
+    if len(parts) < 2 or parts[0] not in TOP_LEVEL or parts[0] in ("series", "world"):
+        raise ScenarioError(source, key, "expected section.name (e.g. behaviour.logit_scale), "
+                            "provinces.<province>.<column> or sectors.<sector>.<column>")
+    node = raw
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+
+
+def _validate(raw: dict, source: str) -> Scenario:
+    for key in raw:
+        if key not in TOP_LEVEL:
+            raise ScenarioError(source, key, f"unknown section; allowed: {', '.join(TOP_LEVEL)}")
+    meta = raw.get("scenario", {})
+    _check_keys(meta, ("name", "description", "extends"), "scenario", source)
+    params = parameters.defaults()
+    for section in parameters.SECTIONS:
+        table = raw.get(section, {})
+        if not isinstance(table, dict):
+            raise ScenarioError(source, section, "must be a table")
+        for name, value in table.items():
+            key = f"{section}.{name}"
+            spec = parameters.BY_KEY.get(key)
+            if spec is None:
+                allowed = [p.key.split(".")[1] for p in parameters.PARAMS if p.key.startswith(section + ".")]
+                raise ScenarioError(source, key, f"unknown parameter; allowed in [{section}]: "
+                                    f"{', '.join(allowed)}")
+            try:
+                params[key] = spec.check(value)
+            except ValueError as exc:
+                raise ScenarioError(source, key, str(exc)) from None
+    _check_start(params["run.start"], source)
+    world = _check_world(raw.get("world"), source)
+    names = [r["province"] for r in world["provinces"]] if world else load_china().names.tolist()
+    provinces = _check_province_overrides(raw.get("provinces", {}), names, source)
+    sectors = _check_sector_overrides(raw.get("sectors", {}), source)
+    series = tuple(_check_series(s, i, names, source) for i, s in enumerate(raw.get("series", [])))
+    return Scenario(str(meta.get("name", Path(source).stem)), str(meta.get("description", "")),
+                    source, params, provinces, sectors, series, world)
+
+
+def _check_keys(table: dict, allowed: tuple[str, ...], where: str, source: str) -> None:
+    if not isinstance(table, dict):
+        raise ScenarioError(source, where, "must be a table")
+    for k in table:
+        if k not in allowed:
+            raise ScenarioError(source, f"{where}.{k}", f"unknown key; allowed: {', '.join(allowed)}")
+
+
+def _check_start(text: str, source: str) -> None:
+    try:
+        q = Quarter.parse(text)
+    except ValueError as exc:
+        raise ScenarioError(source, "run.start", str(exc)) from None
+    if q.year < EARLIEST_YEAR:
+        raise ScenarioError(source, "run.start", f"must be {EARLIEST_YEAR}Q1 or later, got {text!r}")
+
+
+def _number(value: Any, source: str, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ScenarioError(source, key, f"must be a number, got {value!r}")
+    return float(value)
+
+
+def _check_province_overrides(table: dict, names: list[str], source: str) -> dict:
+    out: dict[str, dict[str, float]] = {}
+    allowed_cols = sorted(NUMERIC_DEFAULTS)
+    for prov, cols in table.items():
+        if prov not in names:
+            raise ScenarioError(source, f"provinces.{prov}", f"unknown province; allowed: {', '.join(names)}")
+        if not isinstance(cols, dict):
+            raise ScenarioError(source, f"provinces.{prov}", "must be a table of column = value")
+        for col, value in cols.items():
+            key = f"provinces.{prov}.{col}"
+            if col not in NUMERIC_DEFAULTS:
+                raise ScenarioError(source, key, f"unknown column; allowed: {', '.join(allowed_cols)}")
+            v = _number(value, source, key)
+            if col in SPEC_BY_NAME:
+                try:
+                    SPEC_BY_NAME[col].check(v, key)
+                except DataError:
+                    raise ScenarioError(source, key, f"expected {SPEC_BY_NAME[col].allowed()}, got {v!r}") from None
+            out.setdefault(prov, {})[col] = v
+    return out
+
+
+def _check_sector_overrides(table: dict, source: str) -> dict:
+    from simulation.sectors import load_sectors  # deferred: data files load only when needed
+
+    names = load_sectors().names.tolist()
+    spec = {c.name: c for c in SECTOR_COLUMNS}
+    out: dict[str, dict[str, float]] = {}
+    for sector, cols in table.items():
+        if sector not in names:
+            raise ScenarioError(source, f"sectors.{sector}", f"unknown sector; allowed: {', '.join(names)}")
+        if not isinstance(cols, dict):
+            raise ScenarioError(source, f"sectors.{sector}", "must be a table of column = value")
+        for col, value in cols.items():
+            key = f"sectors.{sector}.{col}"
+            if col not in SECTOR_NUMERIC:
+                raise ScenarioError(source, key, f"unknown column; allowed: {', '.join(SECTOR_NUMERIC)}")
+            v = _number(value, source, key)
+            try:
+                spec[col].check(v, key)
+            except DataError:
+                raise ScenarioError(source, key, f"expected {spec[col].allowed()}, got {v!r}") from None
+            out.setdefault(sector, {})[col] = v
+    return out
+
+
+def _check_series(entry: Any, i: int, names: list[str], source: str) -> Series:
+    where = f"series[{i}]"
+    _check_keys(entry, ("variable", "where", "values"), where, source)
+    variable = entry.get("variable")
+    if variable not in SERIES_VARIABLES:
+        raise ScenarioError(source, f"{where}.variable", f"got {variable!r}; allowed: {', '.join(SERIES_VARIABLES)}")
+    target = entry.get("where", "all")
+    allowed_targets = ["all", "inland", "coastal", *REGIONS, *names]
+    if target not in allowed_targets:
+        raise ScenarioError(source, f"{where}.where", f"unknown province or region {target!r}; "
+                            f"allowed: {', '.join(allowed_targets)}")
+    values = entry.get("values")
+    if not isinstance(values, dict) or not values:
+        raise ScenarioError(source, f"{where}.values", "must be a table like { 2024 = 0.04, 2030Q3 = 0.03 }")
+    points = []
+    for k, v in values.items():
+        try:
+            t = time_key(k)
+        except ValueError:
+            raise ScenarioError(source, f"{where}.values.{k}", "keys must be years (2024) or quarters (2024Q3)") from None
+        if t < EARLIEST_YEAR:
+            raise ScenarioError(source, f"{where}.values.{k}", f"must be {EARLIEST_YEAR} or later")
+        points.append((t, _number(v, source, f"{where}.values.{k}")))
+    return Series(variable, target, tuple(sorted(points)))
+
+
+def _check_world(world: Any, source: str) -> dict | None:
+    if world is None:
+        return None
+    _check_keys(world, ("name", "provinces", "distance_km", "freeness"), "world", source)
+    rows = world.get("provinces")
+    if not isinstance(rows, list) or len(rows) < 2:
+        raise ScenarioError(source, "world.provinces", "must list at least two provinces")
+    seen = set()
+    for i, row in enumerate(rows):
+        _check_keys(row, WORLD_PROVINCE_KEYS, f"world.provinces[{i}]", source)
+        name = row.get("province")
+        if not isinstance(name, str) or not name or name in seen:
+            raise ScenarioError(source, f"world.provinces[{i}].province", "must be a unique non-empty name")
+        seen.add(name)
+        if row.get("region", "east") not in REGIONS:
+            raise ScenarioError(source, f"world.provinces[{i}].region", f"allowed: {', '.join(REGIONS)}")
+        for k, v in row.items():
+            if k not in ("province", "region"):
+                _number(v, source, f"world.provinces[{i}].{k}")
+    n = len(rows)
+    for key in ("distance_km", "freeness"):
+        if key in world:
+            m = world[key]
+            if not (isinstance(m, list) and len(m) == n and all(isinstance(r, list) and len(r) == n for r in m)):
+                raise ScenarioError(source, f"world.{key}", f"must be a {n}x{n} matrix (list of lists)")
+            for r in m:
+                for v in r:
+                    if _number(v, source, f"world.{key}") < 0:
+                        raise ScenarioError(source, f"world.{key}", "entries must be >= 0")
+    return copy.deepcopy(world)
