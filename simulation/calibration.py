@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SWAP_BLOCK = 16  # firms of adjacent size ranks paired for swaps: keeps employment shares
-
 from simulation.choice import logit_probabilities
+
+SWAP_BLOCK = 16  # firms of adjacent size ranks paired for swaps: keeps employment shares
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,16 @@ class CalibrationResult:
     converged: bool
 
 
-def berry_contraction(base_utility: np.ndarray, mask: np.ndarray, sector: np.ndarray,
-                      weight: np.ndarray, target: np.ndarray, tol: float,
-                      max_iter: int, start: np.ndarray | None = None) -> CalibrationResult:
+def berry_contraction(
+    base_utility: np.ndarray,
+    mask: np.ndarray,
+    sector: np.ndarray,
+    weight: np.ndarray,
+    target: np.ndarray,
+    tol: float,
+    max_iter: int,
+    start: np.ndarray | None = None,
+) -> CalibrationResult:
     """Solve for alpha given firms' utilities without constants.
 
     base_utility, mask: (n, R) for a sample of firms; sector: (n,); weight: (n,) employment x
@@ -52,24 +59,28 @@ def berry_contraction(base_utility: np.ndarray, mask: np.ndarray, sector: np.nda
     log_target = np.log(np.where(positive, target, 1.0))
     onehot = (sector[None, :] == np.arange(s_n)[:, None]) * weight[None, :]  # (S, n)
     denom = onehot.sum(axis=1)
-    err = np.inf
-    it = 0
-    for it in range(1, max_iter + 1):
+    err, iterations = np.inf, 0
+    while iterations < max_iter and not err < tol:
+        iterations += 1
         prob = logit_probabilities(base_utility + alpha[sector], mask)
         pred = (onehot @ prob) / np.maximum(denom, 1e-300)[:, None]
         step = np.where(positive, log_target - np.log(np.maximum(pred, 1e-300)), 0.0)
         err = float(np.abs(step).max())
         alpha += step
         alpha -= alpha.mean(axis=1, keepdims=True)
-        if err < tol:
-            break
     alpha = np.where(positive, alpha, -50.0)
-    return CalibrationResult(alpha, it, err, err < tol)
+    return CalibrationResult(alpha, iterations, err, err < tol)
 
 
-def sort_by_swaps(rng: np.random.Generator, sector: np.ndarray, size: np.ndarray,
-                  location: np.ndarray, value: Callable[[np.ndarray, np.ndarray], np.ndarray],
-                  rounds: int, swap_along: tuple[np.ndarray, ...] = ()) -> None:
+def sort_by_swaps(
+    rng: np.random.Generator,
+    sector: np.ndarray,
+    size: np.ndarray,
+    location: np.ndarray,
+    value: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    rounds: int,
+    swap_along: tuple[np.ndarray, ...] = (),
+) -> None:
     """Sort ``location`` in place by logit-accepted swaps between firms of one sector and size.
 
     ``value(idx, where)`` is the utility (logit units) of firms ``idx`` at provinces ``where``.
@@ -79,7 +90,7 @@ def sort_by_swaps(rng: np.random.Generator, sector: np.ndarray, size: np.ndarray
     """
     n = len(sector)
     rank = np.empty(n, np.int64)
-    order = np.lexsort((size, sector))
+    order = np.lexsort((rng.random(n), size, sector))  # ties in size broken at random
     rank[order] = np.arange(n)
     for _ in range(rounds):
         perm = np.lexsort((rng.random(n), rank // SWAP_BLOCK, sector))

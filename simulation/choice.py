@@ -14,8 +14,9 @@ def review_hazard(gap: np.ndarray, base: float, slope: float, cap: float) -> np.
     return np.minimum(base * (1.0 + slope * np.maximum(gap, 0.0)), cap)
 
 
-def consideration_sets(rng: np.random.Generator, known: np.ndarray, current: np.ndarray,
-                       size: int) -> np.ndarray:
+def consideration_sets(
+    rng: np.random.Generator, known: np.ndarray, current: np.ndarray, size: int
+) -> np.ndarray:
     """(n, R) mask: the current province plus up to ``size`` provinces sampled from the known ones.
 
     Uniform sampling without replacement by random keys: the ``size`` smallest keys among known,

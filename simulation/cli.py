@@ -22,8 +22,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ptsim", description="Processing-trade relocation model "
-                                "(商贸发〔2023〕308号): run and inspect scenarios.")
+    p = argparse.ArgumentParser(
+        prog="ptsim",
+        description="Processing-trade relocation model (商贸发〔2023〕308号): run and inspect scenarios.",
+    )
     sub = p.add_subparsers(required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run one scenario and write its results folder")
@@ -47,9 +49,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_set(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a parameter, e.g. --set behaviour.logit_scale=0.03 or "
-                   "--set provinces.Henan.wage_yuan=50000 (repeatable)")
+    p.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter, e.g. --set behaviour.logit_scale=0.03 or "
+        "--set provinces.Henan.wage_yuan=50000 (repeatable)",
+    )
 
 
 def _load(args: argparse.Namespace) -> scenario_mod.Scenario:
@@ -95,18 +103,26 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _print_summary(s: dict, out: Path) -> None:
-    print(f"scenario {s['scenario']}  seed {s['seed']}  firms {s['firms']}  "
-          f"{s['start_quarter']}..{s['end_quarter']} ({s['steps']} quarters)")
+    print(
+        f"scenario {s['scenario']}  seed {s['seed']}  firms {s['firms']}  "
+        f"{s['start_quarter']}..{s['end_quarter']} ({s['steps']} quarters)"
+    )
     print(f"{'':28}{'start':>10}{'end':>10}")
-    print(f"{'inland employment share':28}{s['inland_employment_share_start']:>10.3f}"
-          f"{s['inland_employment_share_end']:>10.3f}")
-    print(f"{'inland output share':28}{s['inland_output_share_start']:>10.3f}"
-          f"{s['inland_output_share_end']:>10.3f}")
+    print(
+        f"{'inland employment share':28}{s['inland_employment_share_start']:>10.3f}"
+        f"{s['inland_employment_share_end']:>10.3f}"
+    )
+    print(
+        f"{'inland output share':28}{s['inland_output_share_start']:>10.3f}"
+        f"{s['inland_output_share_end']:>10.3f}"
+    )
     for region, start in s["region_employment_share_start"].items():
         end = s["region_employment_share_end"][region]
         print(f"{'  ' + region + ' employment share':28}{start:>10.3f}{end:>10.3f}")
-    print(f"relocations: {s['relocations_total']} firms, "
-          f"{s['relocated_employment_total']:,.0f} jobs (represented)")
+    print(
+        f"relocations: {s['relocations_total']} firms, "
+        f"{s['relocated_employment_total']:,.0f} jobs (represented)"
+    )
     print(f"results: {out}")
 
 

@@ -16,8 +16,15 @@ import numpy as np
 from simulation import logistics
 from simulation.sectors import MARKETS, Sectors
 
-CHANNELS: tuple[str, ...] = ("labour", "land", "electricity", "logistics", "compliance",
-                             "market_access", "tax")
+CHANNELS: tuple[str, ...] = (
+    "labour",
+    "land",
+    "electricity",
+    "logistics",
+    "compliance",
+    "market_access",
+    "tax",
+)
 
 
 @dataclass
@@ -36,8 +43,9 @@ class UnitCosts:
 
     def fixed_part(self, gross_margin: np.ndarray) -> np.ndarray:
         """A[s, r]: the part of the pre-tax margin that does not scale with 1/productivity."""
-        return (gross_margin[:, None] + self.market_access - self.electricity - self.logistics
-                - self.compliance)
+        return (
+            gross_margin[:, None] + self.market_access - self.electricity - self.logistics - self.compliance
+        )
 
 
 def tou_multiplier(sectors: Sectors, cols: dict[str, np.ndarray]) -> np.ndarray:
@@ -61,8 +69,9 @@ def tou_multiplier(sectors: Sectors, cols: dict[str, np.ndarray]) -> np.ndarray:
     return stay_peak * peak_price + flat_load * 1.0 + valley_load * cols["tou_valley_mult"]
 
 
-def freeness_matrix(distance_km: np.ndarray, coastal: np.ndarray, params: dict,
-                    given: np.ndarray | None = None) -> np.ndarray:
+def freeness_matrix(
+    distance_km: np.ndarray, coastal: np.ndarray, params: dict, given: np.ndarray | None = None
+) -> np.ndarray:
     """Freeness of domestic trade phi[r, k] in (0, 1], 1 inside a province.
 
     Links between a coastal and an interior province and links between two interior provinces
@@ -87,22 +96,36 @@ def market_access(freeness: np.ndarray, expenditure: np.ndarray, firm_share: np.
     return (expenditure[None, :] / delta) @ freeness.T
 
 
-def unit_costs(*, sectors: Sectors, cols: dict[str, np.ndarray], wage: np.ndarray,
-               rent_index: np.ndarray, wage_ref: float, output_per_worker: np.ndarray,
-               freight: logistics.FreightTable, distance_km: np.ndarray, freeness: np.ndarray,
-               firm_share: np.ndarray, access_norm: np.ndarray, params: dict) -> UnitCosts:
+def unit_costs(
+    *,
+    sectors: Sectors,
+    cols: dict[str, np.ndarray],
+    wage: np.ndarray,
+    rent_index: np.ndarray,
+    wage_ref: float,
+    output_per_worker: np.ndarray,
+    freight: logistics.FreightTable,
+    distance_km: np.ndarray,
+    freeness: np.ndarray,
+    firm_share: np.ndarray,
+    access_norm: np.ndarray,
+    params: dict,
+) -> UnitCosts:
     """All components at the current province inputs (see the module docstring for units)."""
     sc = sectors.col
-    skill = (params["labour.skill_efficiency"] * cols["skill_efficiency"])[None, :] ** \
-        sc("skill_requirement")[:, None]
+    skill = (params["labour.skill_efficiency"] * cols["skill_efficiency"])[None, :] ** sc(
+        "skill_requirement"
+    )[:, None]
     labour = sc("labour_share")[:, None] * (wage[None, :] / wage_ref) / skill
-    land_yuan_per_worker = (params["land.m2_per_worker"] * cols["land_price_yuan_m2"]
-                            * rent_index * params["land.annuity_rate"])
+    land_yuan_per_worker = (
+        params["land.m2_per_worker"] * cols["land_price_yuan_m2"] * rent_index * params["land.annuity_rate"]
+    )
     land = land_yuan_per_worker[None, :] / output_per_worker[:, None]
     kwh = sc("elec_kwh_per_10k_yuan")[:, None] / 1e4
     electricity = kwh * cols["elec_flat_yuan_kwh"][None, :] * tou_multiplier(sectors, cols)
-    freight_cost = logistics.market_costs(freight, cols, distance_km, sc("value_density_yuan_t"),
-                                          sc("time_cost_per_day"), params)
+    freight_cost = logistics.market_costs(
+        freight, cols, distance_km, sc("value_density_yuan_t"), sc("time_cost_per_day"), params
+    )
     exports = (1 - sc("domestic_sales_share"))[:, None, None] * sectors.destinations()[:, None, :]
     imports = sc("imported_input_share")[:, None]
     cost = freight_cost["cost"]
@@ -111,14 +134,26 @@ def unit_costs(*, sectors: Sectors, cols: dict[str, np.ndarray], wage: np.ndarra
     trade = (1 - sc("domestic_sales_share")) + sc("imported_input_share")
     compliance = params["economy.compliance_cost_share"] * trade[:, None] * (1 - zone)[None, :]
     access = market_access(freeness, expenditure_shares(cols), firm_share)
-    gain = (params["economy.domestic_operating_margin"] * sc("domestic_sales_share")[:, None]
-            * access / access_norm[:, None])
+    gain = (
+        params["economy.domestic_operating_margin"]
+        * sc("domestic_sales_share")[:, None]
+        * access
+        / access_norm[:, None]
+    )
     cov = params["tax.west_cit_coverage"] * (cols["west_cit_15"] > 0)
     tax_rate = cov * params["tax.cit_west"] + (1 - cov) * params["tax.cit_standard"]
     rd = params["tax.rd_super_deduction"] * sc("rd_intensity")
-    return UnitCosts(labour, np.broadcast_to(land, labour.shape).copy(), electricity,
-                     logistics_cost, np.broadcast_to(compliance, labour.shape).copy(), gain,
-                     tax_rate, rd, freight_cost["shares"])
+    return UnitCosts(
+        labour,
+        np.broadcast_to(land, labour.shape).copy(),
+        electricity,
+        logistics_cost,
+        np.broadcast_to(compliance, labour.shape).copy(),
+        gain,
+        tax_rate,
+        rd,
+        freight_cost["shares"],
+    )
 
 
 def expenditure_shares(cols: dict[str, np.ndarray]) -> np.ndarray:

@@ -51,8 +51,15 @@ def allocate_counts(weights: np.ndarray, total: int) -> np.ndarray:
     return counts
 
 
-def synthesize(n: int, sectors: Sectors, target: np.ndarray, region: np.ndarray,
-               wage_ref: float, params: dict, rng: np.random.Generator) -> FirmArrays:
+def synthesize(
+    n: int,
+    sectors: Sectors,
+    target: np.ndarray,
+    region: np.ndarray,
+    wage_ref: float,
+    params: dict,
+    rng: np.random.Generator,
+) -> FirmArrays:
     """Draw ``n`` firms whose employment by (sector, province) matches ``target`` (S, R).
 
     Sizes are lognormal around each sector's mean (heavy right tail); firms of a sector are placed
@@ -64,8 +71,7 @@ def synthesize(n: int, sectors: Sectors, target: np.ndarray, region: np.ndarray,
     counts = allocate_counts(emp_share / sectors.col("mean_employment"), n)
     sector = np.repeat(np.arange(s_n), counts)
     size_sigma = params["economy.size_sigma"]
-    employment = sectors.col("mean_employment")[sector] * rng.lognormal(
-        -size_sigma**2 / 2, size_sigma, n)
+    employment = sectors.col("mean_employment")[sector] * rng.lognormal(-(size_sigma**2) / 2, size_sigma, n)
     employment = np.maximum(employment, 1.0)
     location = np.empty(n, dtype=np.int64)
     for s in range(s_n):
@@ -78,17 +84,24 @@ def synthesize(n: int, sectors: Sectors, target: np.ndarray, region: np.ndarray,
         edges = np.cumsum(target[s] / target[s].sum())
         location[members] = np.minimum(np.searchsorted(edges, mid), r_n - 1)
     p_sigma = params["economy.productivity_sigma"]
-    productivity = rng.lognormal(-p_sigma**2 / 2, p_sigma, n)
+    productivity = rng.lognormal(-(p_sigma**2) / 2, p_sigma, n)
     output = employment * productivity * output_per_worker(sectors, wage_ref)[sector]
     foreign = rng.random(n) < params["economy.foreign_share"]
     known = region[None, :] == region[location][:, None]
     known |= rng.random((n, r_n)) < params["behaviour.know_other_region_prob"]
     return FirmArrays(
-        sector=sector, location=location, employment=employment, productivity=productivity,
-        output=output, capital=output * sectors.col("capital_output_ratio")[sector],
-        foreign=foreign, sme=employment < params["economy.sme_threshold"],
+        sector=sector,
+        location=location,
+        employment=employment,
+        productivity=productivity,
+        output=output,
+        capital=output * sectors.col("capital_output_ratio")[sector],
+        foreign=foreign,
+        sme=employment < params["economy.sme_threshold"],
         equipment_age=rng.uniform(0.0, params["economy.equipment_renewal_years"], n),
-        tenure=rng.uniform(0.0, 10.0, n), in_park=np.zeros(n, bool), known=known,
+        tenure=rng.uniform(0.0, 10.0, n),
+        in_park=np.zeros(n, bool),
+        known=known,
         moves=np.zeros(n, dtype=np.int64),
     )
 

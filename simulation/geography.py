@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import mesa
-
 import numpy as np
 
 from simulation.tables import Column, DataError, data_path, read_table
@@ -165,8 +164,9 @@ def load_china() -> World:
     hours = t["tou_peak_hours"] + t["tou_flat_hours"] + t["tou_valley_hours"]
     off = np.flatnonzero(np.abs(hours - 24) > 1e-6)
     if len(off):
-        raise DataError(f"{path}: tou peak+flat+valley hours must sum to 24 for "
-                        f"{t['province'][off].tolist()}")
+        raise DataError(
+            f"{path}: tou peak+flat+valley hours must sum to 24 for {t['province'][off].tolist()}"
+        )
     if (t["tou_critical_hours"] > t["tou_peak_hours"]).any():
         raise DataError(f"{path}: tou_critical_hours must not exceed tou_peak_hours")
     regions = load_regions()
@@ -177,8 +177,7 @@ def load_china() -> World:
     columns["wage_growth"] = regions["migrant_income_growth_2024"][ridx]
     columns["outmigrant_share"] = regions["outmigrant_cross_province_share"][ridx]
     lat, lon = columns["lat"], columns["lon"]
-    return World(t["province"].astype(str), t["region"].astype(str), columns,
-                 great_circle_km(lat, lon))
+    return World(t["province"].astype(str), t["region"].astype(str), columns, great_circle_km(lat, lon))
 
 
 def load_regions() -> dict[str, np.ndarray]:
@@ -210,8 +209,9 @@ def custom_world(spec: dict, source: str) -> World:
     if "distance_km" in spec:
         dist = np.asarray(spec["distance_km"], float)
     elif all("lat" in r and "lon" in r for r in rows):
-        dist = great_circle_km(np.array([r["lat"] for r in rows], float),
-                               np.array([r["lon"] for r in rows], float))
+        dist = great_circle_km(
+            np.array([r["lat"] for r in rows], float), np.array([r["lon"] for r in rows], float)
+        )
     else:
         dist = np.where(np.eye(n, dtype=bool), 0.0, 1000.0)
     freeness = np.asarray(spec["freeness"], float) if "freeness" in spec else None

@@ -2,7 +2,8 @@
 
 Modes: sea via the nearest container port; air from a province with international cargo routes;
 China-Europe Railway Express (rail, to the EU) from an origin province; land ports to ASEAN. A
-province without a mode reaches the nearest province that has it by truck first (the inland leg).
+province without a mode reaches the nearest province that has it first (the domestic leg, by truck
+or by rail container where cheaper).
 Cost of a mode per yuan of goods = money (yuan/t) / value density (yuan/t) + time cost per day x days.
 Across modes the cost is the logsum with scale ``logistics.mode_choice_scale`` (0: the cheapest).
 """
@@ -20,9 +21,16 @@ MODES: tuple[str, ...] = ("sea", "air", "rail", "land")
 # province column that says a province has the mode itself (sea: every province via its port)
 MODE_ACCESS = {"air": "air_cargo_intl", "rail": "cre_origin", "land": "land_port_asean"}
 UNITS = ("USD/FEU", "USD/TEU", "USD/kg", "EUR/FEU", "yuan/t")
-REQUIRED_CONSTANTS = ("truck_yuan_per_tkm", "road_circuity", "truck_km_per_day",
-                      "port_handling_days", "usd_cny", "eur_usd", "payload_t_per_feu",
-                      "payload_t_per_teu")
+REQUIRED_CONSTANTS = (
+    "truck_yuan_per_tkm",
+    "road_circuity",
+    "truck_km_per_day",
+    "port_handling_days",
+    "usd_cny",
+    "eur_usd",
+    "payload_t_per_feu",
+    "payload_t_per_teu",
+)
 
 
 @dataclass(frozen=True)
@@ -43,19 +51,29 @@ def load_freight() -> FreightTable:
     if missing:
         raise DataError(f"{cpath}: missing key(s) {', '.join(missing)}")
     fpath = data_path("freight.csv")
-    ft = read_table(fpath, (Column("mode", "str"), Column("market", "str"),
-                            Column("cost", "float", "see cost_unit", 0.0),
-                            Column("cost_unit", "str"), Column("days", "float", "days", 0.0, 120.0)))
+    ft = read_table(
+        fpath,
+        (
+            Column("mode", "str"),
+            Column("market", "str"),
+            Column("cost", "float", "see cost_unit", 0.0),
+            Column("cost_unit", "str"),
+            Column("days", "float", "days", 0.0, 120.0),
+        ),
+    )
     money = np.full((len(MODES), len(MARKETS)), np.nan)
     days = np.full_like(money, np.nan)
     for i in range(len(ft["mode"])):
         mode, market, unit = ft["mode"][i], ft["market"][i], ft["cost_unit"][i]
         where = f"{fpath} line {i + 2}"
         if mode not in MODES or market not in MARKETS or unit not in UNITS:
-            raise DataError(f"{where}: mode must be one of {MODES}, market one of {MARKETS}, "
-                            f"cost_unit one of {UNITS}; got {mode!r}, {market!r}, {unit!r}")
+            raise DataError(
+                f"{where}: mode must be one of {MODES}, market one of {MARKETS}, "
+                f"cost_unit one of {UNITS}; got {mode!r}, {market!r}, {unit!r}"
+            )
         money[MODES.index(mode), MARKETS.index(market)] = to_yuan_per_tonne(
-            float(ft["cost"][i]), unit, constants)
+            float(ft["cost"][i]), unit, constants
+        )
         days[MODES.index(mode), MARKETS.index(market)] = float(ft["days"][i])
     if np.isnan(money[MODES.index("sea")]).any():
         raise DataError(f"{fpath}: sea freight is needed to every market {MARKETS}")
@@ -74,26 +92,43 @@ def to_yuan_per_tonne(cost: float, unit: str, c: dict[str, float]) -> float:
     }[unit]
 
 
-def inland_leg(distance_km: np.ndarray, has_mode: np.ndarray, own_km: np.ndarray | None,
-               c: dict[str, float], leg_cost: float) -> tuple[np.ndarray, np.ndarray]:
-    """Money (yuan/t) and days of the truck leg from each province to the mode's nearest access.
+def inland_leg(
+    distance_km: np.ndarray,
+    has_mode: np.ndarray,
+    own_km: np.ndarray | None,
+    c: dict[str, float],
+    leg_cost: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Money (yuan/t) and days of the domestic leg from each province to the mode's nearest access.
 
     ``own_km`` is the distance to the access point for provinces that have the mode themselves
-    (the port distance for sea); otherwise they are at distance 0. Provinces with no access anywhere
-    get ``inf``.
+    (the port distance for sea); otherwise they are at distance 0. The leg goes by truck, or by
+    rail container where the 2008 container tariff is cheaper (long hauls); both are taken to move
+    at ``truck_km_per_day`` (Chongqing-Qinzhou, 1,450 km by rail in ~2 days).
     """
     dist = np.where(has_mode[None, :], distance_km, np.inf)
-    km = dist.min(axis=1)
-    if own_km is not None:
-        km = own_km
+    km = dist.min(axis=1) if own_km is None else own_km
     road_km = km * c["road_circuity"]
-    money = road_km * c["truck_yuan_per_tkm"] * leg_cost
-    days = road_km / c["truck_km_per_day"]
-    return money, days
+    truck = road_km * c["truck_yuan_per_tkm"]
+    if "rail_container_fixed_yuan_per_feu" in c and "rail_container_yuan_per_feu_km" in c:
+        rail = np.where(
+            road_km > 0,
+            (c["rail_container_fixed_yuan_per_feu"] + c["rail_container_yuan_per_feu_km"] * road_km)
+            / c["payload_t_per_feu"],
+            0.0,
+        )
+        truck = np.minimum(truck, rail)
+    return truck * leg_cost, road_km / c["truck_km_per_day"]
 
 
-def market_costs(freight: FreightTable, columns: dict[str, np.ndarray], distance_km: np.ndarray,
-                 value_density: np.ndarray, time_cost: np.ndarray, params: dict) -> dict:
+def market_costs(
+    freight: FreightTable,
+    columns: dict[str, np.ndarray],
+    distance_km: np.ndarray,
+    value_density: np.ndarray,
+    time_cost: np.ndarray,
+    params: dict,
+) -> dict:
     """Freight cost per yuan of goods, (S, R, markets), and the mode shares behind it.
 
     Returns ``{"cost": (S,R,M), "shares": (S,R,M,modes)}``.
@@ -120,8 +155,7 @@ def market_costs(freight: FreightTable, columns: dict[str, np.ndarray], distance
         money[k][:, served] = leg_m[:, None] + rate[None, served]
         days[k][:, served] = leg_d[:, None] + freight.days[k][None, served] + handling
     # per yuan of value, per sector: (S, modes, R, M)
-    per_value = money[None] / value_density[:, None, None, None] + \
-        time_cost[:, None, None, None] * days[None]
+    per_value = money[None] / value_density[:, None, None, None] + time_cost[:, None, None, None] * days[None]
     scale = params["logistics.mode_choice_scale"]
     best = per_value.min(axis=1)
     if scale > 0:

@@ -45,8 +45,13 @@ class RelocationModel(mesa.Model):
     seed, firms: override ``run.seed`` and ``run.firms``.
     """
 
-    def __init__(self, scenario: scenario_mod.Scenario | str | Path | None = None, *,
-                 seed: int | None = None, firms: int | None = None):
+    def __init__(
+        self,
+        scenario: scenario_mod.Scenario | str | Path | None = None,
+        *,
+        seed: int | None = None,
+        firms: int | None = None,
+    ):
         sc = _resolve(scenario)
         overrides = {k: v for k, v in (("run.seed", seed), ("run.firms", firms)) if v is not None}
         if overrides:
@@ -83,8 +88,7 @@ class RelocationModel(mesa.Model):
         pop = self.columns["population"]
         self.wage_ref = float((self.columns["wage_yuan"] * pop).sum() / pop.sum())
         self.output_per_worker = output_per_worker(self.sectors, self.wage_ref)
-        self.freeness = costs.freeness_matrix(w.distance_km, self.columns["coastal"], self.params,
-                                              w.freeness)
+        self.freeness = costs.freeness_matrix(w.distance_km, self.columns["coastal"], self.params, w.freeness)
         self.wage_level = self.columns["wage_yuan"].copy()  # trend path before feedback
         self.wage = self.wage_level.copy()
         self.rent_index = np.ones(w.n)
@@ -95,8 +99,9 @@ class RelocationModel(mesa.Model):
     def _setup_firms(self) -> None:
         p = self.params
         rng = self._stream(STREAM_POPULATION)
-        self.firms: FirmArrays = synthesize(p["run.firms"], self.sectors, self.target,
-                                            self.world.region, self.wage_ref, p, rng)
+        self.firms: FirmArrays = synthesize(
+            p["run.firms"], self.sectors, self.target, self.world.region, self.wage_ref, p, rng
+        )
         total = self.firms.employment.sum()
         self.scale = p["economy.processing_employment_total"] / total  # real persons per model job
         pop = self.columns["population"]
@@ -120,8 +125,7 @@ class RelocationModel(mesa.Model):
         self.wage = self.wage_level.copy()
         self.rent_index = np.ones(self.world.n)
         self.firm_share = self.output_shares()
-        access = costs.market_access(self.freeness, costs.expenditure_shares(self.columns),
-                                     self.firm_share)
+        access = costs.market_access(self.freeness, costs.expenditure_shares(self.columns), self.firm_share)
         self.access_norm = (self.firm_share * access).sum(axis=1)
         self.gross_margin = np.zeros(self.sectors.n)
         pre = self._pretax_here(self._unit_costs(), np.arange(f.n))
@@ -146,14 +150,21 @@ class RelocationModel(mesa.Model):
         idx = np.sort(rng.choice(f.n, n, replace=False)) if n < f.n else np.arange(f.n)
         unit = self._unit_costs()
         base = self._utility(idx, unit)
-        mask = consideration_sets(rng, f.known[idx], f.location[idx],
-                                  self.params["behaviour.consideration_size"])
+        mask = consideration_sets(
+            rng, f.known[idx], f.location[idx], self.params["behaviour.consideration_size"]
+        )
         weight = f.employment[idx] * self._hazard(unit)[idx]
         target = self._calibration_target(idx, weight)
-        result = berry_contraction(base, mask, f.sector[idx], weight, target,
-                                   self.params["calibration.tolerance"],
-                                   self.params["calibration.max_iter"],
-                                   start=self.alpha)
+        result = berry_contraction(
+            base,
+            mask,
+            f.sector[idx],
+            weight,
+            target,
+            self.params["calibration.tolerance"],
+            self.params["calibration.max_iter"],
+            start=self.alpha,
+        )
         self.alpha = result.alpha
         return result
 
@@ -174,12 +185,23 @@ class RelocationModel(mesa.Model):
             s = f.sector[idx]
             pre = fixed[s, where] - (unit.labour[s, where] + unit.land[s, where]) / f.productivity[idx]
             post = costs.after_tax(pre, unit.tax_rate[where], unit.rd_deduction[s])
-            hazard = review_hazard((mean[s] - post) / mu, p["behaviour.review_hazard"],
-                                   p["behaviour.hazard_gap_slope"], p["behaviour.max_hazard"])
+            hazard = review_hazard(
+                (mean[s] - post) / mu,
+                p["behaviour.review_hazard"],
+                p["behaviour.hazard_gap_slope"],
+                p["behaviour.max_hazard"],
+            )
             return post / mu - np.log(np.maximum(hazard, 1e-12))
 
-        sort_by_swaps(rng, f.sector, f.employment, f.location, log_weight,
-                      p["calibration.sorting_rounds"], swap_along=(f.in_park,))
+        sort_by_swaps(
+            rng,
+            f.sector,
+            f.employment,
+            f.location,
+            log_weight,
+            p["calibration.sorting_rounds"],
+            swap_along=(f.in_park,),
+        )
         self._normalise()
 
     def _calibration_target(self, idx: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -191,8 +213,9 @@ class RelocationModel(mesa.Model):
         """
         s_n, r_n = self.target.shape
         f = self.firms
-        held = np.bincount(f.sector[idx] * r_n + f.location[idx], weights=weight,
-                           minlength=s_n * r_n).reshape(s_n, r_n)
+        held = np.bincount(
+            f.sector[idx] * r_n + f.location[idx], weights=weight, minlength=s_n * r_n
+        ).reshape(s_n, r_n)
         held /= np.maximum(held.sum(axis=1, keepdims=True), 1e-300)
         documented = self.target / self.target.sum(axis=1, keepdims=True)
         eta = self.params["calibration.documented_weight"]
@@ -218,16 +241,18 @@ class RelocationModel(mesa.Model):
         """(S, R) output share of each sector by province (rows sum to 1)."""
         f = self.firms
         s_n, r_n = self.sectors.n, self.world.n
-        out = np.bincount(f.sector * r_n + f.location, weights=f.output,
-                          minlength=s_n * r_n).reshape(s_n, r_n)
+        out = np.bincount(f.sector * r_n + f.location, weights=f.output, minlength=s_n * r_n).reshape(
+            s_n, r_n
+        )
         return out / np.maximum(out.sum(axis=1, keepdims=True), 1e-300)
 
     def _employment_cells(self) -> np.ndarray:
         """(S, R) employment by sector and province (model units)."""
         f = self.firms
         s_n, r_n = self.sectors.n, self.world.n
-        return np.bincount(f.sector * r_n + f.location, weights=f.employment,
-                           minlength=s_n * r_n).reshape(s_n, r_n)
+        return np.bincount(f.sector * r_n + f.location, weights=f.employment, minlength=s_n * r_n).reshape(
+            s_n, r_n
+        )
 
     def firm_counts(self) -> np.ndarray:
         f = self.firms
@@ -246,10 +271,19 @@ class RelocationModel(mesa.Model):
 
     def _unit_costs(self) -> costs.UnitCosts:
         return costs.unit_costs(
-            sectors=self.sectors, cols=self.columns, wage=self.wage, rent_index=self.rent_index,
-            wage_ref=self.wage_ref, output_per_worker=self.output_per_worker,
-            freight=self.freight, distance_km=self.world.distance_km, freeness=self.freeness,
-            firm_share=self.firm_share, access_norm=self.access_norm, params=self.params)
+            sectors=self.sectors,
+            cols=self.columns,
+            wage=self.wage,
+            rent_index=self.rent_index,
+            wage_ref=self.wage_ref,
+            output_per_worker=self.output_per_worker,
+            freight=self.freight,
+            distance_km=self.world.distance_km,
+            freeness=self.freeness,
+            firm_share=self.firm_share,
+            access_norm=self.access_norm,
+            params=self.params,
+        )
 
     # --- margins and utilities -----------------------------------------------------------------
 
@@ -269,15 +303,17 @@ class RelocationModel(mesa.Model):
     def _sector_mean_margin(self, margin: np.ndarray) -> np.ndarray:
         """(S,) output-weighted mean of ``margin`` over each sector's firms."""
         f, s_n = self.firms, self.sectors.n
-        return np.bincount(f.sector, weights=margin * f.output, minlength=s_n) / \
-            np.maximum(np.bincount(f.sector, weights=f.output, minlength=s_n), 1e-300)
+        return np.bincount(f.sector, weights=margin * f.output, minlength=s_n) / np.maximum(
+            np.bincount(f.sector, weights=f.output, minlength=s_n), 1e-300
+        )
 
     def _hazard(self, unit: costs.UnitCosts) -> np.ndarray:
         p, f = self.params, self.firms
         margin = self.margins_here(unit)
         gap = (self._sector_mean_margin(margin)[f.sector] - margin) / p["behaviour.logit_scale"]
-        return review_hazard(gap, p["behaviour.review_hazard"], p["behaviour.hazard_gap_slope"],
-                             p["behaviour.max_hazard"])
+        return review_hazard(
+            gap, p["behaviour.review_hazard"], p["behaviour.hazard_gap_slope"], p["behaviour.max_hazard"]
+        )
 
     def annuity(self) -> float:
         """Annual payment per yuan of one-off cost over the planning horizon."""
@@ -288,12 +324,20 @@ class RelocationModel(mesa.Model):
         """Annualised one-off cost of moving firms ``idx`` to each province, per yuan of output."""
         p, f = self.params, self.firms
         kappa = self.sectors.col("capital_output_ratio")[f.sector[idx]]
-        base = p["behaviour.relocation_cost_share"] * kappa[:, None] * \
-            (1 - p["parks.setup_discount"] * avail[None, :])
+        base = (
+            p["behaviour.relocation_cost_share"]
+            * kappa[:, None]
+            * (1 - p["parks.setup_discount"] * avail[None, :])
+        )
         years = p["economy.equipment_supervision_years"]
         remaining = np.clip(1 - f.equipment_age[idx] / years, 0, 1) if years > 0 else 0.0
-        duty = f.foreign[idx] * p["economy.supervised_equipment_share"] * kappa * \
-            p["economy.equipment_duty_rate"] * remaining
+        duty = (
+            f.foreign[idx]
+            * p["economy.supervised_equipment_share"]
+            * kappa
+            * p["economy.equipment_duty_rate"]
+            * remaining
+        )
         return self.annuity() * (base + duty[:, None])
 
     def _utility(self, idx: np.ndarray, unit: costs.UnitCosts) -> np.ndarray:
@@ -325,8 +369,9 @@ class RelocationModel(mesa.Model):
         self.unit = self._unit_costs()
         self.recorder.record(self, moved=movers, origin=origin)
 
-    def _transition(self, rng: np.random.Generator, unit: costs.UnitCosts,
-                    hazard_multiplier: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    def _transition(
+        self, rng: np.random.Generator, unit: costs.UnitCosts, hazard_multiplier: float = 1.0
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Reviews, choices and moves of one quarter; returns (movers, their origins)."""
         f = self.firms
         hazard = np.minimum(self._hazard(unit) * hazard_multiplier, 1.0)
@@ -334,8 +379,9 @@ class RelocationModel(mesa.Model):
         chosen = f.location[reviewing]
         if len(reviewing):
             utility = self._utility(reviewing, unit) + self.alpha[f.sector[reviewing]]
-            mask = consideration_sets(rng, f.known[reviewing], chosen,
-                                      self.params["behaviour.consideration_size"])
+            mask = consideration_sets(
+                rng, f.known[reviewing], chosen, self.params["behaviour.consideration_size"]
+            )
             chosen = logit_draw(rng, utility, mask)
         moving = chosen != f.location[reviewing]
         movers = reviewing[moving]
@@ -354,8 +400,9 @@ class RelocationModel(mesa.Model):
         if self.params["labour.wage_trend"]:
             self.wage_level *= (1.0 + self.columns["wage_growth"]) ** 0.25
         if self.world.freeness is None:
-            self.freeness = costs.freeness_matrix(self.world.distance_km, self.columns["coastal"],
-                                                  self.params)
+            self.freeness = costs.freeness_matrix(
+                self.world.distance_km, self.columns["coastal"], self.params
+            )
 
     def _relocate(self, rng: np.random.Generator, movers: np.ndarray, dest: np.ndarray) -> None:
         f = self.firms
@@ -367,8 +414,9 @@ class RelocationModel(mesa.Model):
         f.location[movers] = dest
         f.tenure[movers] = 0.0
         f.moves[movers] += 1
-        f.equipment_age[movers] = np.maximum(f.equipment_age[movers],
-                                             self.params["economy.equipment_supervision_years"])
+        f.equipment_age[movers] = np.maximum(
+            f.equipment_age[movers], self.params["economy.equipment_supervision_years"]
+        )
 
     def _update_factor_prices(self) -> None:
         """Wages and land rents respond to local processing employment relative to the pool."""
@@ -377,7 +425,8 @@ class RelocationModel(mesa.Model):
         pressure = np.maximum(1.0 + change, 0.05)
         if p["labour.wage_feedback"]:
             elasticity = p["labour.supply_elasticity"] * (
-                1.0 + p["labour.migrant_pool_weight"] * self.columns["outmigrant_share"])
+                1.0 + p["labour.migrant_pool_weight"] * self.columns["outmigrant_share"]
+            )
             self.wage = self.wage_level * pressure ** (1.0 / elasticity)
         else:
             self.wage = self.wage_level.copy()
@@ -418,4 +467,3 @@ def build_sectors(sc: scenario_mod.Scenario) -> Sectors:
     if sc.sectors:
         check_sectors(sectors, sc.source)
     return sectors
-

@@ -21,9 +21,16 @@ from simulation.costs import after_tax
 if TYPE_CHECKING:
     from simulation.model import RelocationModel
 
-COST_COLUMNS = ("labour_cost_yuan", "land_cost_yuan", "electricity_cost_yuan",
-                "logistics_cost_yuan", "compliance_cost_yuan", "market_access_gain_yuan",
-                "tax_yuan", "pretax_profit_yuan")
+COST_COLUMNS = (
+    "labour_cost_yuan",
+    "land_cost_yuan",
+    "electricity_cost_yuan",
+    "logistics_cost_yuan",
+    "compliance_cost_yuan",
+    "market_access_gain_yuan",
+    "tax_yuan",
+    "pretax_profit_yuan",
+)
 
 
 class Recorder:
@@ -82,8 +89,9 @@ class Recorder:
             emp = np.bincount(inv, weights=f.employment[moved]) * scale
             sector = uniq % s_n
             od = uniq // s_n
-            self.flows.append(np.column_stack([np.full(len(uniq), model.steps), od // r_n,
-                                               od % r_n, sector, n, emp]))
+            self.flows.append(
+                np.column_stack([np.full(len(uniq), model.steps), od // r_n, od % r_n, sector, n, emp])
+            )
 
     def timeseries(self, model: RelocationModel) -> pd.DataFrame:
         """One row per step x province x sector."""
@@ -112,19 +120,21 @@ class Recorder:
         """Origin-destination flows per step and sector (firms and employment moved)."""
         cols = ["step", "origin", "destination", "sector", "firms", "employment"]
         if not self.flows:
-            return pd.DataFrame({c: pd.Series(dtype="int64" if c != "employment" else "float64")
-                                 for c in cols}).astype({"origin": str, "destination": str,
-                                                         "sector": str})
+            return pd.DataFrame(
+                {c: pd.Series(dtype="int64" if c != "employment" else "float64") for c in cols}
+            ).astype({"origin": str, "destination": str, "sector": str})
         a = np.concatenate(self.flows)
         idx = a[:, :5].astype(np.int64)
-        return pd.DataFrame({
-            "step": idx[:, 0],
-            "origin": model.world.names[idx[:, 1]],
-            "destination": model.world.names[idx[:, 2]],
-            "sector": model.sectors.names[idx[:, 3]],
-            "firms": idx[:, 4],
-            "employment": a[:, 5],
-        })
+        return pd.DataFrame(
+            {
+                "step": idx[:, 0],
+                "origin": model.world.names[idx[:, 1]],
+                "destination": model.world.names[idx[:, 2]],
+                "sector": model.sectors.names[idx[:, 3]],
+                "firms": idx[:, 4],
+                "employment": a[:, 5],
+            }
+        )
 
 
 def summary(model: RelocationModel, ts: pd.DataFrame) -> dict[str, Any]:
@@ -158,7 +168,9 @@ def summary(model: RelocationModel, ts: pd.DataFrame) -> dict[str, Any]:
         "relocations_total": int(moved["relocations_in"].sum()),
         "relocated_employment_total": float(moved["relocated_employment_in"].sum()),
         "employment_total": float(ts.loc[ts["step"] == last, "employment"].sum()),
-        "calibration": None if model.calibration is None else {
+        "calibration": None
+        if model.calibration is None
+        else {
             "iterations": model.calibration.iterations,
             "max_log_error": model.calibration.max_error,
             "converged": model.calibration.converged,
@@ -180,8 +192,9 @@ def atomic_write(path: Path, write) -> None:
 
 
 def write_json(path: Path, data: dict) -> None:
-    atomic_write(path, lambda p: p.write_text(json.dumps(data, indent=2, sort_keys=True,
-                                                         ensure_ascii=False) + "\n"))
+    atomic_write(
+        path, lambda p: p.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    )
 
 
 def write_parquet(path: Path, df: pd.DataFrame) -> None:

@@ -31,8 +31,9 @@ def inland_share_figure(ts: pd.DataFrame) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
     quarters = emp.index.get_level_values("quarter")
     ax.plot(range(len(emp)), 100 * emp[True] / emp.sum(axis=1), label="employment", color="#0072B2")
-    ax.plot(range(len(out)), 100 * out[True] / out.sum(axis=1), label="output", color="#D55E00",
-            linestyle="--")
+    ax.plot(
+        range(len(out)), 100 * out[True] / out.sum(axis=1), label="output", color="#D55E00", linestyle="--"
+    )
     _quarter_axis(ax, list(quarters))
     ax.set_ylabel("inland share (%)")
     ax.set_title("Inland share of processing trade (central + western + north-eastern)")
@@ -46,8 +47,13 @@ def region_figure(ts: pd.DataFrame) -> plt.Figure:
     table = region_employment(ts)
     regions = [r for r in REGIONS if r in table.columns]
     fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
-    ax.stackplot(range(len(table)), *(table[r] / 1e6 for r in regions), labels=regions,
-                 colors=[REGION_COLOURS[r] for r in regions], alpha=0.9)
+    ax.stackplot(
+        range(len(table)),
+        *(table[r] / 1e6 for r in regions),
+        labels=regions,
+        colors=[REGION_COLOURS[r] for r in regions],
+        alpha=0.9,
+    )
     _quarter_axis(ax, table["quarter"].tolist())
     ax.set_ylabel("employment (million persons)")
     ax.set_title("Processing employment by region")

@@ -24,14 +24,14 @@ def simulate(sc: scenario_mod.Scenario, progress: bool = False) -> RelocationMod
     model = RelocationModel(sc)
     steps = sc.params["run.steps"]
     # the bar appears only for runs longer than a couple of seconds
-    for _ in tqdm(range(steps), desc=sc.name, unit="quarter", disable=not progress, delay=2.0,
-                  leave=False):
+    for _ in tqdm(range(steps), desc=sc.name, unit="quarter", disable=not progress, delay=2.0, leave=False):
         model.step()
     return model
 
 
-def run_to_folder(sc: scenario_mod.Scenario, out: Path, progress: bool = False,
-                  figures: bool = True) -> dict[str, Any]:
+def run_to_folder(
+    sc: scenario_mod.Scenario, out: Path, progress: bool = False, figures: bool = True
+) -> dict[str, Any]:
     """Run ``sc`` and write timeseries, flows, summary, manifest (and figures) to ``out``."""
     t0 = time.perf_counter()
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -46,17 +46,20 @@ def run_to_folder(sc: scenario_mod.Scenario, out: Path, progress: bool = False,
         from simulation import plots  # matplotlib only when figures are wanted
 
         plots.run_figures(ts, out / "figures")
-    outputs.write_json(out / "manifest.json", {
-        "scenario": sc.to_dict(),
-        "scenario_source": sc.source,
-        "scenario_hash": sc.hash(),
-        "seed": model.seed,
-        "versions": versions(),
-        "started_utc": started,
-        "wall_time_s": round(time.perf_counter() - t0, 3),
-        "command": sys.argv,
-        "files": sorted(p.name for p in out.iterdir() if p.is_file()),
-    })
+    outputs.write_json(
+        out / "manifest.json",
+        {
+            "scenario": sc.to_dict(),
+            "scenario_source": sc.source,
+            "scenario_hash": sc.hash(),
+            "seed": model.seed,
+            "versions": versions(),
+            "started_utc": started,
+            "wall_time_s": round(time.perf_counter() - t0, 3),
+            "command": sys.argv,
+            "files": sorted(p.name for p in out.iterdir() if p.is_file()),
+        },
+    )
     return summary
 
 

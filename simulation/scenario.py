@@ -82,8 +82,9 @@ class Scenario:
             "params": dict(sorted(self.params.items())),
             "provinces": {k: dict(sorted(v.items())) for k, v in sorted(self.provinces.items())},
             "sectors": {k: dict(sorted(v.items())) for k, v in sorted(self.sectors.items())},
-            "series": [{"variable": s.variable, "where": s.where, "points": list(s.points)}
-                       for s in self.series],
+            "series": [
+                {"variable": s.variable, "where": s.where, "points": list(s.points)} for s in self.series
+            ],
             "world": self.world,
         }
 
@@ -170,8 +171,10 @@ def _to_raw(s: Scenario) -> dict:
         raw.setdefault(section, {})[name] = value
     raw["provinces"] = copy.deepcopy(s.provinces)
     raw["sectors"] = copy.deepcopy(s.sectors)
-    raw["series"] = [{"variable": x.variable, "where": x.where,
-                      "values": {_fmt_time(t): v for t, v in x.points}} for x in s.series]
+    raw["series"] = [
+        {"variable": x.variable, "where": x.where, "values": {_fmt_time(t): v for t, v in x.points}}
+        for x in s.series
+    ]
     if s.world is not None:
         raw["world"] = copy.deepcopy(s.world)
     return raw
@@ -185,8 +188,12 @@ def _fmt_time(t: float) -> str:
 def _assign(raw: dict, key: str, value: Any, source: str) -> None:
     parts = key.split(".")
     if len(parts) < 2 or parts[0] not in TOP_LEVEL or parts[0] in ("series", "world"):
-        raise ScenarioError(source, key, "expected section.name (e.g. behaviour.logit_scale), "
-                            "provinces.<province>.<column> or sectors.<sector>.<column>")
+        raise ScenarioError(
+            source,
+            key,
+            "expected section.name (e.g. behaviour.logit_scale), "
+            "provinces.<province>.<column> or sectors.<sector>.<column>",
+        )
     node = raw
     for part in parts[:-1]:
         node = node.setdefault(part, {})
@@ -209,8 +216,9 @@ def _validate(raw: dict, source: str) -> Scenario:
             spec = parameters.BY_KEY.get(key)
             if spec is None:
                 allowed = [p.key.split(".")[1] for p in parameters.PARAMS if p.key.startswith(section + ".")]
-                raise ScenarioError(source, key, f"unknown parameter; allowed in [{section}]: "
-                                    f"{', '.join(allowed)}")
+                raise ScenarioError(
+                    source, key, f"unknown parameter; allowed in [{section}]: {', '.join(allowed)}"
+                )
             try:
                 params[key] = spec.check(value)
             except ValueError as exc:
@@ -221,8 +229,16 @@ def _validate(raw: dict, source: str) -> Scenario:
     provinces = _check_province_overrides(raw.get("provinces", {}), names, source)
     sectors = _check_sector_overrides(raw.get("sectors", {}), source)
     series = tuple(_check_series(s, i, names, source) for i, s in enumerate(raw.get("series", [])))
-    return Scenario(str(meta.get("name", Path(source).stem)), str(meta.get("description", "")),
-                    source, params, provinces, sectors, series, world)
+    return Scenario(
+        str(meta.get("name", Path(source).stem)),
+        str(meta.get("description", "")),
+        source,
+        params,
+        provinces,
+        sectors,
+        series,
+        world,
+    )
 
 
 def _check_keys(table: dict, allowed: tuple[str, ...], where: str, source: str) -> None:
@@ -265,7 +281,9 @@ def _check_province_overrides(table: dict, names: list[str], source: str) -> dic
                 try:
                     SPEC_BY_NAME[col].check(v, key)
                 except DataError:
-                    raise ScenarioError(source, key, f"expected {SPEC_BY_NAME[col].allowed()}, got {v!r}") from None
+                    raise ScenarioError(
+                        source, key, f"expected {SPEC_BY_NAME[col].allowed()}, got {v!r}"
+                    ) from None
             out.setdefault(prov, {})[col] = v
     return out
 
@@ -299,12 +317,17 @@ def _check_series(entry: Any, i: int, names: list[str], source: str) -> Series:
     _check_keys(entry, ("variable", "where", "values"), where, source)
     variable = entry.get("variable")
     if variable not in SERIES_VARIABLES:
-        raise ScenarioError(source, f"{where}.variable", f"got {variable!r}; allowed: {', '.join(SERIES_VARIABLES)}")
+        raise ScenarioError(
+            source, f"{where}.variable", f"got {variable!r}; allowed: {', '.join(SERIES_VARIABLES)}"
+        )
     target = entry.get("where", "all")
     allowed_targets = ["all", "inland", "coastal", *REGIONS, *names]
     if target not in allowed_targets:
-        raise ScenarioError(source, f"{where}.where", f"unknown province or region {target!r}; "
-                            f"allowed: {', '.join(allowed_targets)}")
+        raise ScenarioError(
+            source,
+            f"{where}.where",
+            f"unknown province or region {target!r}; allowed: {', '.join(allowed_targets)}",
+        )
     values = entry.get("values")
     if not isinstance(values, dict) or not values:
         raise ScenarioError(source, f"{where}.values", "must be a table like { 2024 = 0.04, 2030Q3 = 0.03 }")
@@ -313,7 +336,9 @@ def _check_series(entry: Any, i: int, names: list[str], source: str) -> Series:
         try:
             t = time_key(k)
         except ValueError:
-            raise ScenarioError(source, f"{where}.values.{k}", "keys must be years (2024) or quarters (2024Q3)") from None
+            raise ScenarioError(
+                source, f"{where}.values.{k}", "keys must be years (2024) or quarters (2024Q3)"
+            ) from None
         if t < EARLIEST_YEAR:
             raise ScenarioError(source, f"{where}.values.{k}", f"must be {EARLIEST_YEAR} or later")
         points.append((t, _number(v, source, f"{where}.values.{k}")))
@@ -343,7 +368,9 @@ def _check_world(world: Any, source: str) -> dict | None:
     for key in ("distance_km", "freeness"):
         if key in world:
             m = world[key]
-            if not (isinstance(m, list) and len(m) == n and all(isinstance(r, list) and len(r) == n for r in m)):
+            if not (
+                isinstance(m, list) and len(m) == n and all(isinstance(r, list) and len(r) == n for r in m)
+            ):
                 raise ScenarioError(source, f"world.{key}", f"must be a {n}x{n} matrix (list of lists)")
             for r in m:
                 for v in r:

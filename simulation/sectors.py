@@ -77,8 +77,10 @@ def check_sectors(sectors: Sectors, where: str) -> None:
     dest = sectors.destinations().sum(axis=1)
     bad = np.flatnonzero(np.abs(dest - 1) > 1e-3)
     if len(bad):
-        raise DataError(f"{where}: dest_eu+dest_na+dest_eastasia+dest_asean must sum to 1 for "
-                        f"sector(s) {sectors.names[bad].tolist()}")
+        raise DataError(
+            f"{where}: dest_eu+dest_na+dest_eastasia+dest_asean must sum to 1 for "
+            f"sector(s) {sectors.names[bad].tolist()}"
+        )
     total = sectors.columns["employment_share"].sum()
     if abs(total - 1) > 1e-3:
         raise DataError(f"{where}: employment_share must sum to 1 over sectors, got {total:.4f}")

@@ -48,15 +48,15 @@ class Column:
         try:
             value = float(text)
         except ValueError:
-            raise DataError(
-                f"{where}: column '{self.name}' = {text!r}; expected {self.allowed()}"
-            ) from None
+            raise DataError(f"{where}: column '{self.name}' = {text!r}; expected {self.allowed()}") from None
         return self.check(value, where)
 
     def check(self, value: float, where: str) -> float:
         """Check a number against the declared range."""
-        if not math.isfinite(value) or (self.low is not None and value < self.low) or (
-            self.high is not None and value > self.high
+        if (
+            not math.isfinite(value)
+            or (self.low is not None and value < self.low)
+            or (self.high is not None and value > self.high)
         ):
             raise DataError(f"{where}: column '{self.name}' = {value!r}; expected {self.allowed()}")
         return value

@@ -1,0 +1,96 @@
+"""The calibrated baseline: it starts at the documented distribution and drifts only with trends."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulation import scenario as scenario_mod
+from simulation.calibration import berry_contraction, sort_by_swaps
+from simulation.choice import logit_probabilities
+from simulation.model import RelocationModel
+
+BASELINE = "scenarios/baseline.toml"
+
+
+def baseline(**overrides) -> scenario_mod.Scenario:
+    return scenario_mod.load(BASELINE, overrides or None)
+
+
+def test_step_zero_reproduces_documented_distribution():
+    model = RelocationModel(baseline(), firms=10000)
+    emp = model.employment_by_province()
+    share = emp / emp.sum()
+    # granularity of 10,000 heavy-tailed firms: every province within 0.5 percentage points
+    assert np.abs(share - model.province_share0).max() < 0.005
+    documented_inland = model.province_share0[model.world.inland].sum()
+    assert abs(model.inland_employment_share() - documented_inland) < 0.005
+    assert model.calibration.converged
+
+
+def test_contraction_balances_expected_flows():
+    """After calibration the expected destination shares of reviewing firms equal the target."""
+    rng = np.random.default_rng(1)
+    n, r, s = 3000, 5, 2
+    base = rng.normal(size=(n, r))
+    current = rng.integers(0, r, n)
+    mask = rng.random((n, r)) < 0.7
+    mask[np.arange(n), current] = True
+    sector = rng.integers(0, s, n)
+    weight = rng.lognormal(size=n)
+    # as in the model: the firms' own weighted distribution, which staying put always attains
+    target = np.array(
+        [np.bincount(current[sector == k], weights=weight[sector == k], minlength=r) for k in range(s)]
+    )
+    target /= target.sum(axis=1, keepdims=True)
+    result = berry_contraction(base, mask, sector, weight, target, tol=1e-10, max_iter=5000)
+    assert result.converged
+    prob = logit_probabilities(base + result.alpha[sector], mask)
+    for k in range(s):
+        pred = (prob[sector == k] * weight[sector == k, None]).sum(axis=0)
+        np.testing.assert_allclose(pred / pred.sum(), target[k], atol=1e-8)
+
+
+def test_swaps_keep_marginals_and_sort_by_comparative_advantage():
+    rng = np.random.default_rng(2)
+    n = 4000
+    sector = np.zeros(n, np.int64)
+    size = np.ones(n)
+    location = np.repeat([0, 1], n // 2)
+    skill = rng.normal(size=n)
+
+    def value(idx, where):  # high-skill firms gain in province 1
+        return 2.0 * skill[idx] * (where == 1)
+
+    before = np.bincount(location)
+    sort_by_swaps(rng, sector, size, location, value, rounds=40)
+    np.testing.assert_array_equal(np.bincount(location), before)
+    assert skill[location == 1].mean() - skill[location == 0].mean() > 1.0
+
+
+def mean_drift(seeds: range, **overrides) -> tuple[float, float]:
+    drifts = []
+    for seed in seeds:
+        model = RelocationModel(baseline(**overrides), seed=seed, firms=8000)
+        start = model.inland_employment_share()
+        for _ in range(48):
+            model.step()
+        drifts.append(model.inland_employment_share() - start)
+    d = np.array(drifts)
+    return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
+
+
+@pytest.mark.slow
+def test_baseline_without_trends_does_not_drift():
+    """With the wage trends off nothing documented changes, so the inland share stays put."""
+    mean, se = mean_drift(range(1, 6), **{"labour.wage_trend": False})
+    assert abs(mean) < max(3 * se, 0.002) + 0.005
+
+
+@pytest.mark.slow
+def test_baseline_drift_comes_from_wage_trends():
+    """With the documented trends on (wages rising against fixed world prices, slowest in the
+    north-east), the inland share rises: labour-cost differences widen."""
+    with_trend, se = mean_drift(range(1, 4))
+    without, _ = mean_drift(range(1, 4), **{"labour.wage_trend": False})
+    assert with_trend - without > 3 * se + 0.01
