@@ -74,6 +74,13 @@ class RelocationModel(mesa.Model):
         self.province_agents = [Province(self, r) for r in range(self.world.n)]
         if self.params["run.firm_agents"]:
             Firm.create_agents(self, self.firms.n, list(range(self.firms.n)))
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "inland_employment_share": RelocationModel.inland_employment_share,
+                "relocations": lambda m: int(m.recorder.steps[-1]["relocations_in"].sum()),
+            }
+        )
+        self.datacollector.collect(self)
 
     # --- set-up --------------------------------------------------------------------------------
 
@@ -368,6 +375,7 @@ class RelocationModel(mesa.Model):
         self.firm_share = self.output_shares()
         self.unit = self._unit_costs()
         self.recorder.record(self, moved=movers, origin=origin)
+        self.datacollector.collect(self)
 
     def _transition(
         self, rng: np.random.Generator, unit: costs.UnitCosts, hazard_multiplier: float = 1.0

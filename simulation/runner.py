@@ -57,7 +57,8 @@ def run_to_folder(
             "started_utc": started,
             "wall_time_s": round(time.perf_counter() - t0, 3),
             "command": sys.argv,
-            "files": sorted(p.name for p in out.iterdir() if p.is_file()),
+            "files": sorted({p.name for p in out.iterdir() if p.is_file()} | {"manifest.json"})
+            + (["figures/"] if figures else []),
         },
     )
     return summary

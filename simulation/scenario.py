@@ -10,6 +10,7 @@ key and what is allowed.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import tomllib
@@ -89,16 +90,19 @@ class Scenario:
         }
 
     def hash(self) -> str:
-        """SHA-256 of the canonical form: equal hashes mean identical model inputs."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), default=str)
+        """SHA-256 of the model inputs (not the name or description): equal hashes mean identical
+        inputs."""
+        inputs = {k: v for k, v in self.to_dict().items() if k not in ("name", "description")}
+        blob = json.dumps(inputs, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def with_overrides(self, assignments: dict[str, Any], source: str = "--set") -> Scenario:
-        """A copy with ``{dotted.key: value}`` applied and validated."""
+        """A copy with ``{dotted.key: value}`` applied and validated; errors name ``source``, the
+        copy keeps this scenario's file as its source."""
         raw = _to_raw(self)
         for key, value in assignments.items():
             _assign(raw, key, value, source)
-        return _validate(raw, source)
+        return dataclasses.replace(_validate(raw, source), source=self.source)
 
 
 def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
@@ -276,16 +280,20 @@ def _check_province_overrides(table: dict, names: list[str], source: str) -> dic
             key = f"provinces.{prov}.{col}"
             if col not in NUMERIC_DEFAULTS:
                 raise ScenarioError(source, key, f"unknown column; allowed: {', '.join(allowed_cols)}")
-            v = _number(value, source, key)
-            if col in SPEC_BY_NAME:
-                try:
-                    SPEC_BY_NAME[col].check(v, key)
-                except DataError:
-                    raise ScenarioError(
-                        source, key, f"expected {SPEC_BY_NAME[col].allowed()}, got {v!r}"
-                    ) from None
-            out.setdefault(prov, {})[col] = v
+            out.setdefault(prov, {})[col] = _province_value(col, value, source, key)
     return out
+
+
+def _province_value(column: str, value: Any, source: str, key: str) -> float:
+    """A number for a province column, within the data file's declared range."""
+    v = _number(value, source, key)
+    spec = SPEC_BY_NAME.get(column)
+    if spec is not None:
+        try:
+            spec.check(v, key)
+        except DataError:
+            raise ScenarioError(source, key, f"expected {spec.allowed()}, got {v!r}") from None
+    return v
 
 
 def _check_sector_overrides(table: dict, source: str) -> dict:
@@ -341,7 +349,7 @@ def _check_series(entry: Any, i: int, names: list[str], source: str) -> Series:
             ) from None
         if t < EARLIEST_YEAR:
             raise ScenarioError(source, f"{where}.values.{k}", f"must be {EARLIEST_YEAR} or later")
-        points.append((t, _number(v, source, f"{where}.values.{k}")))
+        points.append((t, _province_value(variable, v, source, f"{where}.values.{k}")))
     return Series(variable, target, tuple(sorted(points)))
 
 
@@ -362,8 +370,10 @@ def _check_world(world: Any, source: str) -> dict | None:
         if row.get("region", "east") not in REGIONS:
             raise ScenarioError(source, f"world.provinces[{i}].region", f"allowed: {', '.join(REGIONS)}")
         for k, v in row.items():
-            if k not in ("province", "region"):
+            if k in ("lat", "lon"):  # a teaching world need not lie in China
                 _number(v, source, f"world.provinces[{i}].{k}")
+            elif k not in ("province", "region"):
+                _province_value(k, v, source, f"world.provinces[{i}].{k}")
     n = len(rows)
     for key in ("distance_km", "freeness"):
         if key in world:

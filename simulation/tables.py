@@ -52,7 +52,9 @@ class Column:
         return self.check(value, where)
 
     def check(self, value: float, where: str) -> float:
-        """Check a number against the declared range."""
+        """Check a number against the declared range (0 or 1 for flags)."""
+        if self.kind == "bool" and value not in (0, 1):
+            raise DataError(f"{where}: column '{self.name}' = {value!r}; expected 0 or 1")
         if (
             not math.isfinite(value)
             or (self.low is not None and value < self.low)
