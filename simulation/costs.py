@@ -90,7 +90,8 @@ def market_access(freeness: np.ndarray, expenditure: np.ndarray, firm_share: np.
     """Footloose-capital market access B[s, r] = sum_k phi[r,k] E_k / Delta[s,k].
 
     ``Delta[s, k] = sum_j phi[j, k] n[s, j]`` is the competition a firm meets in market k, with
-    ``n`` the sector's output shares (rows sum to 1) and ``E`` expenditure shares.
+    ``n`` the sector's output shares (rows sum to 1) and ``E`` expenditure shares. Its
+    output-weighted mean sum_r n[s,r] B[s,r] = sum_k E_k = 1 for any n: B is relative by itself.
     """
     delta = firm_share @ freeness  # (S, R): sum_j n[s,j] phi[j,k]
     return (expenditure[None, :] / delta) @ freeness.T
@@ -108,7 +109,6 @@ def unit_costs(
     distance_km: np.ndarray,
     freeness: np.ndarray,
     firm_share: np.ndarray,
-    access_norm: np.ndarray,
     params: dict,
 ) -> UnitCosts:
     """All components at the current province inputs (see the module docstring for units)."""
@@ -134,12 +134,7 @@ def unit_costs(
     trade = (1 - sc("domestic_sales_share")) + sc("imported_input_share")
     compliance = params["economy.compliance_cost_share"] * trade[:, None] * (1 - zone)[None, :]
     access = market_access(freeness, expenditure_shares(cols), firm_share)
-    gain = (
-        params["economy.domestic_operating_margin"]
-        * sc("domestic_sales_share")[:, None]
-        * access
-        / access_norm[:, None]
-    )
+    gain = params["economy.domestic_operating_margin"] * sc("domestic_sales_share")[:, None] * access
     cov = params["tax.west_cit_coverage"] * (cols["west_cit_15"] > 0)
     tax_rate = cov * params["tax.cit_west"] + (1 - cov) * params["tax.cit_standard"]
     rd = params["tax.rd_super_deduction"] * sc("rd_intensity")

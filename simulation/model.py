@@ -121,19 +121,17 @@ class RelocationModel(mesa.Model):
         self._normalise()
 
     def _normalise(self) -> None:
-        """Set the market-access normalisation and the sectors' gross margins at the current state.
+        """Reset factor prices and set the sectors' gross margins at the current state.
 
-        Market access is measured relative to its output-weighted mean at the start; the gross
-        margin (world price net of unmodelled inputs) makes the mean pre-tax margin of each sector
-        equal ``economy.profit_margin``.
+        The gross margin (world price net of unmodelled inputs) makes the output-weighted mean
+        pre-tax margin of each sector equal ``economy.profit_margin``. Market access needs no
+        normalisation: its output-weighted mean is 1 for any distribution (costs.market_access).
         """
         f = self.firms
         self.employment0 = self.employment_by_province()
         self.wage = self.wage_level.copy()
         self.rent_index = np.ones(self.world.n)
         self.firm_share = self.output_shares()
-        access = costs.market_access(self.freeness, costs.expenditure_shares(self.columns), self.firm_share)
-        self.access_norm = (self.firm_share * access).sum(axis=1)
         self.gross_margin = np.zeros(self.sectors.n)
         pre = self._pretax_here(self._unit_costs(), np.arange(f.n))
         by_output = np.bincount(f.sector, weights=f.output, minlength=self.sectors.n)
@@ -207,7 +205,7 @@ class RelocationModel(mesa.Model):
             f.location,
             log_weight,
             p["calibration.sorting_rounds"],
-            swap_along=(f.in_park,),
+            swap_along=(f.in_park, f.known),
         )
         self._normalise()
 
@@ -288,7 +286,6 @@ class RelocationModel(mesa.Model):
             distance_km=self.world.distance_km,
             freeness=self.freeness,
             firm_share=self.firm_share,
-            access_norm=self.access_norm,
             params=self.params,
         )
 
@@ -369,6 +366,7 @@ class RelocationModel(mesa.Model):
         """Advance one quarter."""
         self.quarter = self.start + (self.steps - 1)  # the quarter being simulated
         self._update_inputs()
+        self._update_factor_prices()  # this quarter's wage levels, before the decisions
         unit = self._unit_costs()
         movers, origin = self._transition(self._stream(STREAM_DYNAMICS, self.steps), unit)
         self._update_factor_prices()
@@ -404,9 +402,9 @@ class RelocationModel(mesa.Model):
         previous = self.columns
         self.columns = self._columns_at(self.quarter)
         changed = self.columns["wage_yuan"] != previous["wage_yuan"]
-        self.wage_level[changed] = self.columns["wage_yuan"][changed]
+        self.wage_level[changed] = self.columns["wage_yuan"][changed]  # a new level from a series
         if self.params["labour.wage_trend"]:
-            self.wage_level *= (1.0 + self.columns["wage_growth"]) ** 0.25
+            self.wage_level[~changed] *= (1.0 + self.columns["wage_growth"][~changed]) ** 0.25
         if self.world.freeness is None:
             self.freeness = costs.freeness_matrix(
                 self.world.distance_km, self.columns["coastal"], self.params

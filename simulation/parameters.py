@@ -599,7 +599,7 @@ PARAMS: tuple[Param, ...] = (
     ),
     Param(
         "calibration.tolerance",
-        1e-8,
+        1e-6,
         "log share",
         "Convergence tolerance.",
         "numerical",

@@ -108,7 +108,7 @@ def test_logit_draw_rows_are_independent_of_each_other():
     choice = logit_draw(np.random.default_rng(11), utility, mask)
     share_first = np.bincount(choice[:n], minlength=3) / n
     share_second = np.bincount(choice[n:], minlength=3) / n
-    p2 = logit_probabilities(utility[n:n + 1], mask[:1])[0]
+    p2 = logit_probabilities(utility[n : n + 1], mask[:1])[0]
     assert np.allclose(share_first, 1 / 3, atol=5 * np.sqrt(2 / 9 / n))
     assert np.allclose(share_second, p2, atol=5 * np.sqrt(0.25 / n))
 

@@ -54,8 +54,9 @@ def test_inland_mask_matches_regions():
 def test_regions_load():
     regions = load_regions()
     assert regions["region"].tolist() == list(REGIONS)
-    assert ((regions["outmigrant_cross_province_share"] >= 0)
-            & (regions["outmigrant_cross_province_share"] <= 1)).all()
+    assert (
+        (regions["outmigrant_cross_province_share"] >= 0) & (regions["outmigrant_cross_province_share"] <= 1)
+    ).all()
 
 
 def test_sectors_load():
@@ -159,8 +160,14 @@ def test_missing_column(data_dir):
 def test_non_numeric_cell(data_dir):
     path = data_dir / "provinces.csv"
     line = edit(path, "province", "Henan", "wage_yuan", "about 50k")
-    raises(load_china, str(path), f"line {line}", "'wage_yuan'", "'about 50k'",
-           "a number in [10000, 500000] (yuan/year)")
+    raises(
+        load_china,
+        str(path),
+        f"line {line}",
+        "'wage_yuan'",
+        "'about 50k'",
+        "a number in [10000, 500000] (yuan/year)",
+    )
 
 
 def test_negative_wage(data_dir):
@@ -175,9 +182,14 @@ def test_latitude_out_of_range(data_dir):
     raises(load_china, str(path), f"line {line}", "'lat'", "[15, 55] (degrees)")
 
 
-@pytest.mark.parametrize(("column", "allowed"), [("lat", "expected a number in [15, 55]"),
-                                                 ("region", "a value is required"),
-                                                 ("coastal", "expected 0 or 1")])
+@pytest.mark.parametrize(
+    ("column", "allowed"),
+    [
+        ("lat", "expected a number in [15, 55]"),
+        ("region", "a value is required"),
+        ("coastal", "expected 0 or 1"),
+    ],
+)
 def test_empty_required_cell(data_dir, column, allowed):
     path = data_dir / "provinces.csv"
     line = edit(path, "province", "Sichuan", column, "")
@@ -264,8 +276,7 @@ def test_sector_destinations_not_summing_to_1(data_dir):
     _, rows = read_rows(path)
     apparel = next(r for r in rows if r["sector"] == "apparel")
     edit(path, "sector", "apparel", "dest_eu", str(float(apparel["dest_eu"]) + 0.1))
-    text = raises(load_sectors, str(path), "dest_eu+dest_na+dest_eastasia+dest_asean", "sum to 1",
-                  "apparel")
+    text = raises(load_sectors, str(path), "dest_eu+dest_na+dest_eastasia+dest_asean", "sum to 1", "apparel")
     assert "electronics" not in text
 
 
@@ -302,8 +313,17 @@ def test_unknown_freight_mode(data_dir):
     header, rows = read_rows(path)
     rows[-1]["mode"] = "truck"
     write_rows(path, header, rows)
-    raises(load_freight, str(path), f"line {len(rows) + 1}", "'truck'", "mode must be one of",
-           "'sea'", "'air'", "'rail'", "'land'")
+    raises(
+        load_freight,
+        str(path),
+        f"line {len(rows) + 1}",
+        "'truck'",
+        "mode must be one of",
+        "'sea'",
+        "'air'",
+        "'rail'",
+        "'land'",
+    )
 
 
 def test_unknown_freight_market_and_unit(data_dir):

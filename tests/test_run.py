@@ -20,8 +20,14 @@ from simulation.timeline import Quarter
 
 ID_COLUMNS = ("step", "quarter", "province", "region", "sector")
 STATE_COLUMNS = ("firms", "employment", "output_yuan", "relocations_in", "relocations_out")
-SUMMARY_KEYS = ("seed", "steps", "firms", "inland_employment_share_start",
-                "inland_employment_share_end", "relocations_total")
+SUMMARY_KEYS = (
+    "seed",
+    "steps",
+    "firms",
+    "inland_employment_share_start",
+    "inland_employment_share_end",
+    "relocations_total",
+)
 
 
 def run(*args: str | Path) -> int:
@@ -235,16 +241,29 @@ def test_different_seed_differs(small_scenario_file, ts, summary, tmp_path):
 @pytest.fixture(scope="module")
 def set_run(small_scenario_file, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("set") / "out"
-    assert run(small_scenario_file, "--out", out, "--no-figures",
-               "--set", "behaviour.logit_scale=0.03", "--set", "provinces.Henan.wage_yuan=45000") == 0
+    assert (
+        run(
+            small_scenario_file,
+            "--out",
+            out,
+            "--no-figures",
+            "--set",
+            "behaviour.logit_scale=0.03",
+            "--set",
+            "provinces.Henan.wage_yuan=45000",
+        )
+        == 0
+    )
     return out
 
 
 def test_set_changes_resolved_parameter(set_run, manifest):
     changed = json.loads((set_run / "manifest.json").read_text())
     assert changed["scenario"]["params"]["behaviour.logit_scale"] == 0.03
-    assert manifest["scenario"]["params"]["behaviour.logit_scale"] == \
-        parameters.BY_KEY["behaviour.logit_scale"].default
+    assert (
+        manifest["scenario"]["params"]["behaviour.logit_scale"]
+        == parameters.BY_KEY["behaviour.logit_scale"].default
+    )
     assert changed["scenario"]["provinces"] == {"Henan": {"wage_yuan": 45000.0}}
     assert changed["scenario_hash"] != manifest["scenario_hash"]
     # everything else is the file's
@@ -275,8 +294,9 @@ def test_validate_prints_resolved_parameters(small_scenario_file, capsys):
     assert "valid" in lines[0]
     for p in parameters.PARAMS:
         assert any(line.startswith(f"{p.key} = ") for line in lines), p.key
-    assert any(line.startswith(f"run.firms = {SMALL_FIRMS}") and "changed from default" in line
-               for line in lines)
+    assert any(
+        line.startswith(f"run.firms = {SMALL_FIRMS}") and "changed from default" in line for line in lines
+    )
     assert any(line.startswith("behaviour.review_hazard = 0.03") for line in lines)
     assert not any(line.startswith("behaviour.logit_scale") and "changed" in line for line in lines)
 
@@ -295,8 +315,11 @@ def test_validate_bad_file_exits_2(write_toml, capsys):
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.mark.parametrize(
@@ -324,16 +347,22 @@ def test_bad_scenario_leaves_existing_output_untouched(result, tmp_path, write_t
 
 
 def test_python_m_simulation_help():
-    proc = subprocess.run([sys.executable, "-m", "simulation", "--help"], capture_output=True,
-                          text=True, cwd=REPO, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulation", "--help"], capture_output=True, text=True, cwd=REPO, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     for word in ("run", "validate", "params"):
         assert word in proc.stdout
 
 
 def test_python_m_simulation_run_help():
-    proc = subprocess.run([sys.executable, "-m", "simulation", "run", "--help"], capture_output=True,
-                          text=True, cwd=REPO, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulation", "run", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     for flag in ("--seed", "--steps", "--firms", "--out", "--set", "--no-figures"):
         assert flag in proc.stdout

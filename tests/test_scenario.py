@@ -130,28 +130,47 @@ def test_earliest_start_allowed(write_toml):
 
 
 def test_unknown_province(write_toml):
-    err = expect_error(write_toml("[provinces.Atlantis]\nwage_yuan = 50000\n"), "provinces.Atlantis",
-                       "unknown province", "allowed:")
+    err = expect_error(
+        write_toml("[provinces.Atlantis]\nwage_yuan = 50000\n"),
+        "provinces.Atlantis",
+        "unknown province",
+        "allowed:",
+    )
     for name in load_china().names:
         assert name in str(err)
 
 
 def test_unknown_province_column(write_toml):
-    err = expect_error(write_toml("[provinces.Henan]\nwages = 50000\n"), "provinces.Henan.wages",
-                       "unknown column", "allowed:", "wage_yuan", "land_price_yuan_m2", "amenity")
+    err = expect_error(
+        write_toml("[provinces.Henan]\nwages = 50000\n"),
+        "provinces.Henan.wages",
+        "unknown column",
+        "allowed:",
+        "wage_yuan",
+        "land_price_yuan_m2",
+        "amenity",
+    )
     assert err.source == str(err.source)
 
 
 def test_province_value_out_of_range(write_toml):
-    expect_error(write_toml("[provinces.Henan]\nwage_yuan = -5\n"), "provinces.Henan.wage_yuan",
-                 "a number in [10000, 500000] (yuan/year)", "-5")
+    expect_error(
+        write_toml("[provinces.Henan]\nwage_yuan = -5\n"),
+        "provinces.Henan.wage_yuan",
+        "a number in [10000, 500000] (yuan/year)",
+        "-5",
+    )
 
 
 def test_province_value_wrong_type(write_toml):
-    expect_error(write_toml('[provinces.Henan]\nwage_yuan = "50000"\n'), "provinces.Henan.wage_yuan",
-                 "must be a number")
-    expect_error(write_toml("[provinces.Henan]\ncoastal = true\n"), "provinces.Henan.coastal",
-                 "must be a number")
+    expect_error(
+        write_toml('[provinces.Henan]\nwage_yuan = "50000"\n'),
+        "provinces.Henan.wage_yuan",
+        "must be a number",
+    )
+    expect_error(
+        write_toml("[provinces.Henan]\ncoastal = true\n"), "provinces.Henan.coastal", "must be a number"
+    )
 
 
 def test_province_flag_column_must_be_0_or_1(write_toml):
@@ -167,20 +186,29 @@ def test_province_override_accepted(write_toml):
 
 
 def test_unknown_sector(write_toml):
-    err = expect_error(write_toml("[sectors.toys]\nlabour_share = 0.1\n"), "sectors.toys",
-                       "unknown sector", "allowed:")
+    err = expect_error(
+        write_toml("[sectors.toys]\nlabour_share = 0.1\n"), "sectors.toys", "unknown sector", "allowed:"
+    )
     for name in load_sectors().names:
         assert name in str(err)
 
 
 def test_unknown_sector_column(write_toml):
-    expect_error(write_toml("[sectors.electronics]\nwage = 0.1\n"), "sectors.electronics.wage",
-                 "unknown column", "labour_share", "dest_eu")
+    expect_error(
+        write_toml("[sectors.electronics]\nwage = 0.1\n"),
+        "sectors.electronics.wage",
+        "unknown column",
+        "labour_share",
+        "dest_eu",
+    )
 
 
 def test_sector_value_out_of_range(write_toml):
-    expect_error(write_toml("[sectors.apparel]\nlabour_share = 1.5\n"), "sectors.apparel.labour_share",
-                 "a number in [0, 1]")
+    expect_error(
+        write_toml("[sectors.apparel]\nlabour_share = 1.5\n"),
+        "sectors.apparel.labour_share",
+        "a number in [0, 1]",
+    )
 
 
 # --- series ------------------------------------------------------------------------------------
@@ -191,8 +219,9 @@ def series_toml(variable="wage_yuan", where="Henan", values="{ 2026 = 52000 }") 
 
 
 def test_series_accepted():
-    sc = S.from_dict({"series": [{"variable": "wage_growth", "where": "inland",
-                                  "values": {"2030": 0.03, "2026Q3": 0.05}}]})
+    sc = S.from_dict(
+        {"series": [{"variable": "wage_growth", "where": "inland", "values": {"2030": 0.03, "2026Q3": 0.05}}]}
+    )
     (s,) = sc.series
     assert s.points == ((2026.5, 0.05), (2030.0, 0.03))  # sorted by time
     assert s.value_at(2026.25) is None
@@ -206,33 +235,54 @@ def test_series_target_defaults_to_all():
 
 
 def test_unknown_series_variable(write_toml):
-    expect_error(write_toml(series_toml(variable="wages")), "series[0].variable", "'wages'",
-                 "allowed:", "wage_yuan", "wage_growth", "amenity")
+    expect_error(
+        write_toml(series_toml(variable="wages")),
+        "series[0].variable",
+        "'wages'",
+        "allowed:",
+        "wage_yuan",
+        "wage_growth",
+        "amenity",
+    )
 
 
 def test_unknown_series_target(write_toml):
     text = series_toml() + series_toml(where="Mars")
-    err = expect_error(write_toml(text), "series[1].where", "unknown province or region", "'Mars'",
-                       "allowed:", "inland", "coastal", "central", "Henan")
+    err = expect_error(
+        write_toml(text),
+        "series[1].where",
+        "unknown province or region",
+        "'Mars'",
+        "allowed:",
+        "inland",
+        "coastal",
+        "central",
+        "Henan",
+    )
     assert "northeast" in str(err)
 
 
 @pytest.mark.parametrize("key", ['"2024Q5"', '"20x4"', '"2024-06"', '"Q3"'])
 def test_bad_series_time_key(write_toml, key):
     bad = key.strip('"')
-    expect_error(write_toml(series_toml(values=f"{{ {key} = 1.0 }}")), f"series[0].values.{bad}",
-                 "years (2024) or quarters (2024Q3)")
+    expect_error(
+        write_toml(series_toml(values=f"{{ {key} = 1.0 }}")),
+        f"series[0].values.{bad}",
+        "years (2024) or quarters (2024Q3)",
+    )
 
 
 @pytest.mark.parametrize("key", ["2009", "2009Q4"])
 def test_series_time_before_2010(write_toml, key):
-    expect_error(write_toml(series_toml(values=f"{{ {key} = 52000 }}")), f"series[0].values.{key}",
-                 "2010 or later")
+    expect_error(
+        write_toml(series_toml(values=f"{{ {key} = 52000 }}")), f"series[0].values.{key}", "2010 or later"
+    )
 
 
 def test_series_value_must_be_number(write_toml):
-    expect_error(write_toml(series_toml(values='{ 2026 = "high" }')), "series[0].values.2026",
-                 "must be a number")
+    expect_error(
+        write_toml(series_toml(values='{ 2026 = "high" }')), "series[0].values.2026", "must be a number"
+    )
 
 
 def test_series_values_must_be_nonempty_table(write_toml):
@@ -241,14 +291,21 @@ def test_series_values_must_be_nonempty_table(write_toml):
 
 
 def test_series_unknown_key(write_toml):
-    expect_error(write_toml(series_toml() + 'unit = "yuan"\n'), "series[0].unit",
-                 "allowed:", "variable", "where", "values")
+    expect_error(
+        write_toml(series_toml() + 'unit = "yuan"\n'),
+        "series[0].unit",
+        "allowed:",
+        "variable",
+        "where",
+        "values",
+    )
 
 
 def test_series_value_out_of_range(write_toml):
     """A series sets the same province column as [provinces.X]; a negative wage must be refused."""
-    expect_error(write_toml(series_toml(values="{ 2026 = -5.0 }")), "series[0].values.2026",
-                 "[10000, 500000]")
+    expect_error(
+        write_toml(series_toml(values="{ 2026 = -5.0 }")), "series[0].values.2026", "[10000, 500000]"
+    )
 
 
 # --- extends -----------------------------------------------------------------------------------
@@ -304,8 +361,10 @@ def test_extends_child_overrides_parent_and_series_accumulate(write_toml):
 def test_extends_three_levels_relative_to_each_file(write_toml):
     write_toml(PARENT, "a/parent.toml")
     write_toml(CHILD, "a/child.toml")
-    grandchild = write_toml('[scenario]\nextends = "../a/child.toml"\nname = "g"\n'
-                            "[behaviour]\nreview_hazard = 0.07\n", "b/grandchild.toml")
+    grandchild = write_toml(
+        '[scenario]\nextends = "../a/child.toml"\nname = "g"\n[behaviour]\nreview_hazard = 0.07\n',
+        "b/grandchild.toml",
+    )
     sc = S.load(grandchild)
     assert (sc.name, sc["behaviour.logit_scale"], sc["behaviour.review_hazard"]) == ("g", 0.04, 0.07)
     assert len(sc.series) == 2

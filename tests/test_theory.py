@@ -143,11 +143,10 @@ def logit_fixed_point(model: RelocationModel, start: float = 0.5) -> float:
     psi = model.params["economy.domestic_operating_margin"]
     mu = model.params["behaviour.logit_scale"]
     expenditure = costs.expenditure_shares(model.columns)
-    norm = model.access_norm[0]
 
     def excess(s: float) -> float:
         share = np.array([[s, 1 - s]])
-        b = costs.market_access(model.freeness, expenditure, share)[0] * psi / norm
+        b = costs.market_access(model.freeness, expenditure, share)[0] * psi
         return softmax(b / mu)[0] - s
 
     lo, hi = 1e-9, 1 - 1e-9

@@ -1,0 +1,35 @@
+"""The documentation keeps up with the code: docs/parameters.md is generated from the declarations
+and every parameter is documented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from simulation import docs, parameters
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def test_parameters_page_is_up_to_date():
+    path = DOCS / "parameters.md"
+    assert path.is_file(), f"{path} is missing; run `python -m simulation.docs`"
+    assert path.read_text(encoding="utf-8") == docs.render_parameters(), (
+        f"{path} is out of date with simulation/parameters.py or the data column declarations; "
+        "run `python -m simulation.docs` and commit the result"
+    )
+
+
+def test_every_parameter_is_documented():
+    text = "\n".join((DOCS / name).read_text(encoding="utf-8") for name in ("model.md", "parameters.md"))
+    missing = [p.key for p in parameters.PARAMS if p.key not in text]
+    assert not missing, f"parameters mentioned in neither docs/model.md nor docs/parameters.md: {missing}"
+
+
+def test_check_mode_reports_a_stale_page(tmp_path, monkeypatch, capsys):
+    stale = tmp_path / "parameters.md"
+    stale.write_text("# stale\n", encoding="utf-8")
+    monkeypatch.setattr(docs, "PARAMETERS_MD", stale)
+    assert docs.main(["--check"]) == 1
+    assert "python -m simulation.docs" in capsys.readouterr().err
+    assert docs.main([]) == 0
+    assert docs.main(["--check"]) == 0
