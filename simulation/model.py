@@ -91,7 +91,9 @@ class RelocationModel(mesa.Model):
     def _setup_provinces(self) -> None:
         w = self.world
         self.base_columns = {k: v.copy() for k, v in w.columns.items()}
-        self.columns = self._columns_at(self.start)
+        # step 0 is the end of the quarter before the start: a series (or lever) that begins at
+        # run.start acts from step 1 and is not absorbed by the calibration
+        self.columns = self._columns_at(self.quarter)
         pop = self.columns["population"]
         self.wage_ref = float((self.columns["wage_yuan"] * pop).sum() / pop.sum())
         self.output_per_worker = output_per_worker(self.sectors, self.wage_ref)
