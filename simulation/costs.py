@@ -94,7 +94,8 @@ def market_access(freeness: np.ndarray, expenditure: np.ndarray, firm_share: np.
     output-weighted mean sum_r n[s,r] B[s,r] = sum_k E_k = 1 for any n: B is relative by itself.
     """
     delta = firm_share @ freeness  # (S, R): sum_j n[s,j] phi[j,k]
-    return (expenditure[None, :] / delta) @ freeness.T
+    # a market no firm can reach (zero freeness in a custom world) has no competition at all
+    return (expenditure[None, :] / np.maximum(delta, 1e-12)) @ freeness.T
 
 
 def unit_costs(
