@@ -52,19 +52,30 @@ def logit_probabilities(utility: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def admit(rng: np.random.Generator, dest: np.ndarray, size: np.ndarray, free: np.ndarray) -> np.ndarray:
-    """Lottery for limited capacity: random order, admitted while the destination has room.
+def admit(
+    rng: np.random.Generator, dest: np.ndarray, size: np.ndarray, free: np.ndarray, passes: int = 4
+) -> np.ndarray:
+    """Lottery for limited capacity: in random order, each applicant is admitted if it still fits.
 
-    ``free[r]`` is the remaining capacity (same unit as ``size``); returns a boolean mask.
+    ``free[r]`` is the remaining capacity (same unit as ``size``); returns a boolean mask. Each pass
+    admits, in the lottery order, the applicants whose cumulative size fits; those left out are
+    tried again against what is left, so a large misfit does not block smaller applicants.
     """
-    if not len(dest):
-        return np.zeros(0, bool)
-    order = np.lexsort((rng.random(len(dest)), dest))
-    d, s = dest[order], size[order]
-    cum = np.cumsum(s)
-    starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
-    group_offset = np.repeat(cum[starts] - s[starts], np.diff(np.r_[starts, len(d)]))
-    ok = (cum - group_offset) <= free[d]
     admitted = np.zeros(len(dest), bool)
-    admitted[order] = ok
+    if not len(dest):
+        return admitted
+    left = np.asarray(free, float).copy()
+    rank = rng.random(len(dest))
+    for _ in range(passes):
+        todo = np.flatnonzero(~admitted & (size <= left[dest]))
+        if not len(todo):
+            break
+        order = todo[np.lexsort((rank[todo], dest[todo]))]
+        d, s = dest[order], size[order]
+        cum = np.cumsum(s)
+        starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
+        offset = np.repeat(cum[starts] - s[starts], np.diff(np.r_[starts, len(d)]))
+        ok = (cum - offset) <= left[d]
+        admitted[order[ok]] = True
+        left -= np.bincount(d[ok], weights=s[ok], minlength=len(left))
     return admitted

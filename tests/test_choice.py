@@ -205,3 +205,12 @@ def test_review_hazard_edge_parameters(base, slope, cap):
     assert (np.diff(h) >= 0).all()
     if slope == 0:
         assert np.allclose(h, min(base, cap))
+
+
+def test_admit_large_misfit_does_not_block_smaller_applicants():
+    """Whatever the lottery order, the small applicant that fits is admitted."""
+    dest = np.array([0, 0])
+    size = np.array([10.0, 2.0])
+    for seed in range(20):
+        ok = admit(np.random.default_rng(seed), dest, size, np.array([5.0]))
+        assert ok.tolist() == [False, True]
