@@ -16,16 +16,6 @@ import numpy as np
 from simulation import logistics
 from simulation.sectors import MARKETS, Sectors
 
-CHANNELS: tuple[str, ...] = (
-    "labour",
-    "land",
-    "electricity",
-    "logistics",
-    "compliance",
-    "market_access",
-    "tax",
-)
-
 
 @dataclass
 class UnitCosts:

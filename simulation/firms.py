@@ -7,7 +7,7 @@ visualisation only (``run.firm_agents``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import mesa
 import numpy as np
@@ -36,10 +36,6 @@ class FirmArrays:
     @property
     def n(self) -> int:
         return len(self.sector)
-
-    def subset(self, idx: np.ndarray) -> FirmArrays:
-        """A copy restricted to ``idx`` (used by calibration on a sample)."""
-        return FirmArrays(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
 
 
 def allocate_counts(weights: np.ndarray, total: int) -> np.ndarray:

@@ -138,10 +138,6 @@ class World:
             return self.names == spec
         raise KeyError(spec)
 
-    def target_names(self) -> list[str]:
-        """Every name ``targets`` accepts."""
-        return ["all", "inland", "coastal", *REGIONS, *self.names.tolist()]
-
 
 def great_circle_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     """Pairwise haversine distances (km) between points given in degrees."""

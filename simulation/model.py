@@ -68,7 +68,7 @@ class RelocationModel(mesa.Model):
         self._setup_provinces()
         self._setup_firms()
         self.calibration = self._calibrate()
-        self.recorder = Recorder(self)
+        self.recorder = Recorder()
         self.unit = self._unit_costs()
         self.recorder.record(self, moved=np.zeros(0, np.int64), origin=np.zeros(0, np.int64))
         self.province_agents = [Province(self, r) for r in range(self.world.n)]
@@ -252,14 +252,6 @@ class RelocationModel(mesa.Model):
             s_n, r_n
         )
         return out / np.maximum(out.sum(axis=1, keepdims=True), 1e-300)
-
-    def _employment_cells(self) -> np.ndarray:
-        """(S, R) employment by sector and province (model units)."""
-        f = self.firms
-        s_n, r_n = self.sectors.n, self.world.n
-        return np.bincount(f.sector * r_n + f.location, weights=f.employment, minlength=s_n * r_n).reshape(
-            s_n, r_n
-        )
 
     def firm_counts(self) -> np.ndarray:
         f = self.firms

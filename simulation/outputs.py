@@ -36,7 +36,7 @@ COST_COLUMNS = (
 class Recorder:
     """Collects per-step aggregates of a model run."""
 
-    def __init__(self, model: RelocationModel):
+    def __init__(self) -> None:
         self.steps: list[dict[str, Any]] = []
         self.flows: list[np.ndarray] = []  # rows: step, origin, dest, sector, firms, employment
 
