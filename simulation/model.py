@@ -218,11 +218,7 @@ class RelocationModel(mesa.Model):
         hazard-weighted distribution of the firms themselves; a small weight on the documented
         distribution keeps provinces with no firm of a sector choosable.
         """
-        s_n, r_n = self.target.shape
-        f = self.firms
-        held = np.bincount(
-            f.sector[idx] * r_n + f.location[idx], weights=weight, minlength=s_n * r_n
-        ).reshape(s_n, r_n)
+        held = self.by_cell(weight, idx)
         held /= np.maximum(held.sum(axis=1, keepdims=True), 1e-300)
         documented = self.target / self.target.sum(axis=1, keepdims=True)
         eta = self.params["calibration.documented_weight"]
@@ -244,19 +240,20 @@ class RelocationModel(mesa.Model):
         f = self.firms
         return np.bincount(f.location, weights=f.employment, minlength=self.world.n)
 
+    def by_cell(self, weights: np.ndarray | None = None, idx: np.ndarray | None = None) -> np.ndarray:
+        """(S, R) sum of ``weights`` (or a count) over firms ``idx`` (default all) by cell."""
+        f, s_n, r_n = self.firms, self.sectors.n, self.world.n
+        keys = f.sector * r_n + f.location if idx is None else f.sector[idx] * r_n + f.location[idx]
+        return np.bincount(keys, weights=weights, minlength=s_n * r_n).reshape(s_n, r_n)
+
     def output_shares(self) -> np.ndarray:
         """(S, R) output share of each sector by province (rows sum to 1)."""
-        f = self.firms
-        s_n, r_n = self.sectors.n, self.world.n
-        out = np.bincount(f.sector * r_n + f.location, weights=f.output, minlength=s_n * r_n).reshape(
-            s_n, r_n
-        )
+        out = self.by_cell(self.firms.output)
         return out / np.maximum(out.sum(axis=1, keepdims=True), 1e-300)
 
     def firm_counts(self) -> np.ndarray:
-        f = self.firms
-        s_n, r_n = self.sectors.n, self.world.n
-        return np.bincount(f.sector * r_n + f.location, minlength=s_n * r_n).reshape(s_n, r_n)
+        """(S, R) number of firms by sector and province."""
+        return self.by_cell()
 
     def park_free(self) -> np.ndarray:
         f = self.firms
@@ -369,13 +366,10 @@ class RelocationModel(mesa.Model):
         self.recorder.record(self, moved=movers, origin=origin)
         self.datacollector.collect(self)
 
-    def _transition(
-        self, rng: np.random.Generator, unit: costs.UnitCosts, hazard_multiplier: float = 1.0
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _transition(self, rng: np.random.Generator, unit: costs.UnitCosts) -> tuple[np.ndarray, np.ndarray]:
         """Reviews, choices and moves of one quarter; returns (movers, their origins)."""
         f = self.firms
-        hazard = np.minimum(self._hazard(unit) * hazard_multiplier, 1.0)
-        reviewing = np.flatnonzero(rng.random(f.n) < hazard)
+        reviewing = np.flatnonzero(rng.random(f.n) < self._hazard(unit))
         chosen = f.location[reviewing]
         if len(reviewing):
             utility = self._utility(reviewing, unit) + self.alpha[f.sector[reviewing]]
