@@ -10,11 +10,15 @@ Units: yuan per yuan of output (a margin) unless stated. Equations are in ``docs
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from simulation import logistics
 from simulation.sectors import MARKETS, Sectors
+
+if TYPE_CHECKING:
+    from simulation.levers.base import Effects
 
 
 @dataclass
@@ -23,19 +27,24 @@ class UnitCosts:
 
     labour: np.ndarray  # at productivity 1
     land: np.ndarray  # at productivity 1, outside parks
-    electricity: np.ndarray
-    logistics: np.ndarray
+    electricity: np.ndarray  # bill plus outage losses
+    logistics: np.ndarray  # net of freight subsidies
     compliance: np.ndarray
+    maintenance: np.ndarray  # bonded-maintenance margin (a gain)
+    risk: np.ndarray  # export risk premium
     market_access: np.ndarray  # operating profit from domestic sales (a gain)
-    tax_rate: np.ndarray  # (R,) expected CIT rate
-    rd_deduction: np.ndarray  # (S,) extra deductible R&D per yuan of output
+    subsidy: np.ndarray  # operating subsidies (a gain)
+    tax_rate: np.ndarray  # (R,) expected CIT rate with the levers
+    tax_rate_law: np.ndarray  # (R,) expected CIT rate without them
+    rd_deduction: np.ndarray  # extra deductible R&D per yuan of output, with the levers
+    rd_deduction_law: np.ndarray  # the same without them
     mode_shares: np.ndarray  # (S, R, M, modes) freight mode shares by value
+    freight_subsidy: dict[str, np.ndarray]  # lever -> (S, R) freight paid by government per yuan
 
     def fixed_part(self, gross_margin: np.ndarray) -> np.ndarray:
         """A[s, r]: the part of the pre-tax margin that does not scale with 1/productivity."""
-        return (
-            gross_margin[:, None] + self.market_access - self.electricity - self.logistics - self.compliance
-        )
+        gains = gross_margin[:, None] + self.market_access + self.maintenance + self.subsidy
+        return gains - self.electricity - self.logistics - self.compliance - self.risk
 
 
 def tou_multiplier(sectors: Sectors, cols: dict[str, np.ndarray]) -> np.ndarray:
@@ -60,19 +69,33 @@ def tou_multiplier(sectors: Sectors, cols: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def freeness_matrix(
-    distance_km: np.ndarray, coastal: np.ndarray, params: dict, given: np.ndarray | None = None
+    distance_km: np.ndarray,
+    coastal: np.ndarray,
+    params: dict,
+    given: np.ndarray | None = None,
+    coast_cut: np.ndarray | None = None,
+    interior_cut: np.ndarray | None = None,
 ) -> np.ndarray:
     """Freeness of domestic trade phi[r, k] in (0, 1], 1 inside a province.
 
     Links between a coastal and an interior province and links between two interior provinces
-    scale separately (``logistics.coast_interior_cost`` and ``logistics.interior_cost``).
+    scale separately (``logistics.coast_interior_cost`` and ``logistics.interior_cost``); levers cut
+    the cost of coast-interior links at their interior end (``coast_cut``) and of interior links
+    whose both ends they target (``interior_cut``, the smaller of the two).
     """
     if given is not None:
         return given
     coast = coastal > 0
+    n = len(coast)
+    c_cut = np.zeros(n) if coast_cut is None else coast_cut
+    i_cut = np.zeros(n) if interior_cut is None else interior_cut
+    mixed = coast[:, None] != coast[None, :]
+    inner = ~coast[:, None] & ~coast[None, :]
+    interior_end = np.where(coast[:, None], c_cut[None, :], c_cut[:, None])
     mult = np.ones_like(distance_km)
-    mult[coast[:, None] != coast[None, :]] = params["logistics.coast_interior_cost"]
-    mult[~coast[:, None] & ~coast[None, :]] = params["logistics.interior_cost"]
+    mult[mixed] = (params["logistics.coast_interior_cost"] * (1 - interior_end))[mixed]
+    both = np.minimum(i_cut[:, None], i_cut[None, :])
+    mult[inner] = (params["logistics.interior_cost"] * (1 - both))[inner]
     return np.exp(-distance_km * mult / params["logistics.domestic_decay_km"])
 
 
@@ -91,7 +114,7 @@ def market_access(freeness: np.ndarray, expenditure: np.ndarray, firm_share: np.
 def unit_costs(
     *,
     sectors: Sectors,
-    cols: dict[str, np.ndarray],
+    effects: Effects,
     wage: np.ndarray,
     rent_index: np.ndarray,
     wage_ref: float,
@@ -100,10 +123,9 @@ def unit_costs(
     distance_km: np.ndarray,
     freeness: np.ndarray,
     firm_share: np.ndarray,
-    params: dict,
 ) -> UnitCosts:
-    """All components at the current province inputs (see the module docstring for units)."""
-    sc = sectors.col
+    """All components at the current province inputs and lever effects (units: module docstring)."""
+    sc, cols, params = sectors.col, effects.columns, effects.params
     skill = (params["labour.skill_efficiency"] * cols["skill_efficiency"])[None, :] ** sc(
         "skill_requirement"
     )[:, None]
@@ -111,35 +133,62 @@ def unit_costs(
     land_yuan_per_worker = (
         params["land.m2_per_worker"] * cols["land_price_yuan_m2"] * rent_index * params["land.annuity_rate"]
     )
-    land = land_yuan_per_worker[None, :] / output_per_worker[:, None]
+    land = np.broadcast_to(land_yuan_per_worker[None, :] / output_per_worker[:, None], labour.shape).copy()
     kwh = sc("elec_kwh_per_10k_yuan")[:, None] / 1e4
-    electricity = kwh * cols["elec_flat_yuan_kwh"][None, :] * tou_multiplier(sectors, cols)
+    outage = 1 + params["economy.outage_loss_share"] * (1 - effects.outage_cut)
+    electricity = kwh * (cols["elec_flat_yuan_kwh"] * outage)[None, :] * tou_multiplier(sectors, cols)
     freight_cost = logistics.market_costs(
-        freight, cols, distance_km, sc("value_density_yuan_t"), sc("time_cost_per_day"), params
+        freight,
+        cols,
+        distance_km,
+        sc("value_density_yuan_t"),
+        sc("time_cost_per_day"),
+        params,
+        effects.freight,
     )
-    exports = (1 - sc("domestic_sales_share"))[:, None, None] * sectors.destinations()[:, None, :]
-    imports = sc("imported_input_share")[:, None]
-    cost = freight_cost["cost"]
-    logistics_cost = (exports * cost).sum(axis=2) + imports * cost[:, :, MARKETS.index("eastasia")]
+    domestic = np.clip(sc("domestic_sales_share")[:, None] + effects.domestic_share_add[None, :], 0.0, 1.0)
+    weights = _freight_weights(sectors, domestic)
     zone = (cols["bonded_zones"] > 0) * params["economy.bonded_zone_discount"]
-    trade = (1 - sc("domestic_sales_share")) + sc("imported_input_share")
-    compliance = params["economy.compliance_cost_share"] * trade[:, None] * (1 - zone)[None, :]
+    trade = (1 - domestic) + sc("imported_input_share")[:, None]
+    keep = (1 - zone) * (1 - effects.compliance_cut)
+    compliance = params["economy.compliance_cost_share"] * trade * keep[None, :]
+    risk = params["economy.export_risk_premium"] * (1 - domestic) * (1 - effects.risk_cut)[None, :]
     access = market_access(freeness, expenditure_shares(cols), firm_share)
-    gain = params["economy.domestic_operating_margin"] * sc("domestic_sales_share")[:, None] * access
-    cov = params["tax.west_cit_coverage"] * (cols["west_cit_15"] > 0)
-    tax_rate = cov * params["tax.cit_west"] + (1 - cov) * params["tax.cit_standard"]
-    rd = params["tax.rd_super_deduction"] * sc("rd_intensity")
+    gain = params["economy.domestic_operating_margin"] * domestic * access
+    law = _law_tax_rate(cols, params)
+    cut = np.nan_to_num(effects.cit_coverage * np.maximum(law - effects.cit_rate, 0.0))
+    rd_law = np.broadcast_to((params["tax.rd_super_deduction"] * sc("rd_intensity"))[:, None], labour.shape)
     return UnitCosts(
-        labour,
-        np.broadcast_to(land, labour.shape).copy(),
-        electricity,
-        logistics_cost,
-        np.broadcast_to(compliance, labour.shape).copy(),
-        gain,
-        tax_rate,
-        rd,
-        freight_cost["shares"],
+        labour=labour,
+        land=land,
+        electricity=electricity,
+        logistics=(weights * freight_cost["cost"]).sum(axis=2),
+        compliance=compliance,
+        maintenance=effects.maintenance,
+        risk=risk,
+        market_access=gain,
+        subsidy=effects.subsidy_total(labour.shape),
+        tax_rate=law - cut,
+        tax_rate_law=law,
+        rd_deduction=rd_law + effects.rd_extra,
+        rd_deduction_law=rd_law.copy(),
+        mode_shares=freight_cost["shares"],
+        freight_subsidy={k: (weights * v).sum(axis=2) for k, v in freight_cost["subsidy"].items()},
     )
+
+
+def _freight_weights(sectors: Sectors, domestic: np.ndarray) -> np.ndarray:
+    """(S, R, M) tonnage weights per yuan of output: exports by destination, imports from East Asia."""
+    exports = (1 - domestic)[:, :, None] * sectors.destinations()[:, None, :]
+    imports = np.zeros_like(exports)
+    imports[:, :, MARKETS.index("eastasia")] = sectors.col("imported_input_share")[:, None]
+    return exports + imports
+
+
+def _law_tax_rate(cols: dict[str, np.ndarray], params: dict) -> np.ndarray:
+    """(R,) expected CIT rate under the tax.* parameters (15% in the west for the covered share)."""
+    cov = params["tax.west_cit_coverage"] * (cols["west_cit_15"] > 0)
+    return cov * params["tax.cit_west"] + (1 - cov) * params["tax.cit_standard"]
 
 
 def expenditure_shares(cols: dict[str, np.ndarray]) -> np.ndarray:

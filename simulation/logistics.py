@@ -2,8 +2,9 @@
 
 Modes: sea via the nearest container port; air from a province with international cargo routes;
 China-Europe Railway Express (rail, to the EU) from an origin province; land ports to ASEAN. A
-province without a mode reaches the nearest province that has it first (the domestic leg, by truck
-or by rail container where cheaper).
+province without a mode reaches a province that has it first (the domestic leg, by truck or by rail
+container where cheaper); levers change rates, days and subsidies at access points
+(:class:`simulation.levers.base.FreightPolicy`).
 Cost of a mode per yuan of goods = money (yuan/t) / value density (yuan/t) + time cost per day x days.
 Across modes the cost is the logsum with scale ``logistics.mode_choice_scale`` (0: the cheapest).
 """
@@ -11,11 +12,15 @@ Across modes the cost is the logsum with scale ``logistics.mode_choice_scale`` (
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from simulation.sectors import MARKETS
 from simulation.tables import Column, DataError, data_path, read_table
+
+if TYPE_CHECKING:
+    from simulation.levers.base import FreightPolicy
 
 MODES: tuple[str, ...] = ("sea", "air", "rail", "land")
 # province column that says a province has the mode itself (sea: every province via its port)
@@ -92,22 +97,13 @@ def to_yuan_per_tonne(cost: float, unit: str, c: dict[str, float]) -> float:
     }[unit]
 
 
-def inland_leg(
-    distance_km: np.ndarray,
-    has_mode: np.ndarray,
-    own_km: np.ndarray | None,
-    c: dict[str, float],
-    leg_cost: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Money (yuan/t) and days of the domestic leg from each province to the mode's nearest access.
+def domestic_leg(km: np.ndarray, c: dict[str, float], leg_cost: float) -> tuple[np.ndarray, np.ndarray]:
+    """Money (yuan/t) and days of a domestic leg of ``km`` great-circle kilometres.
 
-    ``own_km`` is the distance to the access point for provinces that have the mode themselves
-    (the port distance for sea); otherwise they are at distance 0. The leg goes by truck, or by
-    rail container where the 2008 container tariff is cheaper (long hauls); both are taken to move
-    at ``truck_km_per_day`` (Chongqing-Qinzhou, 1,450 km by rail in ~2 days).
+    The leg goes by truck, or by rail container where the 2008 container tariff is cheaper (long
+    hauls); both are taken to move at ``truck_km_per_day`` (Chongqing-Qinzhou, 1,450 km by rail in
+    ~2 days).
     """
-    dist = np.where(has_mode[None, :], distance_km, np.inf)
-    km = dist.min(axis=1) if own_km is None else own_km
     road_km = km * c["road_circuity"]
     truck = road_km * c["truck_yuan_per_tkm"]
     if "rail_container_fixed_yuan_per_feu" in c and "rail_container_yuan_per_feu_km" in c:
@@ -128,32 +124,52 @@ def market_costs(
     value_density: np.ndarray,
     time_cost: np.ndarray,
     params: dict,
+    policy: FreightPolicy,
 ) -> dict:
-    """Freight cost per yuan of goods, (S, R, markets), and the mode shares behind it.
+    """Freight cost per yuan of goods, (S, R, markets), the mode shares behind it and the part of
+    it that government pays, per lever.
 
-    Returns ``{"cost": (S,R,M), "shares": (S,R,M,modes)}``.
+    Sea goes through the province's own port; another mode through the access province (one that
+    has the mode) with the lowest money cost, which may be the province itself.
+    Returns ``{"cost": (S,R,M), "shares": (S,R,M,modes), "subsidy": {lever: (S,R,M)}}``.
     """
     c = freight.constants
-    leg_cost = params["logistics.inland_leg_cost"]
     handling = c["port_handling_days"]
-    n_prov = distance_km.shape[0]
-    money = np.full((len(MODES), n_prov, len(MARKETS)), np.inf)
-    days = np.zeros_like(money)
+    n = distance_km.shape[0]
+    shape = (len(MODES), n, len(MARKETS))
+    money, days = np.full(shape, np.inf), np.zeros(shape)
+    paid = {name: np.zeros(shape) for name in (*policy.access_subsidy, *policy.origin_subsidy)}
+    acc_total, org_total = policy.access_subsidy_total(), policy.origin_subsidy_total()
+    leg_cost = params["logistics.inland_leg_cost"] * policy.leg_mult
     for k, mode in enumerate(MODES):
+        rate = freight.money[k] * (1.0 - params["logistics.cre_subsidy_share"] if mode == "rail" else 1.0)
+        served = np.isfinite(rate)
         if mode == "sea":
-            has = np.ones(n_prov, bool)
-            leg_m, leg_d = inland_leg(distance_km, has, columns["port_km"], c, leg_cost)
+            via = np.arange(n)
+            leg_m, leg_d = domestic_leg(columns["port_km"], c, 1.0)
+            leg_m = leg_m * leg_cost
         else:
             has = columns[MODE_ACCESS[mode]] > 0
-            if not has.any():
+            if not has.any() or not served.any():
                 continue
-            leg_m, leg_d = inland_leg(distance_km, has, None, c, leg_cost)
-        rate = freight.money[k].copy()
-        if mode == "rail":
-            rate = rate * (1.0 - params["logistics.cre_subsidy_share"])
-        served = np.isfinite(rate)
-        money[k][:, served] = leg_m[:, None] + rate[None, served]
-        days[k][:, served] = leg_d[:, None] + freight.days[k][None, served] + handling
+            pair_m, pair_d = domestic_leg(distance_km, c, 1.0)
+            pair_m = pair_m * leg_cost[:, None]
+            # cheapest access point by money: leg plus the (policy-adjusted) rate at that point
+            at_access = policy.rate_mult[k] * (1 - acc_total[k])
+            rate_ref = np.nanmean(rate[served])
+            total = np.where(has[None, :], pair_m + rate_ref * at_access[None, :], np.inf)
+            via = total.argmin(axis=1)
+            leg_m, leg_d = pair_m[np.arange(n), via], pair_d[np.arange(n), via]
+        gross = rate[None, served] * policy.rate_mult[k, via][:, None]  # (R, served) at the access point
+        net_access = gross * (1 - acc_total[k, via])[:, None]
+        money[k][:, served] = leg_m[:, None] + net_access * (1 - org_total)[:, None]
+        days[k][:, served] = np.maximum(
+            leg_d[:, None] + freight.days[k][None, served] + handling - policy.days_cut[k, via][:, None], 0.5
+        )
+        for name, share in policy.access_subsidy.items():
+            paid[name][k][:, served] += gross * share[k, via][:, None]
+        for name, share in policy.origin_subsidy.items():
+            paid[name][k][:, served] += net_access * share[:, None]
     # per yuan of value, per sector: (S, modes, R, M)
     per_value = money[None] / value_density[:, None, None, None] + time_cost[:, None, None, None] * days[None]
     scale = params["logistics.mode_choice_scale"]
@@ -167,4 +183,10 @@ def market_costs(
         cost = best
         shares = (per_value == best[:, None]).astype(float)
         shares /= shares.sum(axis=1, keepdims=True)
-    return {"cost": cost, "shares": np.moveaxis(shares, 1, -1)}
+    subsidy = {
+        name: (np.where(np.isfinite(money), m, 0.0)[None] / value_density[:, None, None, None] * shares).sum(
+            axis=1
+        )
+        for name, m in paid.items()
+    }
+    return {"cost": cost, "shares": np.moveaxis(shares, 1, -1), "subsidy": subsidy}

@@ -20,7 +20,7 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from simulation import costs
+from simulation import costs, levers
 from simulation import scenario as scenario_mod
 from simulation.calibration import CalibrationResult, berry_contraction, sort_by_swaps
 from simulation.choice import admit, consideration_sets, logit_draw, review_hazard
@@ -31,8 +31,9 @@ from simulation.outputs import Recorder
 from simulation.sectors import Sectors, check_sectors, load_sectors
 from simulation.timeline import Quarter
 
-# independent random streams spawned from the master seed (common random numbers across scenarios)
-STREAM_POPULATION, STREAM_CALIBRATION, STREAM_DYNAMICS = 1, 2, 3
+# independent random streams spawned from the master seed (common random numbers across scenarios:
+# lever draws have their own stream, so switching a lever on leaves every other draw unchanged)
+STREAM_POPULATION, STREAM_CALIBRATION, STREAM_DYNAMICS, STREAM_LEVERS = 1, 2, 3, 4
 
 
 class RelocationModel(mesa.Model):
@@ -65,8 +66,12 @@ class RelocationModel(mesa.Model):
         self.quarter = self.start + (-1)  # step 0 is the state at the end of the quarter before
         self.world, self.sectors = build_world(sc), build_sectors(sc)
         self.freight = load_freight()
+        self.lever_masks = levers.masks(self.world, sc.params)
+        self.lever_state: dict[str, dict] = {}
         self._setup_provinces()
         self._setup_firms()
+        self._apply_levers(self.columns)
+        self._normalise()
         self.calibration = self._calibrate()
         self.recorder = Recorder()
         self.unit = self._unit_costs()
@@ -97,7 +102,6 @@ class RelocationModel(mesa.Model):
         pop = self.columns["population"]
         self.wage_ref = float((self.columns["wage_yuan"] * pop).sum() / pop.sum())
         self.output_per_worker = output_per_worker(self.sectors, self.wage_ref)
-        self.freeness = costs.freeness_matrix(w.distance_km, self.columns["coastal"], self.params, w.freeness)
         self.wage_level = self.columns["wage_yuan"].copy()  # trend path before feedback
         self.wage = self.wage_level.copy()
         self.rent_index = np.ones(w.n)
@@ -120,7 +124,6 @@ class RelocationModel(mesa.Model):
         fill = self.park_capacity * p["parks.initial_occupancy"]
         f = self.firms
         f.in_park[:] = admit(rng, f.location, f.employment, fill) & (self.park_capacity[f.location] > 0)
-        self._normalise()
 
     def _normalise(self) -> None:
         """Reset factor prices and set the sectors' gross margins at the current state.
@@ -157,9 +160,7 @@ class RelocationModel(mesa.Model):
         idx = np.sort(rng.choice(f.n, n, replace=False)) if n < f.n else np.arange(f.n)
         unit = self._unit_costs()
         base = self._utility(idx, unit)
-        mask = consideration_sets(
-            rng, f.known[idx], f.location[idx], self.params["behaviour.consideration_size"]
-        )
+        mask = consideration_sets(rng, f.known[idx], f.location[idx], self.consideration_size())
         weight = f.employment[idx] * self._hazard(unit)[idx]
         target = self._calibration_target(idx, weight)
         result = berry_contraction(
@@ -191,7 +192,7 @@ class RelocationModel(mesa.Model):
         def log_weight(idx: np.ndarray, where: np.ndarray) -> np.ndarray:
             s = f.sector[idx]
             pre = fixed[s, where] - (unit.labour[s, where] + unit.land[s, where]) / f.productivity[idx]
-            post = costs.after_tax(pre, unit.tax_rate[where], unit.rd_deduction[s])
+            post = costs.after_tax(pre, unit.tax_rate[where], unit.rd_deduction[s, where])
             hazard = review_hazard(
                 (mean[s] - post) / mu,
                 p["behaviour.review_hazard"],
@@ -236,6 +237,27 @@ class RelocationModel(mesa.Model):
                 cols[s.variable][self.world.targets(s.where)] = value
         return cols
 
+    def _apply_levers(self, columns: dict[str, np.ndarray]) -> None:
+        """This quarter's lever effects on top of ``columns``: inputs, parameters, freeness."""
+        self.effects = levers.assemble(self, self.quarter, columns)
+        self.columns, self.params = self.effects.columns, self.effects.params
+        self.freeness = self._freeness(self.effects)
+
+    def _freeness(self, effects: levers.Effects) -> np.ndarray:
+        w = self.world
+        return costs.freeness_matrix(
+            w.distance_km,
+            effects.columns["coastal"],
+            effects.params,
+            w.freeness,
+            effects.coast_link_cut,
+            effects.interior_link_cut,
+        )
+
+    def no_policy_effects(self) -> levers.Effects:
+        """This quarter's inputs without any lever (for the decomposition of lever effects)."""
+        return levers.Effects.neutral(self._columns_at(self.quarter), self.spec.params, self.sectors.n)
+
     def employment_by_province(self) -> np.ndarray:
         f = self.firms
         return np.bincount(f.location, weights=f.employment, minlength=self.world.n)
@@ -265,19 +287,20 @@ class RelocationModel(mesa.Model):
         cap = self.park_capacity
         return np.divide(self.park_free(), cap, out=np.zeros_like(cap), where=cap > 0)
 
-    def _unit_costs(self) -> costs.UnitCosts:
+    def _unit_costs(self, effects: levers.Effects | None = None) -> costs.UnitCosts:
+        """Unit costs at the current state under ``effects`` (default: this quarter's levers)."""
+        effects = self.effects if effects is None else effects
         return costs.unit_costs(
             sectors=self.sectors,
-            cols=self.columns,
+            effects=effects,
             wage=self.wage,
             rent_index=self.rent_index,
             wage_ref=self.wage_ref,
             output_per_worker=self.output_per_worker,
             freight=self.freight,
             distance_km=self.world.distance_km,
-            freeness=self.freeness,
+            freeness=self.freeness if effects is self.effects else self._freeness(effects),
             firm_share=self.firm_share,
-            params=self.params,
         )
 
     # --- margins and utilities -----------------------------------------------------------------
@@ -293,7 +316,7 @@ class RelocationModel(mesa.Model):
         """After-tax margin of every firm at its current location."""
         f = self.firms
         pre = self._pretax_here(unit, np.arange(f.n))
-        return costs.after_tax(pre, unit.tax_rate[f.location], unit.rd_deduction[f.sector])
+        return costs.after_tax(pre, unit.tax_rate[f.location], unit.rd_deduction[f.sector, f.location])
 
     def _sector_mean_margin(self, margin: np.ndarray) -> np.ndarray:
         """(S,) output-weighted mean of ``margin`` over each sector's firms."""
@@ -310,6 +333,9 @@ class RelocationModel(mesa.Model):
             gap, p["behaviour.review_hazard"], p["behaviour.hazard_gap_slope"], p["behaviour.max_hazard"]
         )
 
+    def consideration_size(self) -> int:
+        return self.params["behaviour.consideration_size"] + self.effects.extra_considered
+
     def annuity(self) -> float:
         """Annual payment per yuan of one-off cost over the planning horizon."""
         r, h = self.params["behaviour.discount_rate"], self.params["behaviour.planning_horizon_years"]
@@ -319,11 +345,9 @@ class RelocationModel(mesa.Model):
         """Annualised one-off cost of moving firms ``idx`` to each province, per yuan of output."""
         p, f = self.params, self.firms
         kappa = self.sectors.col("capital_output_ratio")[f.sector[idx]]
-        base = (
-            p["behaviour.relocation_cost_share"]
-            * kappa[:, None]
-            * (1 - p["parks.setup_discount"] * avail[None, :])
-        )
+        base = self.setup_cost(idx, avail) * self.move_cost_factor(idx)
+        per_job = f.employment[idx] / f.output[idx]  # jobs per yuan of output
+        subsidy = per_job[:, None] * self.effects.move_subsidy_total()[None, :]
         years = p["economy.equipment_supervision_years"]
         remaining = np.clip(1 - f.equipment_age[idx] / years, 0, 1) if years > 0 else 0.0
         duty = (
@@ -333,7 +357,20 @@ class RelocationModel(mesa.Model):
             * p["economy.equipment_duty_rate"]
             * remaining
         )
-        return self.annuity() * (base + duty[:, None])
+        return self.annuity() * (base + duty[:, None] - subsidy)
+
+    def setup_cost(self, idx: np.ndarray, avail: np.ndarray) -> np.ndarray:
+        """(n, R) set-up cost of a move per yuan of output, before financing terms."""
+        kappa = self.sectors.col("capital_output_ratio")[self.firms.sector[idx]]
+        setup = 1 - self.params["parks.setup_discount"] * avail[None, :]
+        return self.params["behaviour.relocation_cost_share"] * kappa[:, None] * setup
+
+    def move_cost_factor(self, idx: np.ndarray) -> np.ndarray:
+        """(n, R) financing multiplier on the set-up cost: the SME premium (less what credit
+        support removes) and the withholding-tax saving of foreign firms, by destination."""
+        f, e = self.firms, self.effects
+        premium = self.params["economy.sme_finance_premium"] * f.sme[idx][:, None] * (1 - e.sme_premium_cut)
+        return (1 + premium) * (1 - f.foreign[idx][:, None] * e.foreign_move_cut[None, :])
 
     def _utility(self, idx: np.ndarray, unit: costs.UnitCosts) -> np.ndarray:
         """Deterministic utility (logit units) of firms ``idx`` over all provinces, without alpha."""
@@ -344,7 +381,7 @@ class RelocationModel(mesa.Model):
         land = unit.land * (1 - p["parks.rent_discount"] * avail)[None, :]
         pre = unit.fixed_part(self.gross_margin)[s] - (unit.labour[s] + land[s]) / phi[:, None]
         pre[rows, cur] = self._pretax_here(unit, idx)
-        post = costs.after_tax(pre, unit.tax_rate[None, :], unit.rd_deduction[s][:, None])
+        post = costs.after_tax(pre, unit.tax_rate[None, :], unit.rd_deduction[s])
         mc = self.move_cost(idx, avail)
         mc[rows, cur] = 0.0
         counts = self.firm_counts()
@@ -357,6 +394,7 @@ class RelocationModel(mesa.Model):
         """Advance one quarter."""
         self.quarter = self.start + (self.steps - 1)  # the quarter being simulated
         self._update_inputs()
+        self._learn(self._stream(STREAM_LEVERS, self.steps))
         self._update_factor_prices()  # this quarter's wage levels, before the decisions
         unit = self._unit_costs()
         movers, origin = self._transition(self._stream(STREAM_DYNAMICS, self.steps), unit)
@@ -373,9 +411,7 @@ class RelocationModel(mesa.Model):
         chosen = f.location[reviewing]
         if len(reviewing):
             utility = self._utility(reviewing, unit) + self.alpha[f.sector[reviewing]]
-            mask = consideration_sets(
-                rng, f.known[reviewing], chosen, self.params["behaviour.consideration_size"]
-            )
+            mask = consideration_sets(rng, f.known[reviewing], chosen, self.consideration_size())
             chosen = logit_draw(rng, utility, mask)
         moving = chosen != f.location[reviewing]
         movers = reviewing[moving]
@@ -386,17 +422,20 @@ class RelocationModel(mesa.Model):
         return movers, origin
 
     def _update_inputs(self) -> None:
-        """Series and wage trend for the new quarter."""
+        """Series, lever effects and wage trend for the new quarter."""
         previous = self.columns
-        self.columns = self._columns_at(self.quarter)
+        self._apply_levers(self._columns_at(self.quarter))
         changed = self.columns["wage_yuan"] != previous["wage_yuan"]
         self.wage_level[changed] = self.columns["wage_yuan"][changed]  # a new level from a series
         if self.params["labour.wage_trend"]:
             self.wage_level[~changed] *= (1.0 + self.columns["wage_growth"][~changed]) ** 0.25
-        if self.world.freeness is None:
-            self.freeness = costs.freeness_matrix(
-                self.world.distance_km, self.columns["coastal"], self.params
-            )
+
+    def _learn(self, rng: np.random.Generator) -> None:
+        """Firms learn of provinces promoted by matchmaking (lever 五)."""
+        cols = np.flatnonzero(self.effects.learn_prob > 0)
+        if len(cols):
+            draws = rng.random((self.firms.n, len(cols))) < self.effects.learn_prob[cols]
+            self.firms.known[:, cols] |= draws
 
     def _relocate(self, rng: np.random.Generator, movers: np.ndarray, dest: np.ndarray) -> None:
         f = self.firms

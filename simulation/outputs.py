@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from simulation import channels, fiscal
 from simulation.costs import after_tax
+from simulation.levers import CHANNELS
 
 if TYPE_CHECKING:
     from simulation.model import RelocationModel
@@ -39,6 +41,9 @@ class Recorder:
     def __init__(self) -> None:
         self.steps: list[dict[str, Any]] = []
         self.flows: list[np.ndarray] = []  # rows: step, origin, dest, sector, firms, employment
+        self.advantage: list[tuple[np.ndarray, np.ndarray]] = []  # per step: (R, C) with, lever effect
+        self.fiscal: list[dict[str, float]] = []  # per step: lever -> yuan spent in the quarter
+        self.weights: np.ndarray | None = None  # (S, R) step-0 employment: channel weights
 
     def record(self, model: RelocationModel, moved: np.ndarray, origin: np.ndarray) -> None:
         """Aggregate the state after a step; ``moved`` are the firms that moved, from ``origin``."""
@@ -53,7 +58,7 @@ class Recorder:
         s, r = f.sector, f.location
         land = unit.land[s, r] * (1 - model.params["parks.rent_discount"] * f.in_park)
         pre = model._pretax_here(unit, np.arange(f.n))
-        tax = pre - after_tax(pre, unit.tax_rate[r], unit.rd_deduction[s])
+        tax = pre - after_tax(pre, unit.tax_rate[r], unit.rd_deduction[s, r])
         output = by_cell(f.output)
         row = {
             "step": model.steps,
@@ -82,6 +87,10 @@ class Recorder:
         row["relocated_employment_in"] = by_cell(f.employment[moved], dest_cell) * scale
         row["relocated_employment_out"] = by_cell(f.employment[moved], orig_cell) * scale
         self.steps.append(row)
+        if self.weights is None:
+            self.weights = by_cell(f.employment)
+        self.advantage.append(channels.record(model, self.weights))
+        self.fiscal.append(fiscal.quarter_costs(model, moved) if model.steps > 0 else {})
         if len(moved):
             key = (origin * r_n + f.location[moved]) * s_n + f.sector[moved]
             uniq, inv = np.unique(key, return_inverse=True)
@@ -115,6 +124,35 @@ class Recorder:
         for k in ("relocations_in", "relocations_out"):
             df[k] = df[k].astype(np.int64)
         return df
+
+    def channel_table(self, model: RelocationModel) -> pd.DataFrame:
+        """One row per step x province x channel: advantage and the levers' direct effect on it."""
+        r_n, c_n, n_steps = model.world.n, len(CHANNELS), len(self.advantage)
+        return pd.DataFrame(
+            {
+                "step": np.repeat([row["step"] for row in self.steps], r_n * c_n).astype(np.int64),
+                "quarter": np.repeat([row["quarter"] for row in self.steps], r_n * c_n),
+                "province": np.tile(np.repeat(model.world.names, c_n), n_steps),
+                "region": np.tile(np.repeat(model.world.region, c_n), n_steps),
+                "channel": np.tile(CHANNELS, n_steps * r_n),
+                "advantage": np.concatenate([a.ravel() for a, _ in self.advantage]),
+                "lever_effect": np.concatenate([d.ravel() for _, d in self.advantage]),
+            }
+        )
+
+    def fiscal_table(self, model: RelocationModel) -> pd.DataFrame:
+        """One row per step x enabled lever: yuan spent in the quarter (0 when it spent nothing)."""
+        from simulation.levers import enabled
+
+        names = enabled(model.spec.params)
+        rows = [
+            (row["step"], row["quarter"], name, spent.get(name, 0.0))
+            for row, spent in zip(self.steps, self.fiscal, strict=True)
+            for name in names
+        ]
+        return pd.DataFrame(rows, columns=["step", "quarter", "lever", "yuan"]).astype(
+            {"step": np.int64, "quarter": str, "lever": str, "yuan": float}
+        )
 
     def flow_table(self, model: RelocationModel) -> pd.DataFrame:
         """Origin-destination flows per step and sector (firms and employment moved)."""
@@ -167,6 +205,7 @@ def summary(model: RelocationModel, ts: pd.DataFrame) -> dict[str, Any]:
         "region_employment_share_end": region_shares(last),
         "relocations_total": int(moved["relocations_in"].sum()),
         "relocated_employment_total": float(moved["relocated_employment_in"].sum()),
+        **lever_outcomes(model),
         "employment_total": float(ts.loc[ts["step"] == last, "employment"].sum()),
         "calibration": None
         if model.calibration is None
@@ -174,6 +213,55 @@ def summary(model: RelocationModel, ts: pd.DataFrame) -> dict[str, Any]:
             "iterations": model.calibration.iterations,
             "max_log_error": model.calibration.max_error,
             "converged": model.calibration.converged,
+        },
+    }
+
+
+def lever_outcomes(model: RelocationModel) -> dict[str, Any]:
+    """Levers enabled, fiscal cost per lever, jobs moved inland per 100 million yuan, channels."""
+    from simulation.levers import enabled
+
+    names = enabled(model.spec.params)
+    rec = model.recorder
+    spent = {name: float(sum(q.get(name, 0.0) for q in rec.fiscal)) for name in names}
+    total = float(sum(spent.values()))
+    to_inland = relocated_to_inland(model)
+    return {
+        "levers": names,
+        "fiscal_cost_yuan": spent,
+        "fiscal_cost_yuan_total": total,
+        "relocated_jobs_to_inland": to_inland,
+        "jobs_relocated_per_100m_yuan": to_inland / (total / 1e8) if total > 0 else None,
+        "advantage_change_by_channel": _by_channel(model, rec.advantage[-1][0] - rec.advantage[0][0]),
+        "lever_effect_by_channel": _by_channel(
+            model,
+            np.mean([d for _, d in rec.advantage[1:]], axis=0)
+            if len(rec.advantage) > 1
+            else 0 * rec.advantage[0][1],
+        ),
+    }
+
+
+def relocated_to_inland(model: RelocationModel) -> float:
+    """Jobs (real) that moved from an eastern province to an inland one over the run."""
+    if not model.recorder.flows:
+        return 0.0
+    a = np.concatenate(model.recorder.flows)
+    inland = model.world.inland
+    east_to_inland = ~inland[a[:, 1].astype(int)] & inland[a[:, 2].astype(int)]
+    return float(a[east_to_inland, 5].sum())
+
+
+def _by_channel(model: RelocationModel, adv: np.ndarray) -> dict[str, Any]:
+    """JSON form of an (R, C) array: per province, and the employment-weighted inland mean."""
+    emp0 = model.recorder.weights.sum(axis=0)
+    inland = model.world.inland
+    w = emp0 * inland / max((emp0 * inland).sum(), 1e-300)
+    return {
+        "inland": {c: float(w @ adv[:, i]) for i, c in enumerate(CHANNELS)},
+        "provinces": {
+            str(name): {c: float(adv[r, i]) for i, c in enumerate(CHANNELS)}
+            for r, name in enumerate(model.world.names)
         },
     }
 

@@ -34,6 +34,10 @@ class Param:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         if self.kind is bool:
             return "true or false"
+        if self.kind is list:
+            return "a list of names"
+        if self.kind is dict:
+            return "a table of name = number >= 0"
         name = {float: "a number", int: "an integer", str: "a string"}[self.kind]
         if self.low is None and self.high is None:
             return name
@@ -51,6 +55,12 @@ class Param:
             if not isinstance(value, str) or (self.choices and value not in self.choices):
                 raise ValueError(f"must be {self.allowed()}, got {value!r}")
             return value
+        if self.kind is list:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError(f'must be {self.allowed()} (e.g. ["Henan", "west"]), got {value!r}')
+            return list(value)
+        if self.kind is dict:
+            return self._check_table(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"must be {self.allowed()}, got {value!r}")
         if self.kind is int and not float(value).is_integer():
@@ -62,6 +72,17 @@ class Param:
         if too_low or (self.high is not None and v > self.high):
             raise ValueError(f"must be {self.allowed()}, got {value!r}")
         return v
+
+    def _check_table(self, value: Any) -> dict[str, float]:
+        bad = ValueError(f"must be {self.allowed()} (e.g. {{ Henan = 2, Sichuan = 1 }}), got {value!r}")
+        if not isinstance(value, dict):
+            raise bad
+        out = {}
+        for k, v in value.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+                raise bad
+            out[str(k)] = float(v)
+        return out
 
 
 A = "assumption"  # prefix for bases that are assumptions, not sourced figures
@@ -454,6 +475,34 @@ PARAMS: tuple[Param, ...] = (
         A,
         low=0.0,
         high=1.0,
+    ),
+    Param(
+        "economy.export_risk_premium",
+        0.005,
+        "yuan per yuan of exports",
+        "Cost of buyer and exchange-rate risk on exports (uninsured, unhedged); lever finance cuts it.",
+        A + ": export credit insurance premia and hedging costs are of the order of 0.1-1% of "
+        "export value; not in the sources",
+        low=0.0,
+        high=0.2,
+    ),
+    Param(
+        "economy.sme_finance_premium",
+        0.5,
+        "share of moving cost",
+        "Extra cost SMEs pay to finance a move (credit constraints); lever finance cuts it.",
+        A + ": DESIGN.md §3 'SME financing limit on moving'; size not found",
+        low=0.0,
+        high=5.0,
+    ),
+    Param(
+        "economy.outage_loss_share",
+        0.1,
+        "share of the electricity bill",
+        "Losses from power rationing and outages; lever time_of_use's energy guarantee cuts them.",
+        A + ": not in the sources (2021 power rationing hit processing provinces); 10% of the bill",
+        low=0.0,
+        high=2.0,
     ),
     # --- tax ---------------------------------------------------------------------------------
     Param(

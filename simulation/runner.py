@@ -41,6 +41,8 @@ def run_to_folder(
     out.mkdir(parents=True, exist_ok=True)
     outputs.write_parquet(out / "timeseries.parquet", ts)
     outputs.write_parquet(out / "flows.parquet", model.recorder.flow_table(model))
+    outputs.write_parquet(out / "channels.parquet", model.recorder.channel_table(model))
+    outputs.write_parquet(out / "fiscal.parquet", model.recorder.fiscal_table(model))
     outputs.write_json(out / "summary.json", summary)
     if figures:
         from simulation import plots  # matplotlib only when figures are wanted

@@ -25,7 +25,7 @@ from simulation.sectors import SECTOR_COLUMNS
 from simulation.tables import DataError
 from simulation.timeline import EARLIEST_YEAR, Quarter, time_key
 
-TOP_LEVEL = ("scenario", *parameters.SECTIONS, "provinces", "sectors", "series", "world")
+TOP_LEVEL = ("scenario", *parameters.SECTIONS, "levers", "provinces", "sectors", "series", "world")
 SERIES_VARIABLES = tuple(sorted(NUMERIC_DEFAULTS))
 WORLD_PROVINCE_KEYS = ("province", "region", "lat", "lon", *NUMERIC_DEFAULTS)
 
@@ -169,10 +169,18 @@ def _deep_merge(base: dict, top: dict) -> dict:
 
 
 def _to_raw(s: Scenario) -> dict:
+    from simulation.levers import defaults as lever_defaults_of
+
+    lever_defaults = lever_defaults_of()
     raw: dict[str, Any] = {"scenario": {"name": s.name, "description": s.description}}
     for key, value in s.params.items():
         section, name = key.split(".", 1)
-        raw.setdefault(section, {})[name] = value
+        if section == "levers":
+            if value != lever_defaults[key]:  # untouched levers stay out of the raw form
+                lever, name = name.split(".", 1)
+                raw.setdefault("levers", {}).setdefault(lever, {})[name] = copy.deepcopy(value)
+        else:
+            raw.setdefault(section, {})[name] = value
     raw["provinces"] = copy.deepcopy(s.provinces)
     raw["sectors"] = copy.deepcopy(s.sectors)
     raw["series"] = [
@@ -230,6 +238,7 @@ def _validate(raw: dict, source: str) -> Scenario:
     _check_start(params["run.start"], source)
     world = _check_world(raw.get("world"), source)
     names = [r["province"] for r in world["provinces"]] if world else load_china().names.tolist()
+    params.update(_check_levers(raw.get("levers", {}), names, source))
     provinces = _check_province_overrides(raw.get("provinces", {}), names, source)
     sectors = _check_sector_overrides(raw.get("sectors", {}), source)
     series = tuple(_check_series(s, i, names, source) for i, s in enumerate(raw.get("series", [])))
@@ -243,6 +252,64 @@ def _validate(raw: dict, source: str) -> Scenario:
         series,
         world,
     )
+
+
+def _check_levers(table: Any, names: list[str], source: str) -> dict[str, Any]:
+    """Lever settings: known levers and keys, valid values, targets that exist in this world."""
+    from simulation import levers  # deferred: the registry imports the data-driven modules
+
+    if not isinstance(table, dict):
+        raise ScenarioError(source, "levers", "must be a table of [levers.<name>] tables")
+    values = levers.defaults()
+    for name, settings in table.items():
+        lever = levers.BY_NAME.get(name)
+        if lever is None:
+            raise ScenarioError(
+                source, f"levers.{name}", f"unknown lever; allowed: {', '.join(levers.BY_NAME)}"
+            )
+        allowed = [p.key.rsplit(".", 1)[1] for p in levers.params(lever)]
+        _check_keys(settings, tuple(allowed), f"levers.{name}", source)
+        for k, value in settings.items():
+            key = f"levers.{name}.{k}"
+            try:
+                values[key] = levers.PARAM_BY_KEY[key].check(value)
+            except ValueError as exc:
+                raise ScenarioError(source, key, str(exc)) from None
+    for lever in levers.LEVERS:  # defaults of untouched levers need not fit a custom world
+        if lever.name in table or values[f"levers.{lever.name}.enabled"]:
+            _check_lever_names(lever, values, names, source)
+    return values
+
+
+def _check_lever_names(lever, values: dict[str, Any], names: list[str], source: str) -> None:
+    """Quarters, target names, sector names and weight keys of one lever."""
+    from simulation import levers
+    from simulation.sectors import load_sectors
+
+    prefix = f"levers.{lever.name}."
+    for p in levers.params(lever):
+        key, value = p.key, values[p.key]
+        if p.kind is str and p.unit == "quarter" and value:
+            try:
+                Quarter.parse(value)
+            except ValueError as exc:
+                raise ScenarioError(source, key, str(exc)) from None
+        elif p.kind is list:
+            sector_list = key.endswith(".sectors")
+            vocab = load_sectors().names.tolist() if sector_list else levers.target_vocabulary(names)
+            for item in value:
+                if item not in vocab:
+                    what = "sector" if sector_list else "target (province, region, city or carrier group)"
+                    raise ScenarioError(source, key, f"unknown {what} {item!r}; allowed: {', '.join(vocab)}")
+        elif p.kind is dict:
+            for item in value:
+                if item not in names:
+                    raise ScenarioError(
+                        source, f"{key}.{item}", f"unknown province; allowed: {', '.join(names)}"
+                    )
+    end = values[prefix + "end"]
+    if end and Quarter.parse(end) < Quarter.parse(values[prefix + "start"]):
+        raise ScenarioError(source, prefix + "end", f"must not be before start ({values[prefix + 'start']})")
 
 
 def _check_keys(table: dict, allowed: tuple[str, ...], where: str, source: str) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import BASELINE, SCENARIOS
 
-from simulation import parameters
+from simulation import levers, parameters
 from simulation import scenario as S
 from simulation.geography import load_china
 from simulation.model import build_world
@@ -98,7 +98,7 @@ def test_range_bounds_are_inclusive_where_declared(write_toml):
 
 def test_defaults_fill_every_parameter(write_toml):
     sc = S.load(write_toml("[behaviour]\nlogit_scale = 0.03\n"))
-    assert set(sc.params) == set(parameters.BY_KEY)
+    assert set(sc.params) == set(parameters.BY_KEY) | set(levers.PARAM_BY_KEY)
     assert sc["behaviour.logit_scale"] == 0.03
     assert sc["behaviour.review_hazard"] == parameters.BY_KEY["behaviour.review_hazard"].default
 
@@ -549,7 +549,7 @@ def test_hash_changes_with_series(write_toml):
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.name)
 def test_shipped_scenarios_validate(path):
     sc = S.load(path)
-    assert set(sc.params) == set(parameters.BY_KEY)
+    assert set(sc.params) == set(parameters.BY_KEY) | set(levers.PARAM_BY_KEY)
     assert sc.name
 
 

@@ -1,0 +1,71 @@
+"""Fiscal accounts: what each lever costs the public purse in a quarter (yuan, real scale).
+
+Flows at annual rates (subsidies on output, freight paid by government, tax forgone) count a
+quarter of a year; one-off payments (per relocated job, deferred tax on a move) count when the move
+happens; programme budgets and bond interest come from the levers themselves
+(:attr:`simulation.levers.base.Effects.programme`). Tax forgone is split between the CIT lever and
+the R&D lever sequentially (rate first, then deduction), so the parts add up to the total exactly.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from simulation.model import RelocationModel
+
+
+def quarter_costs(model: RelocationModel, moved: np.ndarray) -> dict[str, float]:
+    """Spending of each enabled lever in the quarter just simulated (movers ``moved``)."""
+    e, unit, f, scale = model.effects, model.unit, model.firms, model.scale
+    out: dict[str, float] = defaultdict(float, e.programme)
+    output = model.by_cell(f.output)
+    for name, per_yuan in (*e.subsidy.items(), *unit.freight_subsidy.items()):
+        out[name] += float((per_yuan * output).sum()) * scale / 4
+    _tax_forgone(model, out)
+    owner = e.owners.get("risk_cut")
+    if owner:
+        exports = 1 - np.clip(
+            model.sectors.col("domestic_sales_share")[:, None] + e.domestic_share_add[None, :], 0, 1
+        )
+        premium = model.params["economy.export_risk_premium"] * exports * e.risk_cut[None, :]
+        out[owner] += float((premium * output).sum()) * scale / 4
+    if len(moved):
+        _move_costs(model, moved, out)
+    return {k: v for k, v in out.items() if v}
+
+
+def _tax_forgone(model: RelocationModel, out: dict[str, float]) -> None:
+    cit_lever, rd_lever = model.effects.tax_levers
+    if not (cit_lever or rd_lever):
+        return
+    f, unit = model.firms, model.unit
+    s, r = f.sector, f.location
+    pre = model._pretax_here(unit, np.arange(f.n))
+    base_law = np.maximum(pre - unit.rd_deduction_law[s, r], 0.0)
+    base_new = np.maximum(pre - unit.rd_deduction[s, r], 0.0)
+    weight = f.output * model.scale / 4
+    if cit_lever:
+        out[cit_lever] += float(((unit.tax_rate_law[r] - unit.tax_rate[r]) * base_new * weight).sum())
+    if rd_lever:
+        out[rd_lever] += float((unit.tax_rate_law[r] * (base_law - base_new) * weight).sum())
+
+
+def _move_costs(model: RelocationModel, moved: np.ndarray, out: dict[str, float]) -> None:
+    """One-off payments on this quarter's moves, by destination."""
+    f, e, scale = model.firms, model.effects, model.scale
+    dest = f.location[moved]
+    rows = np.arange(len(moved))
+    for name, per_job in e.move_subsidy.items():
+        out[name] += float((per_job[dest] * f.employment[moved]).sum()) * scale
+    setup_yuan = model.setup_cost(moved, model.park_availability())[rows, dest] * f.output[moved]
+    owner = e.owners.get("foreign_move_cut")
+    if owner:
+        out[owner] += float((setup_yuan * f.foreign[moved] * e.foreign_move_cut[dest]).sum()) * scale
+    owner = e.owners.get("sme_premium_cut")
+    if owner:
+        premium = model.params["economy.sme_finance_premium"] * e.sme_premium_cut[dest]
+        out[owner] += float((setup_yuan * f.sme[moved] * premium).sum()) * scale

@@ -1,0 +1,159 @@
+"""The policy levers of 商贸发〔2023〕308号, declared once.
+
+``LEVERS`` is the registry every consumer reads: the scenario schema (``[levers.<name>]``), the
+``ptsim levers`` table, ``docs/levers.md``, the sweep adapters and the dashboard. One module per
+measure declares its levers; :func:`assemble` turns the active ones into the quarter's
+:class:`~simulation.levers.base.Effects`.
+
+Every lever has four common keys besides its intensity parameters:
+
+- ``enabled`` (bool, default false);
+- ``start`` and ``end`` quarters (``end = ""``: no end); the lever acts in quarters start..end;
+- ``targets``: a list of provinces, NBS regions (``east``, ``central``, ``west``, ``northeast``),
+  ``inland``, ``coastal``, ``all``, named cities (mapped to their province, ``cities.csv``) or groups
+  of designated carriers (``national_parks``, ``undertaking_sites``, ``bonded_zones``,
+  ``cre_origins``, ``border_ports``, ``maintenance_pilots``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from simulation.levers import (
+    bonded_maintenance,
+    domestic_market,
+    electricity,
+    finance,
+    fiscal,
+    freight,
+    labour,
+    management,
+    matchmaking,
+    rd,
+    special_bonds,
+)
+from simulation.levers.base import CHANNELS, Context, Effects, Lever
+from simulation.levers.targets import CARRIERS, resolve, target_vocabulary
+from simulation.parameters import Param
+from simulation.timeline import Quarter
+
+if TYPE_CHECKING:
+    from simulation.model import RelocationModel
+
+__all__ = ["CHANNELS", "LEVERS", "BY_NAME", "Effects", "Lever", "assemble", "params", "active"]
+
+LEVERS: tuple[Lever, ...] = (
+    rd.RD_SUPPORT,
+    bonded_maintenance.ZONES,
+    bonded_maintenance.PILOTS,
+    special_bonds.SPECIAL_BONDS,
+    special_bonds.BONDED_SITES,
+    matchmaking.MATCHMAKING,
+    freight.BORDER_PORTS,
+    fiscal.SPECIAL_FUNDS,
+    fiscal.WITHHOLDING_DEFERRAL,
+    fiscal.PREFERENTIAL_CIT,
+    finance.FINANCE,
+    freight.FREIGHT_ROUTES,
+    freight.DOMESTIC_LINKS,
+    electricity.TIME_OF_USE,
+    labour.TRAINING,
+    domestic_market.DOMESTIC_MARKET,
+    management.MANAGEMENT,
+)
+BY_NAME: dict[str, Lever] = {lv.name: lv for lv in LEVERS}
+COMMON = ("enabled", "start", "end", "targets")
+
+
+def common_params(lever: Lever) -> tuple[Param, ...]:
+    """The keys every lever has, with this lever's default targets."""
+    return (
+        Param("enabled", False, "-", "Switch the lever on.", "scenario choice", kind=bool),
+        Param(
+            "start",
+            "2024Q1",
+            "quarter",
+            "First quarter in which the lever acts.",
+            "商贸发〔2023〕308号 was issued on 2023-12-25",
+            kind=str,
+        ),
+        Param(
+            "end", "", "quarter", "Last quarter in which it acts ('' = no end).", "scenario choice", kind=str
+        ),
+        Param(
+            "targets",
+            list(lever.targets),
+            "names",
+            "Where it acts: provinces, regions, inland/coastal/all, cities or carrier groups.",
+            "the measure's text (see docs/levers.md)",
+            kind=list,
+        ),
+    )
+
+
+def params(lever: Lever) -> tuple[Param, ...]:
+    """All parameters of a lever, with full keys ``levers.<name>.<key>``."""
+    from dataclasses import replace
+
+    return tuple(replace(p, key=f"levers.{lever.name}.{p.key}") for p in common_params(lever) + lever.params)
+
+
+ALL_PARAMS: tuple[Param, ...] = tuple(p for lv in LEVERS for p in params(lv))
+PARAM_BY_KEY: dict[str, Param] = {p.key: p for p in ALL_PARAMS}
+
+
+def defaults() -> dict[str, Any]:
+    """Flat ``{levers.<name>.<key>: default}`` for every lever (all off)."""
+    return {p.key: (list(p.default) if isinstance(p.default, list) else p.default) for p in ALL_PARAMS}
+
+
+def settings(values: dict[str, Any], name: str) -> dict[str, Any]:
+    """The local ``{key: value}`` of one lever from flat scenario parameters."""
+    prefix = f"levers.{name}."
+    return {k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)}
+
+
+def is_active(cfg: dict[str, Any], quarter: Quarter) -> bool:
+    """Whether a lever with settings ``cfg`` acts in ``quarter``."""
+    if not cfg["enabled"] or quarter < Quarter.parse(cfg["start"]):
+        return False
+    return not cfg["end"] or quarter <= Quarter.parse(cfg["end"])
+
+
+def active(values: dict[str, Any], quarter: Quarter) -> list[str]:
+    """Names of the levers acting in ``quarter``."""
+    return [lv.name for lv in LEVERS if is_active(settings(values, lv.name), quarter)]
+
+
+def enabled(values: dict[str, Any]) -> list[str]:
+    return [lv.name for lv in LEVERS if values[f"levers.{lv.name}.enabled"]]
+
+
+def assemble(model: RelocationModel, quarter: Quarter, columns: dict[str, np.ndarray]) -> Effects:
+    """The effects of every lever active in ``quarter`` on top of ``columns`` and the scenario's
+    parameters. Levers run in registry order; stateful ones (special bonds) also carry their state
+    in quarters after their end."""
+    effects = Effects.neutral(columns, model.spec.params, model.sectors.n)
+    for lever in LEVERS:
+        cfg = settings(model.spec.params, lever.name)
+        if not cfg["enabled"]:
+            continue
+        start = Quarter.parse(cfg["start"])
+        since = (quarter.year - start.year) * 4 + quarter.q - start.q
+        ctx = Context(model, quarter, model.lever_masks[lever.name], since, effects, lever.name)
+        if is_active(cfg, quarter):
+            lever.apply(ctx, cfg)
+        if lever.carry is not None and since >= 0:
+            lever.carry(ctx, cfg)
+    return effects
+
+
+def masks(world, values: dict[str, Any]) -> dict[str, np.ndarray]:
+    """(R,) target mask of every enabled lever."""
+    return {name: resolve(world, values[f"levers.{name}.targets"]) for name in enabled(values)}
+
+
+__all__ += ["ALL_PARAMS", "PARAM_BY_KEY", "COMMON", "CARRIERS", "defaults", "settings", "masks"]
+__all__ += ["target_vocabulary", "is_active", "enabled"]

@@ -1,0 +1,131 @@
+"""Measure 九 (energy): time-of-use electricity pricing and the energy guarantee at undertaking
+sites (NDRC 发改价格〔2021〕1093号 sets the minimum spreads)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from simulation.levers.base import Context, Lever
+from simulation.levers.targets import resolve
+from simulation.parameters import Param
+
+A = "assumption"
+PRESETS = ("scale", "ndrc2021")
+
+
+def widen(peak: np.ndarray, valley: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Stretch the spread around the flat price by ``k`` (1 = unchanged)."""
+    return np.clip(1 + k * (peak - 1), 1.0, 5.0), np.clip(1 - k * (1 - valley), 0.0, 1.0)
+
+
+def ndrc_stretch(peak: np.ndarray, valley: np.ndarray, ratio: np.ndarray) -> np.ndarray:
+    """The ``k`` that lifts peak/valley to at least ``ratio`` (1 where it already is)."""
+    k = (ratio - 1) / np.maximum((peak - 1) + ratio * (1 - valley), 1e-12)
+    return np.where(peak / np.maximum(valley, 1e-12) < ratio, np.maximum(k, 1.0), 1.0)
+
+
+def apply(ctx: Context, cfg: dict[str, Any]) -> None:
+    """New peak, valley and critical multipliers in the targets; fewer outages at carriers."""
+    cols, m = ctx.effects.columns, ctx.mask
+    peak, valley, crit = cols["tou_peak_mult"], cols["tou_valley_mult"], cols["tou_critical_mult"]
+    if cfg["preset"] == "ndrc2021":
+        high = resolve(ctx.model.world, cfg["high_load_gap"])
+        k = ndrc_stretch(peak, valley, np.where(high, cfg["ratio_high_gap"], cfg["ratio_other"]))
+    else:
+        k = np.full_like(peak, cfg["spread_scale"])
+    new_peak, new_valley = widen(peak, valley, k)
+    new_crit = np.maximum(1 + k * (crit - 1), cfg["critical_over_peak"] * new_peak)
+    cols["tou_peak_mult"] = np.where(m, new_peak, peak)
+    cols["tou_valley_mult"] = np.where(m, new_valley, valley)
+    cols["tou_critical_mult"] = np.where(m, np.clip(new_crit, 1.0, 10.0), crit)
+    sites = resolve(ctx.model.world, cfg["guarantee_targets"])
+    ctx.effects.outage_cut = np.maximum(ctx.effects.outage_cut, cfg["outage_cut"] * sites)
+
+
+TIME_OF_USE = Lever(
+    name="time_of_use",
+    measure="九",
+    measure_no=9,
+    title_en="Time-of-use electricity pricing and energy guarantee",
+    title_zh="优化分时电价动态调整机制，完善峰谷分时电价；强化用能保障",
+    mechanism="Preset 'scale' stretches each target province's peak and valley multipliers around "
+    "the flat price by `spread_scale`; preset 'ndrc2021' lifts peak/valley to at least "
+    "`ratio_high_gap` (4:1) in `high_load_gap` provinces and `ratio_other` (3:1) elsewhere. Critical "
+    "peak is at least `critical_over_peak` x peak. A sector's bill depends on its peak-load share and "
+    "load flexibility (costs.tou_multiplier): a wider spread lowers the bill of flexible load and "
+    "raises that of inflexible peak load. The energy guarantee removes `outage_cut` of outage losses "
+    "(economy.outage_loss_share) at `guarantee_targets`.",
+    params=(
+        Param(
+            "preset",
+            "scale",
+            "-",
+            "How the new spreads are set.",
+            "scenario choice",
+            kind=str,
+            choices=PRESETS,
+        ),
+        Param(
+            "spread_scale",
+            1.5,
+            "x current spread",
+            "Stretch of the spread (preset 'scale').",
+            A + ": medium dose; 1 = unchanged",
+            low=0.0,
+            high=5.0,
+        ),
+        Param(
+            "ratio_high_gap",
+            4.0,
+            "peak/valley",
+            "Minimum ratio where the load gap exceeds 40%.",
+            "NDRC 发改价格〔2021〕1093号 (A)",
+            low=1.0,
+            high=20.0,
+        ),
+        Param(
+            "ratio_other", 3.0, "peak/valley", "Minimum ratio elsewhere.", "NDRC 2021 (A)", low=1.0, high=20.0
+        ),
+        Param(
+            "high_load_gap",
+            [],
+            "provinces or regions",
+            "Provinces whose load gap exceeds 40%.",
+            "not found by province: none by default (3:1 everywhere)",
+            kind=list,
+        ),
+        Param(
+            "critical_over_peak",
+            1.2,
+            "x peak",
+            "Minimum critical-peak price.",
+            "NDRC 2021: critical >= 20% above peak (A)",
+            low=1.0,
+            high=5.0,
+        ),
+        Param(
+            "guarantee_targets",
+            ["national_parks", "undertaking_sites"],
+            "targets",
+            "Where the energy guarantee applies.",
+            "measure 九: undertaking sites and national parks",
+            kind=list,
+        ),
+        Param(
+            "outage_cut",
+            0.5,
+            "share",
+            "Share of outage losses removed by the guarantee.",
+            A + ": not found",
+            low=0.0,
+            high=1.0,
+        ),
+    ),
+    apply=apply,
+    targets=("all",),
+    fiscal="none: tariffs are set by the grid; the guarantee's cost is not in the sources",
+    sources="商贸发〔2023〕308号 九; SOURCES.md §4 (NDRC 2021 and provincial schedules)",
+    channels=("electricity",),
+)

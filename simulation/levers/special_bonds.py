@@ -1,0 +1,180 @@
+"""Measure 四: relocation carriers — special-bond-funded park capacity and bonded supervision sites."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from simulation.levers.base import Context, Lever, budget_param, spend, spend_budget
+from simulation.parameters import Param
+
+A = "assumption"
+ALLOCATIONS = ("equal", "carriers", "employment", "weights")
+
+
+def allocation(ctx: Context, cfg: dict[str, Any]) -> np.ndarray:
+    """(R,) shares of the budget over the target provinces (sum 1, or all 0 with no target)."""
+    m, cols = ctx.model, ctx.effects.columns
+    rule = cfg["allocation"]
+    if rule == "carriers":
+        w = cols["national_park"] + cols["undertaking_sites_known"]
+    elif rule == "employment":
+        w = m.employment_by_province()
+    elif rule == "weights":
+        w = np.array([cfg["weights"].get(str(name), 0.0) for name in m.world.names])
+    else:
+        w = np.ones(m.world.n)
+    w = w * ctx.mask
+    if w.sum() <= 0:  # no carrier among the targets: share equally
+        w = ctx.mask.astype(float)
+    return w / w.sum() if w.sum() > 0 else w
+
+
+def yuan_per_job(cfg: dict[str, Any]) -> float:
+    """Bond spending per real job of park capacity (yuan)."""
+    return cfg["yuan_per_m2"] * cfg["floor_m2_per_job"]
+
+
+def apply(ctx: Context, cfg: dict[str, Any]) -> None:
+    """Issue this quarter's bonds and start building; capacity arrives after the lag."""
+    state = ctx.model.lever_state.setdefault(ctx.name, {"pipeline": [], "principal": 0.0})
+    money = cfg["budget_yuan_per_year"] / 4.0
+    jobs = money * allocation(ctx, cfg) / yuan_per_job(cfg) / ctx.scale  # model jobs
+    state["pipeline"].append((ctx.quarters_active + cfg["build_lag_quarters"], jobs))
+    state["principal"] += money
+    spend(ctx, money)
+
+
+def carry(ctx: Context, cfg: dict[str, Any]) -> None:
+    """Finish parks whose lag has passed; pay interest on the bonds outstanding."""
+    state = ctx.model.lever_state.setdefault(ctx.name, {"pipeline": [], "principal": 0.0})
+    due = [jobs for ready, jobs in state["pipeline"] if ready == ctx.quarters_active]
+    for jobs in due:
+        ctx.model.park_capacity = ctx.model.park_capacity + jobs
+    spend(ctx, state["principal"] * cfg["interest_rate"] / 4.0)
+
+
+def apply_sites(ctx: Context, cfg: dict[str, Any]) -> None:
+    """New bonded supervision sites cut the remaining customs compliance cost."""
+    cut = cfg["compliance_cut"] * ctx.mask
+    ctx.effects.compliance_cut = 1 - (1 - ctx.effects.compliance_cut) * (1 - cut)
+    spend_budget(ctx, cfg)
+
+
+SPECIAL_BONDS = Lever(
+    name="special_bonds",
+    measure="四",
+    measure_no=4,
+    title_en="Special-bond support for relocation carriers (parks, key undertaking and demonstration sites)",
+    title_zh="加强梯度转移载体建设（地方政府专项债券支持载体项目）",
+    mechanism="Each quarter a quarter of `budget_yuan_per_year` is issued as special bonds and spent "
+    "on park capacity in the targets, shared by `allocation` (equal; by designated carriers; by "
+    "current processing employment; by user `weights`). Money buys capacity at `yuan_per_m2` x "
+    "`floor_m2_per_job` per job and the capacity opens after `build_lag_quarters`. Firms that move "
+    "into a park pay less rent (parks.rent_discount) and less set-up cost (parks.setup_discount) "
+    "while there is room; capacity turns provinces without a national park into park provinces.",
+    params=(
+        Param(
+            "budget_yuan_per_year",
+            1e10,
+            "yuan/year",
+            "Special bonds issued for carrier projects per year.",
+            A + ": new special-bond quota 3.9 tn yuan (2024 GWR, A), of which municipal and industrial-"
+            "park infrastructure took 26.6% in 2025 (B); the share for processing-trade carriers is "
+            "not found: 10 bn yuan/year as a medium dose (low 2 bn, high 50 bn in the scenarios)",
+            low=0.0,
+            high=1e13,
+        ),
+        Param(
+            "allocation",
+            "carriers",
+            "-",
+            "How the budget is shared among target provinces.",
+            "measure 四 supports 'qualifying carrier projects'",
+            kind=str,
+            choices=ALLOCATIONS,
+        ),
+        Param(
+            "weights",
+            {},
+            "relative weight",
+            "Weights by province for allocation = 'weights'.",
+            "scenario choice",
+            kind=dict,
+        ),
+        Param(
+            "yuan_per_m2",
+            4317.0,
+            "yuan/m2 of floor space",
+            "Construction cost of standard factory space.",
+            "derived: Taiyuan phase 1, 114 m yuan for 26,410 m2 (2024-25 local press, C)",
+            low=0.0,
+            low_open=True,
+            high=1e6,
+        ),
+        Param(
+            "floor_m2_per_job",
+            25.0,
+            "m2 per job",
+            "Factory floor space per job.",
+            A + ": labour-intensive assembly; not found in the data files",
+            low=0.0,
+            low_open=True,
+            high=1000.0,
+        ),
+        Param(
+            "build_lag_quarters",
+            3,
+            "quarters",
+            "Quarters from issuance until the capacity opens.",
+            "standard factories 5-12 months (Huarong, Taiyuan) plus ~3 months of land procedures (C)",
+            kind=int,
+            low=0,
+            high=40,
+        ),
+        Param(
+            "interest_rate",
+            0.0287,
+            "1/year",
+            "Interest on the bonds outstanding.",
+            "average special-bond issuance rate 2023, MOF (A)",
+            low=0.0,
+            high=0.2,
+        ),
+    ),
+    apply=apply,
+    carry=carry,
+    targets=("national_parks",),
+    fiscal="bond-funded spending when issued, plus interest on the principal outstanding every "
+    "quarter to the end of the run (principal repayment is not counted again)",
+    sources="商贸发〔2023〕308号 四; LOGISTICS-AND-BEHAVIOUR.md §4 (quota, rates, lags)",
+    channels=("land", "subsidies"),
+)
+
+BONDED_SITES = Lever(
+    name="bonded_sites",
+    measure="四",
+    measure_no=4,
+    title_en="Bonded supervision sites in the centre, west and north-east",
+    title_zh="优先支持中西部和东北地区设立保税监管场所",
+    mechanism="New bonded supervision sites bring customs facilities nearer to firms: the remaining "
+    "compliance cost (after the bonded-zone discount) falls by `compliance_cut` in the targets.",
+    params=(
+        Param(
+            "compliance_cut",
+            0.3,
+            "share",
+            "Share of the remaining compliance cost removed.",
+            A + ": the same size as economy.bonded_zone_discount",
+            low=0.0,
+            high=1.0,
+        ),
+        budget_param("Public cost of setting up and running the sites."),
+    ),
+    apply=apply_sites,
+    targets=("inland",),
+    fiscal="budget_yuan_per_year (0 unless set)",
+    sources="商贸发〔2023〕308号 四",
+    channels=("customs",),
+)
