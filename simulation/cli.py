@@ -45,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
 
     par = sub.add_parser("params", help="list every parameter with unit, default and basis")
     par.set_defaults(func=_cmd_params)
+
+    lev = sub.add_parser("levers", help="the policy levers: measure, mechanism, parameters, sources")
+    lev.add_argument("name", nargs="?", help="one lever in full (default: the table of all)")
+    lev.add_argument("--markdown", action="store_true", help="print docs/levers.md")
+    lev.set_defaults(func=_cmd_levers)
     return p
 
 
@@ -74,7 +79,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     print(f"# {sc.source}: valid. scenario '{sc.name}', hash {sc.hash()[:12]}")
     if sc.description:
         print(f"# {sc.description}")
-    for p in parameters.PARAMS:
+    for p in parameters.PARAMS + _enabled_lever_params(sc):
         value = sc.params[p.key]
         mark = "" if value == p.default else "   # changed from default"
         print(f"{p.key} = {value!r}  [{p.unit}]{mark}")
@@ -89,6 +94,36 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(f"series {s.variable} @ {s.where}: {pts}")
     if sc.world:
         print(f"world: custom, {len(sc.world['provinces'])} provinces")
+    return 0
+
+
+def _enabled_lever_params(sc: scenario_mod.Scenario) -> tuple[parameters.Param, ...]:
+    from simulation import levers
+
+    return tuple(p for name in levers.enabled(sc.params) for p in levers.params(levers.BY_NAME[name]))
+
+
+def _cmd_levers(args: argparse.Namespace) -> int:
+    from simulation import docs, levers
+
+    if args.markdown:
+        print(docs.render_levers(), end="")
+        return 0
+    if args.name is None:
+        print(f"{'measure':8}{'lever':22}{'what it is'}")
+        for lv in levers.LEVERS:
+            print(f"{lv.measure:8}{lv.name:22}{lv.title_en}\n{'':30}{lv.title_zh}")
+        print("\n`ptsim levers NAME` shows one lever in full; docs/levers.md has them all.")
+        return 0
+    lever = levers.BY_NAME.get(args.name)
+    if lever is None:
+        raise scenario_mod.ScenarioError(
+            "ptsim levers", args.name, f"unknown lever; allowed: {', '.join(levers.BY_NAME)}"
+        )
+    print(f"{lever.measure} {lever.name}: {lever.title_en}\n{lever.title_zh}\n")
+    print(f"mechanism: {lever.mechanism}\nfiscal cost: {lever.fiscal}\nsources: {lever.sources}\n")
+    for p in levers.params(lever):
+        print(f"{p.key} = {p.default!r}  [{p.unit}]  {p.allowed()}\n    {p.doc}\n    basis: {p.basis}")
     return 0
 
 
@@ -121,8 +156,18 @@ def _print_summary(s: dict, out: Path) -> None:
         print(f"{'  ' + region + ' employment share':28}{start:>10.3f}{end:>10.3f}")
     print(
         f"relocations: {s['relocations_total']} firms, "
-        f"{s['relocated_employment_total']:,.0f} jobs (represented)"
+        f"{s['relocated_employment_total']:,.0f} jobs (represented), "
+        f"{s['relocated_jobs_to_inland']:,.0f} of them from the east to inland provinces"
     )
+    if s["levers"]:
+        print(f"levers: {', '.join(s['levers'])}")
+        for name, yuan in s["fiscal_cost_yuan"].items():
+            print(f"  fiscal cost {name:22}{yuan / 1e8:>14,.1f} x 100 million yuan")
+        per = s["jobs_relocated_per_100m_yuan"]
+        print(
+            f"  total {s['fiscal_cost_yuan_total'] / 1e8:,.1f} x 100 million yuan; "
+            f"{'-' if per is None else f'{per:,.1f}'} jobs moved inland per 100 million yuan"
+        )
     print(f"results: {out}")
 
 

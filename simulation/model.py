@@ -15,6 +15,8 @@ All work over firms is vectorised; Mesa agents (provinces always, firms on reque
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import mesa
@@ -23,7 +25,7 @@ import numpy as np
 from simulation import costs, levers
 from simulation import scenario as scenario_mod
 from simulation.calibration import CalibrationResult, berry_contraction, sort_by_swaps
-from simulation.choice import admit, consideration_sets, logit_draw, review_hazard
+from simulation.choice import admit, consideration_sets, logit_draw, logit_probabilities, review_hazard
 from simulation.firms import Firm, FirmArrays, output_per_worker, synthesize
 from simulation.geography import Province, World, custom_world, load_china
 from simulation.logistics import load_freight
@@ -257,6 +259,27 @@ class RelocationModel(mesa.Model):
     def no_policy_effects(self) -> levers.Effects:
         """This quarter's inputs without any lever (for the decomposition of lever effects)."""
         return levers.Effects.neutral(self._columns_at(self.quarter), self.spec.params, self.sectors.n)
+
+    @contextmanager
+    def under(self, effects: levers.Effects) -> Iterator[costs.UnitCosts]:
+        """Evaluate the current state under other lever ``effects`` (e.g. ``no_policy_effects()``);
+        yields their unit costs and restores this quarter's afterwards."""
+        saved = self.effects, self.columns, self.params, self.freeness, self.unit
+        try:
+            self.effects, self.columns, self.params = effects, effects.columns, effects.params
+            self.freeness = self._freeness(effects)
+            self.unit = self._unit_costs()
+            yield self.unit
+        finally:
+            self.effects, self.columns, self.params, self.freeness, self.unit = saved
+
+    def choice_probabilities(self, idx: np.ndarray | None = None) -> np.ndarray:
+        """(n, R) logit probabilities of firms ``idx`` (default all) over every province, at the
+        current unit costs (``self.unit``), if they reviewed now."""
+        f = self.firms
+        idx = np.arange(f.n) if idx is None else idx
+        utility = self._utility(idx, self.unit) + self.alpha[f.sector[idx]]
+        return logit_probabilities(utility, np.ones(utility.shape, bool))
 
     def employment_by_province(self) -> np.ndarray:
         f = self.firms

@@ -33,3 +33,18 @@ def test_check_mode_reports_a_stale_page(tmp_path, monkeypatch, capsys):
     assert "python -m simulation.docs" in capsys.readouterr().err
     assert docs.main([]) == 0
     assert docs.main(["--check"]) == 0
+
+
+def test_levers_page_is_up_to_date():
+    path = DOCS / "levers.md"
+    assert path.is_file() and path.read_text(encoding="utf-8") == docs.render_levers(), (
+        f"{path} is out of date with simulation/levers/; run `python -m simulation.docs`"
+    )
+
+
+def test_every_lever_parameter_is_documented():
+    from simulation import levers
+
+    text = (DOCS / "levers.md").read_text(encoding="utf-8")
+    missing = [p.key for p in levers.ALL_PARAMS if p.key not in text]
+    assert not missing

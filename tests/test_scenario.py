@@ -546,7 +546,7 @@ def test_hash_changes_with_series(write_toml):
 # --- shipped scenarios -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(SCENARIOS.rglob("*.toml")), ids=lambda p: p.name)
 def test_shipped_scenarios_validate(path):
     sc = S.load(path)
     assert set(sc.params) == set(parameters.BY_KEY) | set(levers.PARAM_BY_KEY)
@@ -554,7 +554,7 @@ def test_shipped_scenarios_validate(path):
 
 
 def test_there_are_shipped_scenarios():
-    assert BASELINE in sorted(SCENARIOS.glob("*.toml"))
+    assert BASELINE in sorted(SCENARIOS.rglob("*.toml"))
 
 
 # --- custom worlds -----------------------------------------------------------------------------

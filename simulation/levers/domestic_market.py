@@ -24,9 +24,10 @@ DOMESTIC_MARKET = Lever(
     measure_no=11,
     title_en="Domestic market: integration of domestic and foreign trade",
     title_zh="支持拓展国内市场（内外贸一体化）",
-    mechanism="Firms in the targets sell `domestic_share_add` more of their output at home, so market "
-    "access (the footloose-capital term) weighs more in their margin — which favours provinces near "
-    "large domestic markets.",
+    mechanism="Firms in the targets sell `domestic_share_add` more of their output at home: market "
+    "access (the footloose-capital term) weighs more in their margin and export freight less. In "
+    "the calibrated China world both favour the interior, where fewer competitors share each "
+    "domestic market and export freight is dearer.",
     params=(
         Param(
             "domestic_share_add",
