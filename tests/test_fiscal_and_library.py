@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import SCENARIOS
+
 from simulation import cli, levers
 from simulation import scenario as S
 from simulation.model import RelocationModel
