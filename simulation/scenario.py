@@ -310,6 +310,9 @@ def _check_lever_names(lever, values: dict[str, Any], names: list[str], source: 
     end = values[prefix + "end"]
     if end and Quarter.parse(end) < Quarter.parse(values[prefix + "start"]):
         raise ScenarioError(source, prefix + "end", f"must not be before start ({values[prefix + 'start']})")
+    problem = lever.check(levers.settings(values, lever.name)) if lever.check else None
+    if problem:
+        raise ScenarioError(source, prefix + problem[0], problem[1])
 
 
 def _check_keys(table: dict, allowed: tuple[str, ...], where: str, source: str) -> None:

@@ -279,3 +279,44 @@ def test_registry_declares_every_measure_once_with_units_and_sources():
         for p in lv.params:
             assert p.unit and p.doc and p.basis, (lv.name, p.key)
             p.check(p.default)
+
+
+def test_time_of_use_set_preset_gives_the_targets_a_schedule():
+    tou = {
+        "enabled": True,
+        "preset": "set",
+        "targets": ["Henan"],
+        "peak_mult": 2.0,
+        "valley_mult": 0.3,
+        "peak_hours": 6.0,
+        "valley_hours": 10.0,
+    }
+    model = build({"time_of_use": tou})
+    r, other = model.world.index("Henan"), model.world.index("Hubei")
+    cols = model.columns
+    assert (cols["tou_peak_mult"][r], cols["tou_valley_mult"][r]) == (2.0, 0.3)
+    assert cols["tou_peak_hours"][r] + cols["tou_flat_hours"][r] + cols["tou_valley_hours"][r] == 24.0
+    assert cols["tou_critical_mult"][r] >= 1.2 * 2.0
+    assert cols["tou_peak_mult"][other] == model.no_policy_effects().columns["tou_peak_mult"][other]
+    with pytest.raises(S.ScenarioError, match="valley_hours"):
+        S.from_dict({"levers": {"time_of_use": {"preset": "set", "peak_hours": 16.0, "valley_hours": 10.0}}})
+
+
+def test_designated_carriers_receive_bond_funded_parks():
+    bonds = {"enabled": True, "targets": ["Henan"], "designate": ["Ganzhou"], "build_lag_quarters": 0}
+    model = build({"special_bonds": bonds})
+    jiangxi, henan = model.world.index("Jiangxi"), model.world.index("Henan")
+    assert model.no_policy_effects().columns["national_park"][jiangxi] == 0
+    assert model.columns["national_park"][jiangxi] == 1
+    start = build({}).park_capacity
+    assert model.park_capacity[jiangxi] > start[jiangxi] == 0
+    assert model.park_capacity[henan] > start[henan]
+
+
+def test_every_named_city_lies_in_a_province_of_the_data():
+    from simulation.geography import load_china
+    from simulation.levers.targets import cities
+
+    names = set(load_china().names)
+    assert all(province in names for province, _ in cities().values())
+    assert len(cities()) == 33

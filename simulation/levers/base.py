@@ -170,6 +170,7 @@ class Lever:
     apply: Callable[[Context, dict[str, Any]], None]
     targets: tuple[str, ...] = ("inland",)
     carry: Callable[[Context, dict[str, Any]], None] | None = None  # every quarter once started
+    check: Callable[[dict[str, Any]], tuple[str, str] | None] | None = None  # (key, problem) or None
     fiscal: str = "none: regulatory, no spending"
     sources: str = ""
     channels: tuple[str, ...] = ()

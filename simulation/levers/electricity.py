@@ -12,7 +12,7 @@ from simulation.levers.targets import resolve
 from simulation.parameters import Param
 
 A = "assumption"
-PRESETS = ("scale", "ndrc2021")
+PRESETS = ("scale", "ndrc2021", "set")
 
 
 def widen(peak: np.ndarray, valley: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -26,9 +26,44 @@ def ndrc_stretch(peak: np.ndarray, valley: np.ndarray, ratio: np.ndarray) -> np.
     return np.where(peak / np.maximum(valley, 1e-12) < ratio, np.maximum(k, 1.0), 1.0)
 
 
+def check(cfg: dict[str, Any]) -> tuple[str, str] | None:
+    """Hours of a 'set' schedule must fit in a day."""
+    if cfg["peak_hours"] + cfg["valley_hours"] > 24:
+        return (
+            "valley_hours",
+            f"peak_hours + valley_hours must be at most 24, got {cfg['peak_hours']} + {cfg['valley_hours']}",
+        )
+    return None
+
+
 def apply(ctx: Context, cfg: dict[str, Any]) -> None:
     """New peak, valley and critical multipliers in the targets; fewer outages at carriers."""
     cols, m = ctx.effects.columns, ctx.mask
+    if cfg["preset"] == "set":
+        _set_schedule(cols, m, cfg)
+    else:
+        _stretch(ctx, cols, m, cfg)
+    sites = resolve(ctx.model.world, cfg["guarantee_targets"])
+    ctx.effects.outage_cut = np.maximum(ctx.effects.outage_cut, cfg["outage_cut"] * sites)
+
+
+def _set_schedule(cols: dict[str, np.ndarray], m: np.ndarray, cfg: dict[str, Any]) -> None:
+    """A whole new schedule (multipliers and hours) in the targets."""
+    flat_hours = 24.0 - cfg["peak_hours"] - cfg["valley_hours"]
+    for column, value in (
+        ("tou_peak_mult", cfg["peak_mult"]),
+        ("tou_valley_mult", cfg["valley_mult"]),
+        ("tou_critical_mult", max(cfg["critical_mult"], cfg["critical_over_peak"] * cfg["peak_mult"])),
+        ("tou_peak_hours", cfg["peak_hours"]),
+        ("tou_flat_hours", flat_hours),
+        ("tou_valley_hours", cfg["valley_hours"]),
+        ("tou_critical_hours", min(cfg["critical_hours"], cfg["peak_hours"])),
+    ):
+        cols[column] = np.where(m, value, cols[column])
+
+
+def _stretch(ctx: Context, cols: dict[str, np.ndarray], m: np.ndarray, cfg: dict[str, Any]) -> None:
+    """Stretch today's spreads (preset 'scale') or lift them to the NDRC minimums ('ndrc2021')."""
     peak, valley, crit = cols["tou_peak_mult"], cols["tou_valley_mult"], cols["tou_critical_mult"]
     if cfg["preset"] == "ndrc2021":
         high = resolve(ctx.model.world, cfg["high_load_gap"])
@@ -40,8 +75,6 @@ def apply(ctx: Context, cfg: dict[str, Any]) -> None:
     cols["tou_peak_mult"] = np.where(m, new_peak, peak)
     cols["tou_valley_mult"] = np.where(m, new_valley, valley)
     cols["tou_critical_mult"] = np.where(m, np.clip(new_crit, 1.0, 10.0), crit)
-    sites = resolve(ctx.model.world, cfg["guarantee_targets"])
-    ctx.effects.outage_cut = np.maximum(ctx.effects.outage_cut, cfg["outage_cut"] * sites)
 
 
 TIME_OF_USE = Lever(
@@ -52,7 +85,9 @@ TIME_OF_USE = Lever(
     title_zh="优化分时电价动态调整机制，完善峰谷分时电价；强化用能保障",
     mechanism="Preset 'scale' stretches each target province's peak and valley multipliers around "
     "the flat price by `spread_scale`; preset 'ndrc2021' lifts peak/valley to at least "
-    "`ratio_high_gap` (4:1) in `high_load_gap` provinces and `ratio_other` (3:1) elsewhere. Critical "
+    "`ratio_high_gap` (4:1) in `high_load_gap` provinces and `ratio_other` (3:1) elsewhere; preset "
+    "'set' gives the targets a whole schedule (`peak_mult`, `valley_mult`, `critical_mult` and the "
+    "hours; flat hours are the rest of the day). Critical "
     "peak is at least `critical_over_peak` x peak. A sector's bill depends on its peak-load share and "
     "load flexibility (costs.tou_multiplier): a wider spread lowers the bill of flexible load and "
     "raises that of inflexible peak load. The energy guarantee removes `outage_cut` of outage losses "
@@ -106,6 +141,60 @@ TIME_OF_USE = Lever(
             high=5.0,
         ),
         Param(
+            "peak_mult",
+            1.5,
+            "x flat price",
+            "Peak multiplier (preset 'set').",
+            "the generic structure of provinces.csv (SOURCES.md §4)",
+            low=1.0,
+            high=5.0,
+        ),
+        Param(
+            "valley_mult",
+            0.5,
+            "x flat price",
+            "Valley multiplier (preset 'set').",
+            "the generic structure of provinces.csv",
+            low=0.0,
+            high=1.0,
+        ),
+        Param(
+            "critical_mult",
+            1.8,
+            "x flat price",
+            "Critical-peak multiplier (preset 'set').",
+            "the generic structure of provinces.csv",
+            low=1.0,
+            high=10.0,
+        ),
+        Param(
+            "peak_hours",
+            8.0,
+            "h/day",
+            "Peak hours (preset 'set').",
+            "documented schedules are 8/8/8",
+            low=0.0,
+            high=24.0,
+        ),
+        Param(
+            "valley_hours",
+            8.0,
+            "h/day",
+            "Valley hours (preset 'set').",
+            "documented schedules are 8/8/8",
+            low=0.0,
+            high=24.0,
+        ),
+        Param(
+            "critical_hours",
+            0.0,
+            "h/day",
+            "Critical hours within the peak (preset 'set'; a yearly average, e.g. 2 h on 4 months = 0.67).",
+            "SOURCES.md §4",
+            low=0.0,
+            high=24.0,
+        ),
+        Param(
             "guarantee_targets",
             ["national_parks", "undertaking_sites"],
             "targets",
@@ -124,6 +213,7 @@ TIME_OF_USE = Lever(
         ),
     ),
     apply=apply,
+    check=check,
     targets=("all",),
     fiscal="none: tariffs are set by the grid; the guarantee's cost is not in the sources",
     sources="商贸发〔2023〕308号 九; SOURCES.md §4 (NDRC 2021 and provincial schedules)",

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from simulation.levers.base import Context, Lever, budget_param, spend, spend_budget
+from simulation.levers.targets import resolve
 from simulation.parameters import Param
 
 A = "assumption"
@@ -36,8 +37,17 @@ def yuan_per_job(cfg: dict[str, Any]) -> float:
     return cfg["yuan_per_m2"] * cfg["floor_m2_per_job"]
 
 
+def designate(ctx: Context, cfg: dict[str, Any]) -> None:
+    """Newly designated carriers become park provinces and join the targets."""
+    if cfg["designate"]:
+        new = resolve(ctx.model.world, cfg["designate"])
+        ctx.effects.columns["national_park"] = np.where(new, 1.0, ctx.effects.columns["national_park"])
+        ctx.mask = ctx.mask | new
+
+
 def apply(ctx: Context, cfg: dict[str, Any]) -> None:
     """Issue this quarter's bonds and start building; capacity arrives after the lag."""
+    designate(ctx, cfg)
     state = ctx.model.lever_state.setdefault(ctx.name, {"pipeline": [], "principal": 0.0})
     money = cfg["budget_yuan_per_year"] / 4.0
     jobs = money * allocation(ctx, cfg) / yuan_per_job(cfg) / ctx.scale  # model jobs
@@ -73,7 +83,8 @@ SPECIAL_BONDS = Lever(
     "current processing employment; by user `weights`). Money buys capacity at `yuan_per_m2` x "
     "`floor_m2_per_job` per job and the capacity opens after `build_lag_quarters`. Firms that move "
     "into a park pay less rent (parks.rent_discount) and less set-up cost (parks.setup_discount) "
-    "while there is room; capacity turns provinces without a national park into park provinces.",
+    "while there is room; capacity turns provinces without a national park into park provinces. "
+    "`designate` adds new carriers to the targets.",
     params=(
         Param(
             "budget_yuan_per_year",
@@ -94,6 +105,15 @@ SPECIAL_BONDS = Lever(
             "measure 四 supports 'qualifying carrier projects'",
             kind=str,
             choices=ALLOCATIONS,
+        ),
+        Param(
+            "designate",
+            [],
+            "provinces or cities",
+            "New carriers designated (key undertaking or demonstration sites, parks): they join the "
+            "targets and count as carriers for allocation = 'carriers'.",
+            "measure 四: the lists of 商贸函〔2023〕188号 were not retrievable (SOURCES.md §8)",
+            kind=list,
         ),
         Param(
             "weights",
