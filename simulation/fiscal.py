@@ -18,14 +18,15 @@ if TYPE_CHECKING:
     from simulation.model import RelocationModel
 
 
-def quarter_costs(model: RelocationModel, moved: np.ndarray) -> dict[str, float]:
-    """Spending of each enabled lever in the quarter just simulated (movers ``moved``)."""
+def quarter_costs(model: RelocationModel, moved: np.ndarray, pretax: np.ndarray) -> dict[str, float]:
+    """Spending of each enabled lever in the quarter just simulated (movers ``moved``;
+    ``pretax``: every firm's pre-tax margin where it is)."""
     e, unit, f, scale = model.effects, model.unit, model.firms, model.scale
     out: dict[str, float] = defaultdict(float, e.programme)
     output = model.by_cell(f.output)
     for name, per_yuan in (*e.subsidy.items(), *unit.freight_subsidy.items()):
         out[name] += float((per_yuan * output).sum()) * scale / 4
-    _tax_forgone(model, out)
+    _tax_forgone(model, pretax, out)
     owner = e.owners.get("risk_cut")
     if owner:
         exports = 1 - np.clip(
@@ -38,13 +39,12 @@ def quarter_costs(model: RelocationModel, moved: np.ndarray) -> dict[str, float]
     return {k: v for k, v in out.items() if v}
 
 
-def _tax_forgone(model: RelocationModel, out: dict[str, float]) -> None:
+def _tax_forgone(model: RelocationModel, pre: np.ndarray, out: dict[str, float]) -> None:
     cit_lever, rd_lever = model.effects.tax_levers
     if not (cit_lever or rd_lever):
         return
     f, unit = model.firms, model.unit
     s, r = f.sector, f.location
-    pre = model._pretax_here(unit, np.arange(f.n))
     base_law = np.maximum(pre - unit.rd_deduction_law[s, r], 0.0)
     base_new = np.maximum(pre - unit.rd_deduction[s, r], 0.0)
     weight = f.output * model.scale / 4

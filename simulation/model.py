@@ -69,6 +69,7 @@ class RelocationModel(mesa.Model):
         self.world, self.sectors = build_world(sc), build_sectors(sc)
         self.freight = load_freight()
         self.lever_masks = levers.masks(self.world, sc.params)
+        self.lever_settings = levers.all_settings(sc.params)
         self.lever_state: dict[str, dict] = {}
         self._setup_provinces()
         self._setup_firms()
@@ -454,11 +455,13 @@ class RelocationModel(mesa.Model):
             self.wage_level[~changed] *= (1.0 + self.columns["wage_growth"][~changed]) ** 0.25
 
     def _learn(self, rng: np.random.Generator) -> None:
-        """Firms learn of provinces promoted by matchmaking (lever 五)."""
-        cols = np.flatnonzero(self.effects.learn_prob > 0)
-        if len(cols):
-            draws = rng.random((self.firms.n, len(cols))) < self.effects.learn_prob[cols]
-            self.firms.known[:, cols] |= draws
+        """Firms learn of provinces promoted by matchmaking (lever 五): of the firms that do not
+        know province r, Binomial(n, learn_prob[r]) chosen at random learn of it."""
+        known = self.firms.known
+        for r in np.flatnonzero(self.effects.learn_prob > 0):
+            unaware = np.flatnonzero(~known[:, r])
+            k = rng.binomial(len(unaware), self.effects.learn_prob[r])
+            known[rng.choice(unaware, k, replace=False), r] = True
 
     def _relocate(self, rng: np.random.Generator, movers: np.ndarray, dest: np.ndarray) -> None:
         f = self.firms

@@ -90,7 +90,7 @@ class Recorder:
         if self.weights is None:
             self.weights = by_cell(f.employment)
         self.advantage.append(channels.record(model, self.weights))
-        self.fiscal.append(fiscal.quarter_costs(model, moved) if model.steps > 0 else {})
+        self.fiscal.append(fiscal.quarter_costs(model, moved, pre) if model.steps > 0 else {})
         if len(moved):
             key = (origin * r_n + f.location[moved]) * s_n + f.sector[moved]
             uniq, inv = np.unique(key, return_inverse=True)

@@ -137,9 +137,9 @@ def assemble(model: RelocationModel, quarter: Quarter, columns: dict[str, np.nda
     in quarters after their end."""
     effects = Effects.neutral(columns, model.spec.params, model.sectors.n)
     for lever in LEVERS:
-        cfg = settings(model.spec.params, lever.name)
-        if not cfg["enabled"]:
+        if lever.name not in model.lever_masks:  # not enabled
             continue
+        cfg = model.lever_settings[lever.name]
         start = Quarter.parse(cfg["start"])
         since = (quarter.year - start.year) * 4 + quarter.q - start.q
         ctx = Context(model, quarter, model.lever_masks[lever.name], since, effects, lever.name)
@@ -153,6 +153,11 @@ def assemble(model: RelocationModel, quarter: Quarter, columns: dict[str, np.nda
 def masks(world, values: dict[str, Any]) -> dict[str, np.ndarray]:
     """(R,) target mask of every enabled lever."""
     return {name: resolve(world, values[f"levers.{name}.targets"]) for name in enabled(values)}
+
+
+def all_settings(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Local settings of every enabled lever (read once per run)."""
+    return {name: settings(values, name) for name in enabled(values)}
 
 
 __all__ += ["ALL_PARAMS", "PARAM_BY_KEY", "COMMON", "CARRIERS", "defaults", "settings", "masks"]
