@@ -200,3 +200,8 @@ def spend(ctx: Context, yuan: float) -> None:
 
 def spend_budget(ctx: Context, cfg: dict[str, Any]) -> None:
     spend(ctx, cfg["budget_yuan_per_year"] / 4.0)
+
+
+def share_param(key: str, default: float, doc: str, basis: str) -> Param:
+    """A parameter that is a share in [0, 1]."""
+    return Param(key, default, "share", doc, basis, low=0.0, high=1.0)

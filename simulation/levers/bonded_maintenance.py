@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from simulation.levers.base import Context, Lever
+from simulation.levers.base import Context, Lever, share_param
 from simulation.parameters import Param
 
 A = "assumption"
@@ -89,14 +89,11 @@ PILOTS = Lever(
             low=0.0,
             high=0.1,
         ),
-        Param(
+        share_param(
             "coverage",
             0.5,
-            "share",
             "Share of the province's eligible firms located in the pilot city.",
             A + ": Suzhou, Dongguan and Binhai hold a large part of their provinces' processing trade",
-            low=0.0,
-            high=1.0,
         ),
     ),
     apply=apply_pilots,

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from simulation.levers.base import Context, Lever
+from simulation.levers.base import Context, Lever, share_param
 from simulation.levers.targets import resolve
 from simulation.parameters import Param
 
@@ -202,15 +202,7 @@ TIME_OF_USE = Lever(
             "measure 九: undertaking sites and national parks",
             kind=list,
         ),
-        Param(
-            "outage_cut",
-            0.5,
-            "share",
-            "Share of outage losses removed by the guarantee.",
-            A + ": not found",
-            low=0.0,
-            high=1.0,
-        ),
+        share_param("outage_cut", 0.5, "Share of outage losses removed by the guarantee.", A + ": not found"),
     ),
     apply=apply,
     check=check,

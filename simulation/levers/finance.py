@@ -6,8 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from simulation.levers.base import Context, Lever
-from simulation.parameters import Param
+from simulation.levers.base import Context, Lever, share_param
 
 A = "assumption"
 
@@ -30,23 +29,17 @@ FINANCE = Lever(
     "premium (economy.export_risk_premium) of firms in the targets; SME credit removes the share "
     "`sme_premium_cut` of the extra cost SMEs pay to finance a move (economy.sme_finance_premium).",
     params=(
-        Param(
+        share_param(
             "risk_cut",
             0.3,
-            "share",
             "Share of the export risk premium removed.",
             A + ": insurance and hedging cover part of the risk",
-            low=0.0,
-            high=1.0,
         ),
-        Param(
+        share_param(
             "sme_premium_cut",
             0.5,
-            "share",
             "Share of the SME financing premium removed.",
             A + ": credit support halves the premium",
-            low=0.0,
-            high=1.0,
         ),
     ),
     apply=apply,

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from simulation.levers.base import Context, Lever
+from simulation.levers.base import Context, Lever, share_param
 from simulation.parameters import Param
 
 A = "assumption"
@@ -69,14 +69,11 @@ WITHHOLDING_DEFERRAL = Lever(
     "profit that would otherwise bear `withholding_rate` when paid out: its moving cost falls by "
     "withholding_rate x reinvested_share.",
     params=(
-        Param(
+        share_param(
             "withholding_rate",
             0.10,
-            "share",
             "Withholding tax on dividends to non-residents.",
             "EIT Law Implementation Regulations art. 91 (10%)",
-            low=0.0,
-            high=1.0,
         ),
         Param(
             "reinvested_share",
@@ -114,14 +111,11 @@ PREFERENTIAL_CIT = Lever(
             low=0.0,
             high=1.0,
         ),
-        Param(
+        share_param(
             "coverage",
             1.0,
-            "share",
             "Share of firms in the targets that qualify.",
             A + ": processing firms in encouraged industries; as tax.west_cit_coverage",
-            low=0.0,
-            high=1.0,
         ),
     ),
     apply=apply_cit,

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from simulation.levers.base import Context, Lever, budget_param, spend_budget
+from simulation.levers.base import Context, Lever, budget_param, share_param, spend_budget
 from simulation.levers.targets import resolve
 from simulation.logistics import MODES
 from simulation.parameters import Param
@@ -57,10 +57,6 @@ def apply_links(ctx: Context, cfg: dict[str, Any]) -> None:
     spend_budget(ctx, cfg)
 
 
-def _share(key: str, default: float, doc: str, basis: str) -> Param:
-    return Param(key, default, "share", doc, basis, low=0.0, high=1.0)
-
-
 BORDER_PORTS = Lever(
     name="border_ports",
     measure="六",
@@ -71,7 +67,7 @@ BORDER_PORTS = Lever(
     "takes `days_cut` fewer days (direct cross-border trucking, more capacity). Provinces without "
     "a land port reach it by the domestic leg, so nearby inland provinces gain too.",
     params=(
-        _share(
+        share_param(
             "rate_cut",
             0.2,
             "Share off the land-route rate.",
@@ -119,7 +115,7 @@ FREIGHT_ROUTES = Lever(
             "scenario choice (measure 九: optimise the CRE layout)",
             kind=list,
         ),
-        _share(
+        share_param(
             "cre_rate_cut",
             0.0,
             "Share off the rail rate from origins in the targets.",
@@ -135,7 +131,7 @@ FREIGHT_ROUTES = Lever(
             low=0.0,
             high=20.0,
         ),
-        _share(
+        share_param(
             "cre_subsidy",
             0.3,
             "Share of the rail rate paid by government at origins in the targets.",
@@ -149,20 +145,20 @@ FREIGHT_ROUTES = Lever(
             "scenario choice (measure 九: more cargo routes to central, western, north-eastern cities)",
             kind=list,
         ),
-        _share(
+        share_param(
             "air_subsidy",
             0.0,
             "Share of the air rate paid by government at airports in the targets.",
             "scenario choice: route subsidies not found",
         ),
-        _share(
+        share_param(
             "multimodal_leg_cut",
             0.1,
             "Share off the domestic leg to the port or railhead.",
             A + ": rail-sea intermodal against trucking; the 2008 rail container tariff is already "
             "used where cheaper",
         ),
-        _share(
+        share_param(
             "logistics_subsidy",
             0.05,
             "Share of international freight refunded to firms in the targets.",
@@ -189,13 +185,13 @@ DOMESTIC_LINKS = Lever(
     "trade, market access channel). Cheaper coast-interior links let firms serve the interior from "
     "the bigger coastal market and may pull them to the coast (home-market effect).",
     params=(
-        _share(
+        share_param(
             "coast_interior_cut",
             0.1,
             "Share off the trade cost of coast-interior links.",
             A + ": medium dose; sweep it",
         ),
-        _share(
+        share_param(
             "interior_cut",
             0.0,
             "Share off the trade cost between interior target provinces.",

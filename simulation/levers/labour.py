@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulation.levers.base import Context, Lever, spend
+from simulation.levers.base import Context, Lever, share_param, spend
 from simulation.parameters import Param
 
 A = "assumption"
@@ -28,15 +28,7 @@ TRAINING = Lever(
     mechanism="Skill efficiency in the targets rises by `skill_gain` (reached after `ramp_years`), so "
     "effective labour cost falls, most for skill-intensive sectors (skill_requirement).",
     params=(
-        Param(
-            "skill_gain",
-            0.05,
-            "share",
-            "Rise in skill efficiency at full effect.",
-            A + ": not found; 5%",
-            low=0.0,
-            high=1.0,
-        ),
+        share_param("skill_gain", 0.05, "Rise in skill efficiency at full effect.", A + ": not found; 5%"),
         Param(
             "ramp_years", 3.0, "years", "Years to full effect.", A + ": a training cycle", low=0.0, high=30.0
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulation.levers.base import Context, Lever
+from simulation.levers.base import Context, Lever, share_param
 from simulation.parameters import Param
 from simulation.timeline import Quarter
 
@@ -42,16 +42,8 @@ MANAGEMENT = Lever(
             low=0.0,
             high=20.0,
         ),
-        Param("compliance_cut", 0.1, "share", "Share of compliance cost removed.", A, low=0.0, high=1.0),
-        Param(
-            "guarantee_cut",
-            0.05,
-            "share",
-            "Further share removed while guarantees are suspended.",
-            A,
-            low=0.0,
-            high=1.0,
-        ),
+        share_param("compliance_cut", 0.1, "Share of compliance cost removed.", A),
+        share_param("guarantee_cut", 0.05, "Further share removed while guarantees are suspended.", A),
         Param(
             "guarantee_until",
             "2025Q4",

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from simulation.levers.base import Context, Lever, budget_param, spend, spend_budget
+from simulation.levers.base import Context, Lever, budget_param, share_param, spend, spend_budget
 from simulation.levers.targets import resolve
 from simulation.parameters import Param
 
@@ -181,14 +181,11 @@ BONDED_SITES = Lever(
     mechanism="New bonded supervision sites bring customs facilities nearer to firms: the remaining "
     "compliance cost (after the bonded-zone discount) falls by `compliance_cut` in the targets.",
     params=(
-        Param(
+        share_param(
             "compliance_cut",
             0.3,
-            "share",
             "Share of the remaining compliance cost removed.",
             A + ": the same size as economy.bonded_zone_discount",
-            low=0.0,
-            high=1.0,
         ),
         budget_param("Public cost of setting up and running the sites."),
     ),
