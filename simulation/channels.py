@@ -67,6 +67,24 @@ def record(model: RelocationModel, weights: np.ndarray) -> tuple[np.ndarray, np.
     adv = advantage(with_levers, weights)
     if not model.lever_masks:
         return adv, np.zeros_like(adv)
-    neutral = model.no_policy_effects()
-    without = components(model, model._unit_costs(neutral), neutral.move_subsidy_total())
-    return adv, adv - advantage(without, weights)
+    return adv, adv - _advantage_under(model, model.no_policy_effects(), weights)
+
+
+def _advantage_under(model: RelocationModel, effects, weights: np.ndarray) -> np.ndarray:
+    comp = components(model, model._unit_costs(effects), effects.move_subsidy_total())
+    return advantage(comp, weights)
+
+
+def per_lever(model: RelocationModel, weights: np.ndarray) -> dict[str, np.ndarray]:
+    """(R, C) direct effect of each enabled lever alone at the current state and quarter.
+
+    Levers interact (cuts multiply, taxes apply to subsidised margins), so these need not sum to
+    the joint effect. Stateful levers (special bonds) act through the state (park capacity), which
+    the comparison holds fixed: their direct effect here is what they write into the quarter's
+    effects only.
+    """
+    base = _advantage_under(model, model.no_policy_effects(), weights)
+    return {
+        name: _advantage_under(model, model.one_lever_effects(name), weights) - base
+        for name in model.lever_masks
+    }

@@ -261,6 +261,10 @@ class RelocationModel(mesa.Model):
         """This quarter's inputs without any lever (for the decomposition of lever effects)."""
         return levers.Effects.neutral(self._columns_at(self.quarter), self.spec.params, self.sectors.n)
 
+    def one_lever_effects(self, name: str) -> levers.Effects:
+        """This quarter's inputs with lever ``name`` alone (stateless part; the state is kept)."""
+        return levers.assemble(self, self.quarter, self._columns_at(self.quarter), only=name)
+
     @contextmanager
     def under(self, effects: levers.Effects) -> Iterator[costs.UnitCosts]:
         """Evaluate the current state under other lever ``effects`` (e.g. ``no_policy_effects()``);

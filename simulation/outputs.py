@@ -233,6 +233,10 @@ def lever_outcomes(model: RelocationModel) -> dict[str, Any]:
         "relocated_jobs_to_inland": to_inland,
         "jobs_relocated_per_100m_yuan": to_inland / (total / 1e8) if total > 0 else None,
         "advantage_change_by_channel": _by_channel(model, rec.advantage[-1][0] - rec.advantage[0][0]),
+        "lever_effect_by_channel_each": {
+            name: _by_channel(model, adv)["inland"]
+            for name, adv in channels.per_lever(model, rec.weights).items()
+        },
         "lever_effect_by_channel": _by_channel(
             model,
             np.mean([d for _, d in rec.advantage[1:]], axis=0)

@@ -320,3 +320,25 @@ def test_every_named_city_lies_in_a_province_of_the_data():
     names = set(load_china().names)
     assert all(province in names for province, _ in cities().values())
     assert len(cities()) == 33
+
+
+def test_each_lever_alone_explains_its_own_channel():
+    """In a package, each lever's direct effect alone shows in the channel it works through."""
+    tables = {
+        "freight_routes": {"enabled": True},
+        "training": {"enabled": True, "ramp_years": 0.0},
+        "bonded_sites": {"enabled": True},
+    }
+    model = build(tables, steps=2)
+    from simulation import channels
+    from simulation.levers import CHANNELS
+
+    each = channels.per_lever(model, model.recorder.weights)
+    inland = model.world.inland
+    weight = model.recorder.weights.sum(axis=0) * inland
+    mean = {name: (weight @ adv) / weight.sum() for name, adv in each.items()}
+    assert set(mean) == set(tables)
+    assert mean["freight_routes"][CHANNELS.index("logistics")] > 0
+    assert mean["training"][CHANNELS.index("labour")] > 0
+    assert mean["bonded_sites"][CHANNELS.index("customs")] > 0
+    assert mean["training"][CHANNELS.index("logistics")] == pytest.approx(0.0, abs=1e-12)

@@ -131,13 +131,22 @@ def enabled(values: dict[str, Any]) -> list[str]:
     return [lv.name for lv in LEVERS if values[f"levers.{lv.name}.enabled"]]
 
 
-def assemble(model: RelocationModel, quarter: Quarter, columns: dict[str, np.ndarray]) -> Effects:
+def assemble(
+    model: RelocationModel, quarter: Quarter, columns: dict[str, np.ndarray], only: str | None = None
+) -> Effects:
     """The effects of every lever active in ``quarter`` on top of ``columns`` and the scenario's
     parameters. Levers run in registry order; stateful ones (special bonds) also carry their state
-    in quarters after their end."""
+    in quarters after their end.
+
+    With ``only``, the effects of that one lever alone, without touching the model's state: a
+    stateful lever then contributes only what it writes into the effects (its state, e.g. park
+    capacity, is already part of the model).
+    """
     effects = Effects.neutral(columns, model.spec.params, model.sectors.n)
     for lever in LEVERS:
-        if lever.name not in model.lever_masks:  # not enabled
+        if lever.name not in model.lever_masks or only not in (None, lever.name):
+            continue
+        if only is not None and lever.carry is not None:
             continue
         cfg = model.lever_settings[lever.name]
         start = Quarter.parse(cfg["start"])
