@@ -17,6 +17,7 @@ Every lever has four common keys besides its intensity parameters:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -42,7 +43,26 @@ from simulation.timeline import Quarter
 if TYPE_CHECKING:
     from simulation.model import RelocationModel
 
-__all__ = ["CHANNELS", "LEVERS", "BY_NAME", "Effects", "Lever", "assemble", "params", "active"]
+__all__ = [
+    "ALL_PARAMS",
+    "BY_NAME",
+    "CARRIERS",
+    "CHANNELS",
+    "LEVERS",
+    "PARAM_BY_KEY",
+    "Effects",
+    "Lever",
+    "active",
+    "all_settings",
+    "assemble",
+    "defaults",
+    "enabled",
+    "is_active",
+    "masks",
+    "params",
+    "settings",
+    "target_vocabulary",
+]
 
 LEVERS: tuple[Lever, ...] = (
     rd.RD_SUPPORT,
@@ -64,7 +84,6 @@ LEVERS: tuple[Lever, ...] = (
     management.MANAGEMENT,
 )
 BY_NAME: dict[str, Lever] = {lv.name: lv for lv in LEVERS}
-COMMON = ("enabled", "start", "end", "targets")
 
 
 def common_params(lever: Lever) -> tuple[Param, ...]:
@@ -95,8 +114,6 @@ def common_params(lever: Lever) -> tuple[Param, ...]:
 
 def params(lever: Lever) -> tuple[Param, ...]:
     """All parameters of a lever, with full keys ``levers.<name>.<key>``."""
-    from dataclasses import replace
-
     return tuple(replace(p, key=f"levers.{lever.name}.{p.key}") for p in common_params(lever) + lever.params)
 
 
@@ -167,7 +184,3 @@ def masks(world, values: dict[str, Any]) -> dict[str, np.ndarray]:
 def all_settings(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Local settings of every enabled lever (read once per run)."""
     return {name: settings(values, name) for name in enabled(values)}
-
-
-__all__ += ["ALL_PARAMS", "PARAM_BY_KEY", "COMMON", "CARRIERS", "defaults", "settings", "masks"]
-__all__ += ["target_vocabulary", "is_active", "enabled"]
