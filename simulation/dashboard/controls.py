@@ -57,7 +57,7 @@ class Control:
     def label(self) -> str:
         if self.param.key.endswith(".enabled"):
             lever = levers.BY_NAME[self.lever]
-            return f"{lever.measure} {lever.title_en.split(':')[0].split(' (')[0]}"
+            return f"({lever.measure_no}) {lever.title_en.split(':')[0].split(' (')[0]}"
         return self.param.doc.rstrip(".")
 
     @property
@@ -141,7 +141,8 @@ def lever_controls() -> list[tuple[str, list[Control]]]:
         lever = levers.BY_NAME[name]
         by_key = {p.key: p for p in levers.params(lever)}
         wanted = [f"levers.{name}.enabled"] + [f"levers.{name}.{k}" for k in keys]
-        groups.append((f"{lever.measure} {lever.name}", [control_for(by_key[k], name) for k in wanted]))
+        title = f"Measure {lever.measure_no}: {lever.name.replace('_', ' ')}"
+        groups.append((title, [control_for(by_key[k], name) for k in wanted]))
     others = [
         control_for(next(p for p in levers.params(lv) if p.key.endswith(".enabled")), lv.name)
         for lv in levers.LEVERS

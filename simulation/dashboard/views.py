@@ -146,7 +146,7 @@ def inland_figure(model: DashboardModel) -> Figure:
         ax.set_xlim(0, total)
         ax.set_xlabel("year (end of Q4)")
         ax.set_ylabel("inland share of employment (%)")
-        ax.yaxis.set_major_formatter(FormatStrFormatter("%.1f"))
+        ax.yaxis.set_major_formatter(FormatStrFormatter("%.2f"))
         ax.set_title(f"Inland share: {100 * policy[-1]:.2f}% vs baseline {100 * base[-1]:.2f}%")
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left", frameon=False)
