@@ -50,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
     lev.add_argument("name", nargs="?", help="one lever in full (default: the table of all)")
     lev.add_argument("--markdown", action="store_true", help="print docs/levers.md")
     lev.set_defaults(func=_cmd_levers)
+
+    from simulation.dashboard.cli import add_commands  # the classroom dashboard (issue 6)
+
+    add_commands(sub)
     return p
 
 
