@@ -20,6 +20,7 @@ run: install
 	$(BIN)/ptsim run scenarios/baseline.toml --out $(OUT)
 
 test: install
+	scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest
 
 lint: install

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulation.costs import UnitCosts
-from simulation.levers import CHANNELS
+from simulation.levers import CHANNELS, Effects
 
 if TYPE_CHECKING:
     from simulation.model import RelocationModel
@@ -70,9 +70,14 @@ def record(model: RelocationModel, weights: np.ndarray) -> tuple[np.ndarray, np.
     return adv, adv - _advantage_under(model, model.no_policy_effects(), weights)
 
 
-def _advantage_under(model: RelocationModel, effects, weights: np.ndarray) -> np.ndarray:
-    comp = components(model, model._unit_costs(effects), effects.move_subsidy_total())
-    return advantage(comp, weights)
+def components_under(model: RelocationModel, effects: Effects) -> np.ndarray:
+    """(C, S, R) components at the current state under other lever ``effects``."""
+    with model.under(effects) as unit:
+        return components(model, unit, effects.move_subsidy_total())
+
+
+def _advantage_under(model: RelocationModel, effects: Effects, weights: np.ndarray) -> np.ndarray:
+    return advantage(components_under(model, effects), weights)
 
 
 def per_lever(model: RelocationModel, weights: np.ndarray) -> dict[str, np.ndarray]:

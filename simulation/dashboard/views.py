@@ -206,8 +206,7 @@ def advantage_data(
     weights = model.recorder.weights
     with_levers = channels.components(model, model.unit, model.effects.move_subsidy_total())
     if model.lever_masks:
-        neutral = model.no_policy_effects()
-        without = channels.components(model, model._unit_costs(neutral), neutral.move_subsidy_total())
+        without = channels.components_under(model, model.no_policy_effects())
     else:
         without = with_levers
     if sector == ALL_SECTORS:
