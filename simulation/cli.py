@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
 
     par = sub.add_parser("params", help="list every parameter with unit, default and basis")
     par.set_defaults(func=_cmd_params)
+    from simulation.sweep.cli import add_commands  # sweep, experiment, compare (simulation/sweep/)
+
+    add_commands(sub)
     return p
 
 
