@@ -139,15 +139,25 @@ def _drain(
     in_flight: dict[Future, Task] = {}
     order: list[Task] = []
     while queue or in_flight:
-        while queue and len(in_flight) < window:
-            task = queue.popleft()
-            fut = ex.submit(
-                run_one, scenarios[task.scenario], task.seed, task.overrides, tag=task.run_id, timeseries=True
-            )
+        broken: set[str] = set()
+        while queue and len(in_flight) < window and not broken:
+            task = queue[0]
+            try:
+                fut = ex.submit(
+                    run_one,
+                    scenarios[task.scenario],
+                    task.seed,
+                    task.overrides,
+                    tag=task.run_id,
+                    timeseries=True,
+                )
+            except BrokenExecutor:  # broken by a run in flight; this one stays queued
+                broken.add("")
+                break
+            queue.popleft()
             in_flight[fut] = task
             order.append(task)
-        done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-        broken: set[str] = set()
+        done, _ = wait(in_flight, return_when=FIRST_COMPLETED) if in_flight else (set(), set())
         for fut in done:
             task = in_flight.pop(fut)
             try:

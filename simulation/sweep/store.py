@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.outputs import write_json, write_parquet
+from simulation.outputs import atomic_write, write_json, write_parquet
 from simulation.sweep.errors import SweepError
 from simulation.sweep.executors import Task
 from simulation.sweep.runs import RunResult
@@ -138,7 +138,9 @@ class Store:
             "wall_time_s": round(result.wall_time_s, 4),
             "outcomes": result.outcomes,
         }
-        write_json(self.record_path(task.run_id), record)
+        # keys in the summary's order (not sorted), so that a resumed sweep's table has the same columns
+        text = json.dumps(record, indent=1, ensure_ascii=False) + "\n"
+        atomic_write(self.record_path(task.run_id), lambda p: p.write_text(text, encoding="utf-8"))
         return record
 
     def _write_manifest(self, spec: dict, spec_hash: str, extra: dict[str, Any], state: str) -> None:
@@ -202,8 +204,6 @@ def summary_table(records: list[dict]) -> pd.DataFrame:
 
 def write_csv(path: Path, table: pd.DataFrame) -> None:
     """CSV for Stata and R: UTF-8, header row, floats round-trip exactly, empty cells for missing."""
-    from simulation.outputs import atomic_write
-
     atomic_write(path, lambda p: table.to_csv(p, index=False, na_rep=""))
 
 
