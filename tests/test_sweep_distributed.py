@@ -21,6 +21,7 @@ from simulation import cli
 from simulation.sweep import runs
 
 DASK_CRASH_RUN = "crash-p00000-s0001"  # kills its Dask worker on the first attempt
+DASK_KILLER_RUN = "killer-p00000-s0000"  # kills every Dask worker that runs it
 
 
 @pytest.fixture(scope="module")
@@ -28,10 +29,9 @@ def tiny(tmp_path_factory) -> SimpleNamespace:
     folder = tmp_path_factory.mktemp("tiny")
     (folder / "baseline.toml").write_text(TINY)
     (folder / "alt.toml").write_text(ALT)
-    (folder / "crash.toml").write_text(TINY.replace('name = "baseline"', 'name = "crash"'))
-    return SimpleNamespace(
-        base=folder / "baseline.toml", alt=folder / "alt.toml", crash=folder / "crash.toml"
-    )
+    for name in ("crash", "killer"):
+        (folder / f"{name}.toml").write_text(TINY.replace('name = "baseline"', f'name = "{name}"'))
+    return SimpleNamespace(**{n: folder / f"{n}.toml" for n in ("baseline", "alt", "crash", "killer")})
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -52,7 +52,7 @@ def dask_cluster(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("dask")
     marker = folder / "crashed"
-    env = {**os.environ, runs.FAULT_ENV: f"{DASK_CRASH_RUN}=exit-once:{marker}"}
+    env = {**os.environ, runs.FAULT_ENV: f"{DASK_CRASH_RUN}=exit-once:{marker};{DASK_KILLER_RUN}=exit"}
     dask = [sys.executable, "-m", "dask"]
     sched_file = folder / "scheduler.json"
     log = open(folder / "cluster.log", "w")  # noqa: SIM115 - closed at teardown
@@ -117,7 +117,7 @@ def results(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def test_serial_local_processes_and_dask_give_identical_results(tiny, tmp_path, dask_cluster):
-    design = [tiny.base, tiny.alt, "--vary", "behaviour.logit_scale=0.02,0.03", "--seeds", "2"]
+    design = [tiny.baseline, tiny.alt, "--vary", "behaviour.logit_scale=0.02,0.03", "--seeds", "2"]
     assert sweep(*design, "--workers", "0", "--out", tmp_path / "serial") == 0
     assert sweep(*design, "--workers", "2", "--out", tmp_path / "local") == 0
     assert sweep(*design, "--scheduler", dask_cluster.address, "--out", tmp_path / "dask") == 0
@@ -147,6 +147,16 @@ def test_a_dask_worker_that_dies_mid_sweep_loses_no_run(tiny, tmp_path, dask_clu
     pd.testing.assert_frame_equal(parts, ref_parts)
 
 
+def test_a_run_that_kills_every_dask_worker_is_failed_not_hung(tiny, tmp_path, dask_cluster):
+    assert (
+        sweep(tiny.killer, "--seeds", "2", "--scheduler", dask_cluster.address, "--out", tmp_path / "k") == 1
+    )
+    table = pd.read_parquet(tmp_path / "k" / "summary.parquet").set_index("run_id")
+    assert table.loc[DASK_KILLER_RUN, "status"] == "failed"
+    assert "Dask gave up" in table.loc[DASK_KILLER_RUN, "error"]
+    assert table.loc["killer-p00000-s0001", "status"] == "ok"
+
+
 def _ptsim(*args: str | Path, env: dict | None = None, **kw) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "simulation", *map(str, args)],
@@ -164,7 +174,7 @@ def test_local_worker_deaths_are_retried_and_a_killer_run_fails(tiny, tmp_path):
     fault = f"baseline-p00000-s0002=exit-once:{marker};baseline-p00000-s0004=exit"
     proc = _ptsim(
         "sweep",
-        tiny.base,
+        tiny.baseline,
         "--seeds",
         "6",
         "--workers",
@@ -188,7 +198,7 @@ def test_local_worker_deaths_are_retried_and_a_killer_run_fails(tiny, tmp_path):
 
 def test_sigkill_then_resume_keeps_every_run_once(tiny, tmp_path):
     out, total = tmp_path / "k", 40
-    args = ("sweep", tiny.base, "--seeds", str(total), "--out", out)
+    args = ("sweep", tiny.baseline, "--seeds", str(total), "--out", out)
     proc = _ptsim(*args, "--workers", "1")
     records = out / "records"
     try:
@@ -223,7 +233,7 @@ def test_sigkill_then_resume_keeps_every_run_once(tiny, tmp_path):
     assert (table["status"] == "ok").all()
     for part in (out / "runs" / "scenario=baseline").glob("*.parquet"):
         assert len(pd.read_parquet(part)) == 4 * 31
-    assert sweep(tiny.base, "--seeds", str(total), "--workers", "0", "--out", tmp_path / "ref") == 0
+    assert sweep(tiny.baseline, "--seeds", str(total), "--workers", "0", "--out", tmp_path / "ref") == 0
     ref_table, ref_parts = results(tmp_path / "ref")
     pd.testing.assert_frame_equal(table, ref_table)
     pd.testing.assert_frame_equal(parts, ref_parts)

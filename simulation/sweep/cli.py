@@ -160,7 +160,13 @@ def _run(spec, out: Path, args: argparse.Namespace) -> int:
         f"{spec.seeds} seed(s) = {n_runs} runs on {be.name} -> {out}",
         file=sys.stderr,
     )
-    result = run_sweep(spec, out, be, resume=args.resume, progress=False if args.no_progress else None)
+    try:
+        result = run_sweep(spec, out, be, resume=args.resume, progress=False if args.no_progress else None)
+    except KeyboardInterrupt:
+        print(
+            f"\nptsim: interrupted; finished runs are kept in {out}: continue with --resume", file=sys.stderr
+        )
+        return 130
     ok = len(result.summary) - result.failed
     print(f"runs: {ok} ok, {result.failed} failed; summary: {out / 'summary.parquet'} and summary.csv")
     if result.effects is not None:

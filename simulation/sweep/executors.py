@@ -165,8 +165,13 @@ def _drain(
             except BrokenExecutor:
                 broken.add(task.run_id)
                 continue
-            except Exception as exc:  # noqa: BLE001 - e.g. Dask's KilledWorker after repeated deaths
-                result = RunResult(task.run_id, task.seed, "failed", 0.0, error=f"executor: {exc!r}")
+            except Exception as exc:  # noqa: BLE001 - run_one never raises: this is the executor's error
+                if type(exc).__name__ != "KilledWorker":  # e.g. the cluster went away: stop, resume later
+                    raise SweepError(
+                        "executor", task.run_id, f"{exc!r}; finished runs are kept, continue with --resume"
+                    ) from exc
+                msg = f"Dask gave up after workers died running it ({exc!r})"
+                result = RunResult(task.run_id, task.seed, "failed", 0.0, error=msg)
             on_result(task, result)
         if broken:
             lost = broken | {t.run_id for t in in_flight.values()}
