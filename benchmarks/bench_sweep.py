@@ -1,11 +1,11 @@
 """Benchmark: sweep throughput (runs per minute) with 1 and 2 local worker processes.
 
 Each configuration runs the same sweep (the baseline, 10,000 firms, 48 quarters, ``--runs`` seeds)
-through :func:`simulation.sweep.engine.run_sweep` into a temporary folder, so the time includes
-starting the pool, writing every run's Parquet part and record, and the summary. Prints a table
-and writes ``benchmarks/sweep.json``. Usage::
+through :func:`simulation.sweep.engine.run_sweep` into a temporary folder, in a fresh Python process
+(as ``ptsim sweep`` would), so the time includes starting the pool, writing every run's Parquet part
+and record, and the summary. Prints a table and writes ``benchmarks/sweep.json``. Usage::
 
-    python benchmarks/bench_sweep.py [--runs 24] [--workers 1 2] [--firms 10000] [--steps 48]
+    python benchmarks/bench_sweep.py [--runs 40] [--workers 1 2] [--firms 10000] [--steps 48]
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import argparse
 import json
 import os
 import platform
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -47,14 +49,25 @@ def measure(workers: int, runs: int, firms: int, steps: int) -> dict:
     }
 
 
+def _in_fresh_process(workers: int, args: argparse.Namespace) -> dict:
+    cmd = [sys.executable, __file__, "--child", "--workers", str(workers), "--runs", str(args.runs)]
+    cmd += ["--firms", str(args.firms), "--steps", str(args.steps)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--runs", type=int, default=24, help="runs per configuration (seeds)")
+    p.add_argument("--runs", type=int, default=40, help="runs per configuration (seeds)")
     p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     p.add_argument("--firms", type=int, default=10_000)
     p.add_argument("--steps", type=int, default=48)
+    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
-    rows = [measure(w, args.runs, args.firms, args.steps) for w in args.workers]
+    if args.child:
+        print(json.dumps(measure(args.workers[0], args.runs, args.firms, args.steps)))
+        return
+    rows = [_in_fresh_process(w, args) for w in args.workers]
     base = rows[0]
     for r in rows:  # parallel efficiency against the first configuration
         r["speed_up"] = r["runs_per_minute"] / base["runs_per_minute"]
