@@ -366,6 +366,11 @@ def test_failed_runs_are_reported_not_fatal(tiny, tmp_path, monkeypatch, capsys)
     assert (eff["n"] == 2).all()  # the pair with the failed run is left out
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["runs_failed"] == 1 and manifest["state"].startswith("complete: 1 failed")
+    monkeypatch.delenv(runs.FAULT_ENV)
+    assert sweep(*tiny, "--seeds", "3", "--workers", "0", "--out", out, "--resume") == 1  # failed is final
+    assert sweep(*tiny, "--seeds", "3", "--workers", "0", "--out", out, "--resume", "--retry-failed") == 0
+    table = pd.read_parquet(out / "summary.parquet")
+    assert len(table) == 6 and (table["status"] == "ok").all()
 
 
 def test_grid_and_sample_columns_in_the_summary(tiny, tmp_path):
@@ -433,3 +438,23 @@ def test_experiment_file_errors_name_the_file_and_key(tmp_path):
     )
     with pytest.raises(SweepError, match=r"design.range.behaviour.logit_scale': expected \[low, high\]"):
         load_experiment(folder, Sizes())
+
+
+def test_optional_packages_load_lazily_and_their_absence_is_explained(monkeypatch):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from simulation import cli; cli._parser(); import simulation.sweep.engine; "
+        "print(sorted(m for m in ('distributed', 'dask', 'SALib', 'ema_workbench') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == "[]"
+    from simulation.sweep.executors import backend
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
+    with pytest.raises(SweepError, match=r"optional package 'distributed'.*processing-trade-sim\[dask\]"):
+        backend(scheduler="tcp://127.0.0.1:8786")
+    monkeypatch.setitem(sys.modules, "SALib.sample.morris", None)
+    with pytest.raises(SweepError, match=r"optional package 'SALib'.*\[sa\]"):
+        design.morris(RANGES, 2, 0)

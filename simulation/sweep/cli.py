@@ -94,6 +94,7 @@ def _common(p: argparse.ArgumentParser, sets: bool = True) -> None:
     )
     where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask scheduler")
     p.add_argument("--resume", action="store_true", help="continue an interrupted sweep in its folder")
+    p.add_argument("--retry-failed", action="store_true", help="with --resume: run the failed runs again")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -161,7 +162,10 @@ def _run(spec, out: Path, args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     try:
-        result = run_sweep(spec, out, be, resume=args.resume, progress=False if args.no_progress else None)
+        if args.retry_failed and not args.resume:
+            raise SweepError("--retry-failed", "-", "only with --resume")
+        progress = False if args.no_progress else None
+        result = run_sweep(spec, out, be, args.resume, progress, args.retry_failed)
     except KeyboardInterrupt:
         print(
             f"\nptsim: interrupted; finished runs are kept in {out}: continue with --resume", file=sys.stderr

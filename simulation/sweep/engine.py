@@ -38,12 +38,18 @@ class SweepOutcome:
 
 
 def run_sweep(
-    spec: SweepSpec, out: Path, be: Backend, resume: bool = False, progress: bool | None = None
+    spec: SweepSpec,
+    out: Path,
+    be: Backend,
+    resume: bool = False,
+    progress: bool | None = None,
+    retry_failed: bool = False,
 ) -> SweepOutcome:
     """Run every run of ``spec`` not already finished in ``out`` on ``be``; write summary tables,
     effects (if several scenarios) and sensitivity indices (Morris/Saltelli designs).
 
-    ``progress``: show a progress bar (None: only on a terminal).
+    ``progress``: show a progress bar (None: only on a terminal); ``retry_failed`` (with ``resume``):
+    run the failed runs again.
     """
     store = Store(out)
     tasks = spec.tasks()
@@ -60,7 +66,7 @@ def run_sweep(
         "executor": be.name,
         "command": sys.argv,
     }
-    records = store.open(spec.to_dict(), spec.hash(), resume, extra)
+    records = store.open(spec.to_dict(), spec.hash(), resume, extra, retry_failed)
     write_csv(out / "design.csv", spec.design.table())
     todo = [t for t in tasks if t.run_id not in records]
     with _bar(spec.name, len(tasks), records, progress) as bar:

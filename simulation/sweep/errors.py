@@ -23,6 +23,6 @@ def require(module: str, extra: str):
         raise SweepError(
             module,
             "-",
-            f"this feature needs the optional package '{module}': "
+            f"this feature needs the optional package '{module.split('.')[0]}': "
             f"pip install 'processing-trade-sim[{extra}]'",
         ) from None

@@ -105,13 +105,14 @@ def execute(
     """
     queue, suspects = deque(tasks), deque()
     deaths: Counter[str] = Counter()
+    killed: Counter[str] = Counter()  # Dask KilledWorker errors per run
     while queue or suspects:
         isolating = bool(suspects)
         with be.open() as ex:
             if isolating:
-                lost = _drain(ex, suspects, scenarios, 1, on_result)
+                lost = _drain(ex, suspects, scenarios, 1, on_result, killed)
             else:
-                lost = _drain(ex, queue, scenarios, be.window, on_result)
+                lost = _drain(ex, queue, scenarios, be.window, on_result, killed)
         if not lost:
             continue
         if not isolating:  # in flight, in submission order: the first workers + 1 may have been running
@@ -133,6 +134,7 @@ def _drain(
     scenarios: dict[str, dict],
     window: int,
     on_result: Callable[[Task, RunResult], None],
+    killed: Counter[str],
 ) -> list[Task]:
     """Submit from ``queue`` keeping ``window`` in flight until done; return the tasks in flight if
     the executor breaks."""
@@ -166,17 +168,31 @@ def _drain(
                 broken.add(task.run_id)
                 continue
             except Exception as exc:  # noqa: BLE001 - run_one never raises: this is the executor's error
-                if type(exc).__name__ != "KilledWorker":  # e.g. the cluster went away: stop, resume later
-                    raise SweepError(
-                        "executor", task.run_id, f"{exc!r}; finished runs are kept, continue with --resume"
-                    ) from exc
-                msg = f"Dask gave up after workers died running it ({exc!r})"
-                result = RunResult(task.run_id, task.seed, "failed", 0.0, error=msg)
+                result = _executor_failure(task, exc, killed)
+                if result is None:
+                    queue.appendleft(task)
+                    continue
             on_result(task, result)
         if broken:
             lost = broken | {t.run_id for t in in_flight.values()}
             return [t for t in order if t.run_id in lost]
     return []
+
+
+def _executor_failure(task: Task, exc: Exception, killed: Counter[str]) -> RunResult | None:
+    """Dask's ``KilledWorker`` (workers died while the run was on them): resubmit once — Dask also
+    blames runs that merely shared a worker with a run that killed it — then record it as failed.
+    Any other executor error (the cluster went away) stops the sweep; ``--resume`` continues it."""
+    if type(exc).__name__ != "KilledWorker":
+        raise SweepError(
+            "executor", task.run_id, f"{exc!r}; finished runs are kept, continue with --resume"
+        ) from exc
+    killed[task.run_id] += 1
+    if killed[task.run_id] < 2:
+        return None
+    return RunResult(
+        task.run_id, task.seed, "failed", 0.0, error=f"Dask gave up after workers died running it ({exc!r})"
+    )
 
 
 @contextmanager

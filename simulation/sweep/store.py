@@ -52,11 +52,14 @@ class Store:
 
     # --- opening ---------------------------------------------------------------------------
 
-    def open(self, spec: dict, spec_hash: str, resume: bool, extra: dict[str, Any]) -> dict[str, dict]:
+    def open(
+        self, spec: dict, spec_hash: str, resume: bool, extra: dict[str, Any], retry_failed: bool = False
+    ) -> dict[str, dict]:
         """Prepare the folder for a sweep of ``spec``; returns the finished runs' records by run id.
 
         Without ``resume`` the folder must be new or empty. With ``resume`` its manifest must hold the
-        same spec hash; otherwise the error lists the keys that differ.
+        same spec hash; otherwise the error lists the keys that differ. ``retry_failed`` drops the
+        records of failed runs so that they run again.
         """
         existing = self.root.exists() and any(self.root.iterdir())
         if existing and not resume:
@@ -70,6 +73,9 @@ class Store:
             self._check_same_spec(spec, spec_hash)
             self._clean_temporaries()
             finished = self.finished()
+            for run_id in [r for r, rec in finished.items() if retry_failed and rec["status"] != "ok"]:
+                self.record_path(run_id).unlink()
+                del finished[run_id]
         else:
             finished = {}
         self._write_manifest(spec, spec_hash, extra, state="running")
