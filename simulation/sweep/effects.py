@@ -117,13 +117,13 @@ def format_effects(effects: pd.DataFrame, confidence: float = 0.95) -> str:
     if effects.empty:
         return "no effects: the sweep needs a second scenario besides the baseline, with ok runs"
     pct = f"{confidence:.0%} CI"
-    head = f"{'scenario':<22}{'point':>6} {'outcome':<36}{'n':>4}{'baseline':>14}{'effect':>14}  {pct}"
+    head = f"{'scenario':<22} {'point':>5} {'outcome':<36} {'n':>4} {'baseline':>16} {'effect':>16}  {pct}"
     lines = [f"effects against '{effects['baseline'].iloc[0]}' (mean paired difference over seeds)", head]
     for r in effects.itertuples(index=False):
         ci = "n/a" if math.isnan(r.ci_low) else f"[{_num(r.ci_low)}, {_num(r.ci_high)}]"
         lines.append(
-            f"{r.scenario:<22}{r.point:>6} {r.outcome:<36}{r.n:>4}{_num(r.baseline_mean):>14}"
-            f"{_num(r.diff_mean):>14}  {ci}"
+            f"{r.scenario:<22} {r.point:>5} {r.outcome:<36} {r.n:>4} {_num(r.baseline_mean):>16} "
+            f"{_num(r.diff_mean):>16}  {ci}"
         )
     return "\n".join(lines)
 
