@@ -51,9 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     lev.add_argument("--markdown", action="store_true", help="print docs/levers.md")
     lev.set_defaults(func=_cmd_levers)
 
-    from simulation.dashboard.cli import add_commands  # the classroom dashboard (issue 6)
+    from simulation.dashboard.cli import add_commands as add_dashboard_commands  # classroom dashboard
+    from simulation.sweep.cli import add_commands as add_sweep_commands  # sweep, experiment, compare
 
-    add_commands(sub)
+    add_dashboard_commands(sub)
+    add_sweep_commands(sub)
     return p
 
 

@@ -1,0 +1,203 @@
+"""The ``ptsim sweep``, ``ptsim experiment`` and ``ptsim compare`` commands.
+
+:func:`add_commands` registers them on the ``ptsim`` parser; bad input raises
+:class:`~simulation.sweep.errors.SweepError` (a ``ScenarioError``), which ``ptsim`` reports with exit
+status 2. A sweep in which some runs failed exits with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from simulation import scenario as scenario_mod
+from simulation.sweep import design as design_mod
+from simulation.sweep import effects as effects_mod
+from simulation.sweep import experiment as experiment_mod
+from simulation.sweep.errors import SweepError
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Add ``sweep``, ``experiment`` and ``compare`` to the ``ptsim`` subcommands."""
+    sw = sub.add_parser(
+        "sweep",
+        help="run scenarios x design points x seeds; results in --out",
+        description="Run scenarios over a grid (--vary) or a sample (--sample, --range) with K seeds each "
+        "(the same seeds for every scenario). Writes summary.parquet/.csv, per-run Parquet parts and a "
+        "manifest to --out; --resume continues an interrupted sweep.",
+    )
+    sw.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO", help="scenario files (TOML)")
+    sw.add_argument(
+        "--vary", action="append", default=[], metavar="KEY=V1,V2,...", help="grid factor (repeatable)"
+    )
+    sw.add_argument("--sample", choices=design_mod.METHODS[1:], help="sampler over the --range factors")
+    sw.add_argument(
+        "--n", type=int, help="sample size (points; trajectories for morris; base N for saltelli)"
+    )
+    sw.add_argument(
+        "--range", dest="ranges", action="append", default=[], metavar="KEY=LO:HI", help="sampled factor"
+    )
+    sw.add_argument("--design-seed", type=int, default=0, help="seed of the sampler (default 0)")
+    sw.add_argument("--levels", type=int, help="grid levels of the morris design (default 4)")
+    sw.add_argument("--seeds", type=int, default=1, metavar="K", help="replications per point (default 1)")
+    sw.add_argument("--seed", type=int, help="master seed (default: run.seed of the first scenario)")
+    sw.add_argument(
+        "--outcome", action="append", default=[], help="outcome for effects/sensitivity (repeatable)"
+    )
+    sw.add_argument("--name", help="experiment name in the manifest (default: the --out folder name)")
+    sw.add_argument("--out", type=Path, required=True, help="results folder (new or empty, or --resume)")
+    _common(sw)
+    sw.set_defaults(func=cmd_sweep)
+
+    ex = sub.add_parser(
+        "experiment",
+        help="run a canonical experiment (experiments/<name>/experiment.toml)",
+        description="Run an experiment folder at full size, or tiny with --small "
+        "(or --seeds/--n/--steps/--firms).",
+    )
+    ex.add_argument("path", type=Path, help="experiment folder or its experiment.toml")
+    ex.add_argument("--small", action="store_true", help="use the experiment's [small] sizes")
+    ex.add_argument("--seeds", type=int, help="replications per point")
+    ex.add_argument("--n", type=int, help="design size")
+    ex.add_argument("--out", type=Path, help="results folder (default results/<name>[-small])")
+    _common(ex, sets=False)
+    ex.set_defaults(func=cmd_experiment)
+
+    cp = sub.add_parser(
+        "compare",
+        help="effects of each scenario against the baseline (paired over seeds, 95%% CI)",
+        description="Mean paired difference over seeds of each scenario against the baseline, with a "
+        "t-interval; writes effects.csv and effects.parquet in the results folder.",
+    )
+    cp.add_argument("results", type=Path, help="a sweep's results folder")
+    cp.add_argument("--baseline", help="baseline scenario (default: 'baseline' or the first scenario)")
+    cp.add_argument("--outcome", action="append", default=[], help="outcome column (repeatable)")
+    cp.add_argument("--confidence", type=float, default=0.95, help="confidence level (default 0.95)")
+    cp.set_defaults(func=cmd_compare)
+
+
+def _common(p: argparse.ArgumentParser, sets: bool = True) -> None:
+    p.add_argument("--steps", type=int, help="run.steps for every scenario")
+    p.add_argument("--firms", type=int, help="run.firms for every scenario")
+    if sets:
+        p.add_argument(
+            "--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
+            help="fixed override for every run (repeatable)",
+        )  # fmt: skip
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers", type=int, help="local worker processes (default: the cores; 0 = in this process)"
+    )
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask scheduler")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted sweep in its folder")
+    p.add_argument("--retry-failed", action="store_true", help="with --resume: run the failed runs again")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """``ptsim sweep``."""
+    from simulation.sweep.spec import SweepSpec, check_factors, load_scenarios
+
+    fixed = dict(scenario_mod.parse_assignment(a) for a in args.assignments)
+    fixed |= {k: v for k, v in (("run.steps", args.steps), ("run.firms", args.firms)) if v is not None}
+    scenarios = load_scenarios(args.scenarios, fixed, "--set/--steps/--firms")
+    vary = [design_mod.parse_vary(v) for v in args.vary]
+    ranges = [design_mod.parse_range(r) for r in args.ranges]
+    check_factors(scenarios, vary, "--vary")
+    check_factors(scenarios, ranges, "--range")
+    options = {"levels": args.levels} if args.levels else {}
+    design = design_mod.build(vary, ranges, args.sample, args.n, args.design_seed, **options)
+    first = next(iter(scenarios.values()))
+    spec = SweepSpec(
+        name=args.name or args.out.name,
+        scenarios=scenarios,
+        design=design,
+        seeds=args.seeds,
+        master_seed=first.params["run.seed"] if args.seed is None else args.seed,
+        fixed=fixed,
+        outcomes=tuple(args.outcome),
+    )
+    return _run(spec, args.out, args)
+
+
+def cmd_experiment(args: argparse.Namespace) -> int:
+    """``ptsim experiment``."""
+    sizes = experiment_mod.Sizes(args.small, args.seeds, args.n, args.steps, args.firms)
+    spec = experiment_mod.load(args.path, sizes)
+    return _run(spec, args.out or experiment_mod.default_out(spec, args.small), args)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``ptsim compare``."""
+    from simulation.outputs import write_parquet
+    from simulation.sweep.store import write_csv
+
+    table = _read_summary(args.results)
+    scenarios = _scenario_order(args.results, table)
+    baseline = args.baseline or effects_mod.default_baseline(scenarios)
+    if not 0 < args.confidence < 1:
+        raise SweepError("--confidence", str(args.confidence), "must be between 0 and 1, e.g. 0.95")
+    outcomes = effects_mod.choose_outcomes(table, args.outcome or None)
+    eff = effects_mod.paired_effects(table, baseline, outcomes, args.confidence)
+    write_parquet(args.results / "effects.parquet", eff)
+    write_csv(args.results / "effects.csv", eff)
+    print(effects_mod.format_effects(eff, args.confidence))
+    print(f"table: {args.results / 'effects.csv'}")
+    return 0
+
+
+def _run(spec, out: Path, args: argparse.Namespace) -> int:
+    from simulation.sweep.engine import run_sweep
+    from simulation.sweep.executors import backend
+
+    be = backend(args.workers, args.scheduler)
+    n_runs = len(spec.scenarios) * len(spec.design.points) * spec.seeds
+    print(
+        f"sweep {spec.name}: {len(spec.scenarios)} scenario(s) x {len(spec.design.points)} point(s) x "
+        f"{spec.seeds} seed(s) = {n_runs} runs on {be.name} -> {out}",
+        file=sys.stderr,
+    )
+    try:
+        if args.retry_failed and not args.resume:
+            raise SweepError("--retry-failed", "-", "only with --resume")
+        progress = False if args.no_progress else None
+        result = run_sweep(spec, out, be, args.resume, progress, args.retry_failed)
+    except KeyboardInterrupt:
+        print(
+            f"\nptsim: interrupted; finished runs are kept in {out}: continue with --resume", file=sys.stderr
+        )
+        return 130
+    ok = len(result.summary) - result.failed
+    print(f"runs: {ok} ok, {result.failed} failed; summary: {out / 'summary.parquet'} and summary.csv")
+    if result.effects is not None:
+        print(effects_mod.format_effects(result.effects))
+    if result.sensitivity is not None:
+        print(f"sensitivity indices ({spec.design.method}): {out / 'sensitivity.csv'}")
+        with pd.option_context("display.width", 140, "display.max_columns", 20):
+            print(result.sensitivity.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if result.failed:
+        print(f"ptsim: {result.failed} run(s) failed; see the 'error' column of summary.csv", file=sys.stderr)
+    return 1 if result.failed else 0
+
+
+def _read_summary(folder: Path) -> pd.DataFrame:
+    path = Path(folder) / "summary.parquet"
+    if not path.is_file():
+        raise SweepError(str(folder), "summary.parquet", "not found: give a finished sweep's results folder")
+    return pd.read_parquet(path)
+
+
+def _scenario_order(folder: Path, table: pd.DataFrame) -> list[str]:
+    """Scenarios in the order of the sweep's manifest (else of the table)."""
+    manifest = Path(folder) / "manifest.json"
+    if manifest.is_file():
+        names = json.loads(manifest.read_text()).get("scenario_order", [])
+        if names:
+            return names
+    return list(dict.fromkeys(table["scenario"]))

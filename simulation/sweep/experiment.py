@@ -1,0 +1,157 @@
+"""Canonical experiments: a folder ``experiments/<name>/`` with an ``experiment.toml``.
+
+Format (every table but ``[experiment]`` optional)::
+
+    [experiment]
+    name = "sensitivity"            # default: the folder name; results go to results/<name>/
+    description = "..."
+    scenarios = ["baseline.toml"]   # relative to this file, else to the repository's scenarios/
+    seeds = 5                       # replications per scenario and design point
+    master_seed = 20240101          # default: run.seed of the first scenario
+    outcomes = ["inland_employment_share_end"]   # for effects and sensitivity indices
+    steps = 48                      # optional: run.steps for every scenario
+    firms = 10000                   # optional: run.firms for every scenario
+
+    [set]                           # fixed overrides for every run ("dotted.key" = value)
+    [design]                        # method = grid | lhs | sobol | morris | saltelli, n, seed, levels
+    [design.vary]                   # "key" = [v1, v2, ...]  (grid)
+    [design.range]                  # "key" = [low, high]    (samplers)
+    [small]                         # sizes for --small: seeds, n, steps, firms and a [small.set] table
+
+The small sizes let the tests run every experiment in seconds; the full size runs by the plain
+command ``ptsim experiment experiments/<name>``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from simulation.sweep import design as design_mod
+from simulation.sweep.errors import SweepError
+from simulation.sweep.spec import SweepSpec, check_factors, load_scenarios
+
+FILE = "experiment.toml"
+TABLES = {
+    "experiment": ("name", "description", "scenarios", "seeds", "master_seed", "outcomes", "steps", "firms"),
+    "set": None,  # any dotted key
+    "design": ("method", "n", "seed", "levels", "vary", "range"),
+    "small": ("seeds", "n", "steps", "firms", "set"),
+}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Command-line overrides of an experiment's size (None keeps the file's value)."""
+
+    small: bool = False
+    seeds: int | None = None
+    n: int | None = None
+    steps: int | None = None
+    firms: int | None = None
+
+
+def experiment_file(path: Path) -> Path:
+    """``path`` itself if a file, else ``path/experiment.toml``."""
+    path = Path(path)
+    file = path / FILE if path.is_dir() else path
+    if not file.is_file():
+        raise SweepError(
+            str(path), "-", f"no experiment here: expected a folder with {FILE} or the file itself"
+        )
+    return file
+
+
+def load(path: Path, sizes: Sizes = Sizes()) -> SweepSpec:
+    """Read and validate an experiment; ``sizes`` shrinks it (``--small``, ``--seeds`` ...)."""
+    file = experiment_file(path)
+    src = str(file)
+    raw = _read(file)
+    exp = raw["experiment"]
+    small = raw.get("small", {}) if sizes.small else {}
+    fixed = dict(raw.get("set", {})) | (dict(small.get("set", {})) if small else {})
+    for flag, key in (("steps", "run.steps"), ("firms", "run.firms")):
+        value = _pick(getattr(sizes, flag), small.get(flag), exp.get(flag))
+        if value is not None:
+            fixed[key] = value
+    scenarios = load_scenarios([_scenario_path(s, file) for s in _list(exp, "scenarios", src)], fixed, src)
+    dsg = raw.get("design", {})
+    n = _pick(sizes.n, small.get("n"), dsg.get("n"))
+    vary = [design_mod.Factor(k, levels=tuple(_list(dsg["vary"], k, src))) for k in dsg.get("vary", {})]
+    ranges = [_range(k, v, src) for k, v in dsg.get("range", {}).items()]
+    check_factors(scenarios, vary + ranges, src)
+    options = {"levels": dsg["levels"]} if "levels" in dsg else {}
+    design = design_mod.build(vary, ranges, dsg.get("method"), n, int(dsg.get("seed", 0)), **options)
+    first = next(iter(scenarios.values()))
+    return SweepSpec(
+        name=str(exp.get("name", file.parent.name)),
+        scenarios=scenarios,
+        design=design,
+        seeds=int(_pick(sizes.seeds, small.get("seeds"), exp.get("seeds", 1))),
+        master_seed=int(exp.get("master_seed", first.params["run.seed"])),
+        fixed=fixed,
+        outcomes=tuple(exp.get("outcomes", ())),
+        description=str(exp.get("description", "")),
+    )
+
+
+def default_out(spec: SweepSpec, small: bool, root: Path = Path("results")) -> Path:
+    """``results/<name>`` (``results/<name>-small`` for ``--small``)."""
+    return root / (f"{spec.name}-small" if small else spec.name)
+
+
+# --- internals ---------------------------------------------------------------------------------
+
+
+def _read(file: Path) -> dict:
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SweepError(str(file), "-", f"not valid TOML ({exc})") from None
+    if "experiment" not in raw:
+        raise SweepError(str(file), "experiment", "missing [experiment] table")
+    for table, value in raw.items():
+        if table not in TABLES:
+            raise SweepError(str(file), table, f"unknown table; allowed: {', '.join(TABLES)}")
+        if not isinstance(value, dict):
+            raise SweepError(str(file), table, "must be a table")
+        allowed = TABLES[table]
+        for key in value if allowed else ():
+            if key not in allowed:
+                raise SweepError(str(file), f"{table}.{key}", f"unknown key; allowed: {', '.join(allowed)}")
+    return raw
+
+
+def _pick(*values: Any) -> Any:
+    return next((v for v in values if v is not None), None)
+
+
+def _list(table: dict, key: str, src: str) -> list:
+    value = table.get(key)
+    if not isinstance(value, list) or not value:
+        raise SweepError(src, key, "must be a non-empty list, e.g. [1, 2]")
+    return value
+
+
+def _range(key: str, value: Any, src: str) -> design_mod.Factor:
+    if not (isinstance(value, list) and len(value) == 2 and all(_is_num(v) for v in value)):
+        raise SweepError(src, f"design.range.{key}", f"expected [low, high] numbers, got {value!r}")
+    return design_mod.make_range(key, float(value[0]), float(value[1]), src)
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _scenario_path(name: str, file: Path) -> Path:
+    """A scenario named relative to the experiment file, else to the repository's ``scenarios/``."""
+    tried = [file.parent / name]
+    tried += [d / "scenarios" / name for d in file.resolve().parents if (d / "scenarios").is_dir()]
+    for path in tried:
+        if path.is_file():
+            return path
+    raise SweepError(
+        str(file), "experiment.scenarios", f"{name!r} not found; tried {', '.join(map(str, tried))}"
+    )

@@ -1,0 +1,143 @@
+"""The unit of work of every sweep: one scenario, one seed, a few overrides → one :class:`RunResult`.
+
+:func:`run_one` is pure (its result depends only on its arguments), importable by Dask workers and
+process pools, and never raises: an error inside the model becomes a run with ``status="failed"``
+and the traceback in ``error``, so one bad run never stops or hangs a sweep.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulation import scenario as scenario_mod
+
+#: Per step x province sums kept in a sweep's run parts (the full step x province x sector table of
+#: ``ptsim run`` is ~7x larger; analysts of sweeps need the province view).
+SERIES_SUM = (
+    "firms",
+    "employment",
+    "output_yuan",
+    "relocations_in",
+    "relocations_out",
+    "relocated_employment_in",
+    "relocated_employment_out",
+)
+SERIES_FIRST = ("wage_yuan",)  # province values repeated over sectors: take one
+SERIES_KEYS = ("step", "quarter", "province", "region")
+
+#: Fault injection for the tests of failed runs and dying workers; inert unless set. Value:
+#: ``TAG=raise`` (the run with that tag raises), ``TAG=exit`` (the process running it exits at once)
+#: or ``TAG=exit-once:MARKER`` (exits unless the file MARKER exists, which it creates first); several
+#: separated by ``;``.
+FAULT_ENV = "PTSIM_SWEEP_FAULT"
+
+
+@dataclass
+class RunResult:
+    """Outcome of one run.
+
+    ``outcomes`` holds every numeric scalar of :func:`simulation.outputs.summary`, nested dicts
+    flattened to ``parent.child``; ``timeseries`` (optional) the per step x province aggregates.
+    """
+
+    tag: str
+    seed: int
+    status: str  # "ok" or "failed"
+    wall_time_s: float
+    outcomes: dict[str, float] = field(default_factory=dict)
+    error: str = ""
+    timeseries: pd.DataFrame | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def run_one(
+    scenario: dict,
+    seed: int,
+    overrides: dict[str, Any] | None = None,
+    *,
+    tag: str = "",
+    timeseries: bool = False,
+) -> RunResult:
+    """Run ``scenario`` (a nested dict in the layout of a scenario file, see :func:`scenario_dict`)
+    with ``run.seed = seed`` and the dotted-key ``overrides``; never raises.
+
+    ``tag`` is echoed in the result (the sweep passes its run id); ``timeseries`` adds the per step x
+    province aggregates (:func:`province_series`).
+    """
+    t0 = time.perf_counter()
+    try:
+        _inject_fault(tag)
+        from simulation.outputs import summary
+        from simulation.runner import simulate
+
+        sc = scenario_mod.from_dict(scenario, source=f"run {tag or seed}")
+        sc = sc.with_overrides({**(overrides or {}), "run.seed": int(seed)}, source=f"run {tag or seed}")
+        model = simulate(sc)
+        ts = model.recorder.timeseries(model)
+        outcomes = flatten(summary(model, ts))
+        series = province_series(ts) if timeseries else None
+    except Exception:  # noqa: BLE001 - a failed run is a result, not a crash of the sweep
+        return RunResult(tag, int(seed), "failed", time.perf_counter() - t0, error=traceback.format_exc())
+    return RunResult(tag, int(seed), "ok", time.perf_counter() - t0, outcomes, timeseries=series)
+
+
+def scenario_dict(sc: scenario_mod.Scenario) -> dict:
+    """A validated scenario as the nested dict :func:`run_one` takes (the layout of a scenario file;
+    ``scenario.from_dict(scenario_dict(sc))`` has the same hash as ``sc``)."""
+    return scenario_mod._to_raw(sc)  # the layout with_overrides itself round-trips through
+
+
+def flatten(summary: dict[str, Any], prefix: str = "") -> dict[str, float]:
+    """Every numeric scalar of ``summary`` (bools as 0/1), nested dicts as ``parent.child``; strings,
+    lists and None are dropped."""
+    out: dict[str, float] = {}
+    for key, value in summary.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten(value, f"{name}."))
+        elif isinstance(value, (bool, np.bool_)):
+            out[name] = float(value)
+        elif isinstance(value, (int, float, np.integer, np.floating)):
+            out[name] = int(value) if isinstance(value, (int, np.integer)) else float(value)
+    return out
+
+
+def province_series(ts: pd.DataFrame) -> pd.DataFrame:
+    """Per step x province sums of the model timeseries (columns :data:`SERIES_SUM`, in the units of
+    ``docs/outputs.md``) and the province wage (yuan/year)."""
+    sums = [c for c in SERIES_SUM if c in ts.columns]
+    firsts = [c for c in SERIES_FIRST if c in ts.columns]
+    grouped = ts.groupby(list(SERIES_KEYS), sort=False)
+    frame = grouped[sums].sum()
+    if firsts:
+        frame = frame.join(grouped[firsts].first())
+    return frame.reset_index()
+
+
+def _inject_fault(tag: str) -> None:
+    """Act on :data:`FAULT_ENV` for ``tag`` (tests only)."""
+    spec = os.environ.get(FAULT_ENV, "")
+    for entry in filter(None, spec.split(";")):
+        target, _, action = entry.partition("=")
+        if target != tag:
+            continue
+        if action == "raise":
+            raise RuntimeError(f"fault injected for run {tag} ({FAULT_ENV})")
+        if action == "exit":
+            os._exit(70)
+        if action.startswith("exit-once:"):
+            marker = Path(action.removeprefix("exit-once:"))
+            if not marker.exists():
+                marker.write_text(f"{os.getpid()}\n")
+                os._exit(70)

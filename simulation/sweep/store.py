@@ -1,0 +1,275 @@
+"""The results folder of a sweep: manifest, one Parquet part and one record per run, summary tables.
+
+Layout of ``<out>/``::
+
+    manifest.json                      spec and its hash, master seed, seeds, versions, runs
+    design.csv                         one row per design point
+    runs/scenario=<name>/run-<id>.parquet   per step x province series of each finished ok run
+    records/run-<id>.json              status, seed, parameters, wall time, outcomes of each run
+    summary.parquet, summary.csv       one row per run (built from the records at the end)
+
+A run is *finished* when its record exists; the record is written (atomically) after the Parquet
+part, so a run killed half-way has no record and is redone on ``--resume``. Leftover temporary files
+of interrupted atomic writes are removed on resume.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulation.outputs import atomic_write, write_json, write_parquet
+from simulation.sweep.errors import SweepError
+from simulation.sweep.executors import Task
+from simulation.sweep.runs import RunResult
+
+ID_COLUMNS = ("run_id", "scenario", "point", "seed_index", "seed", "status", "wall_time_s", "error")
+NAME = re.compile(r"[\w+-][\w.+-]*")
+OPTIONAL_VERSIONS = ("dask", "distributed", "SALib", "ema_workbench")
+
+
+class Store:
+    """A sweep's results folder (paths and the reading and writing of its files)."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / "manifest.json"
+
+    def part_path(self, scenario: str, run_id: str) -> Path:
+        return self.root / "runs" / f"scenario={scenario}" / f"run-{run_id}.parquet"
+
+    def record_path(self, run_id: str) -> Path:
+        return self.root / "records" / f"run-{run_id}.json"
+
+    # --- opening ---------------------------------------------------------------------------
+
+    def open(
+        self, spec: dict, spec_hash: str, resume: bool, extra: dict[str, Any], retry_failed: bool = False
+    ) -> dict[str, dict]:
+        """Prepare the folder for a sweep of ``spec``; returns the finished runs' records by run id.
+
+        Without ``resume`` the folder must be new or empty. With ``resume`` its manifest must hold the
+        same spec hash; otherwise the error lists the keys that differ. ``retry_failed`` drops the
+        records of failed runs so that they run again.
+        """
+        existing = self.root.exists() and any(self.root.iterdir())
+        if existing and not resume:
+            raise SweepError(
+                str(self.root),
+                "--out",
+                "folder exists and is not empty; add --resume to continue the sweep "
+                "in it, or choose a new folder (results are never overwritten)",
+            )
+        if existing:
+            self._check_same_spec(spec, spec_hash)
+            self._clean_temporaries()
+            finished = self.finished()
+            for run_id in [r for r, rec in finished.items() if retry_failed and rec["status"] != "ok"]:
+                self.record_path(run_id).unlink()
+                del finished[run_id]
+        else:
+            finished = {}
+        self._write_manifest(spec, spec_hash, extra, state="running")
+        return finished
+
+    def _check_same_spec(self, spec: dict, spec_hash: str) -> None:
+        if not self.manifest_path.is_file():
+            raise SweepError(str(self.root), "--resume", "no manifest.json here: not a sweep results folder")
+        old = json.loads(self.manifest_path.read_text())
+        if old.get("spec_hash") == spec_hash:
+            return
+        diffs = spec_diff(old.get("spec", {}), spec)
+        shown = "; ".join(diffs[:8]) + (f"; ... ({len(diffs) - 8} more)" if len(diffs) > 8 else "")
+        raise SweepError(
+            str(self.root),
+            "--resume",
+            f"the sweep spec changed since this folder was started (hash {str(old.get('spec_hash'))[:12]} -> "
+            f"{spec_hash[:12]}): {shown or 'spec format changed'}. Resume only with the same scenarios, "
+            "design, seeds and overrides, or write to a new --out folder",
+        )
+
+    def _clean_temporaries(self) -> None:
+        for tmp in self.root.rglob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+    def finished(self) -> dict[str, dict]:
+        """Records of finished runs; a record of an ok run whose Parquet part is missing is dropped
+        (the run will be redone)."""
+        out: dict[str, dict] = {}
+        for path in sorted((self.root / "records").glob("run-*.json")):
+            try:
+                rec = json.loads(path.read_text())
+            except (OSError, json.JSONDecodeError):
+                path.unlink(missing_ok=True)
+                continue
+            if rec.get("status") == "ok" and not self.part_path(rec["scenario"], rec["run_id"]).is_file():
+                path.unlink(missing_ok=True)
+                continue
+            out[rec["run_id"]] = rec
+        return out
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def write_run(self, task: Task, result: RunResult, design_point: dict[str, Any]) -> dict:
+        """Write the run's Parquet part (if it has series) and then its record; return the record."""
+        if result.ok and result.timeseries is not None:
+            ids = {
+                "run_id": task.run_id,
+                "point": task.point,
+                "seed_index": task.seed_index,
+                "seed": task.seed,
+            }
+            frame = pd.concat(
+                [pd.DataFrame(ids, index=result.timeseries.index), result.timeseries], axis=1
+            ).astype({"point": np.int64, "seed_index": np.int64, "seed": np.int64})
+            write_parquet(self.part_path(task.scenario, task.run_id), frame)
+        record = {
+            "run_id": task.run_id,
+            "scenario": task.scenario,
+            "point": task.point,
+            "seed_index": task.seed_index,
+            "seed": task.seed,
+            "params": design_point,
+            "status": result.status,
+            "error": result.error,
+            "wall_time_s": round(result.wall_time_s, 4),
+            "outcomes": result.outcomes,
+        }
+        # keys in the summary's order (not sorted), so that a resumed sweep's table has the same columns
+        text = json.dumps(record, indent=1, ensure_ascii=False) + "\n"
+        atomic_write(self.record_path(task.run_id), lambda p: p.write_text(text, encoding="utf-8"))
+        return record
+
+    def _write_manifest(self, spec: dict, spec_hash: str, extra: dict[str, Any], state: str) -> None:
+        previous = json.loads(self.manifest_path.read_text()) if self.manifest_path.is_file() else {}
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        manifest = {
+            **previous,
+            **extra,
+            "spec": spec,
+            "spec_hash": spec_hash,
+            "state": state,
+            "created_utc": previous.get("created_utc", now),
+            "updated_utc": now,
+            "versions": versions(),
+        }
+        write_json(self.manifest_path, manifest)
+
+    def finish(self, tasks: list[Task], records: dict[str, dict], spec: dict, spec_hash: str) -> pd.DataFrame:
+        """Write ``summary.parquet``/``summary.csv`` from the records and complete the manifest."""
+        table = summary_table([records[t.run_id] for t in tasks if t.run_id in records])
+        write_parquet(self.root / "summary.parquet", table)
+        write_csv(self.root / "summary.csv", table)
+        runs = [
+            {c: records[t.run_id][c] for c in ("run_id", "scenario", "point", "seed_index", "seed", "status")}
+            | {
+                "wall_time_s": records[t.run_id]["wall_time_s"],
+                "error": _last_line(records[t.run_id]["error"]),
+            }
+            for t in tasks
+            if t.run_id in records
+        ]
+        failed = sum(r["status"] != "ok" for r in runs)
+        missing = len(tasks) - len(runs)
+        state = "complete" if not (failed or missing) else f"complete: {failed} failed, {missing} missing"
+        counts = {
+            "runs_total": len(tasks),
+            "runs_ok": len(runs) - failed,
+            "runs_failed": failed,
+            "runs": runs,
+        }
+        self._write_manifest(spec, spec_hash, counts, state=state)
+        return table
+
+
+def summary_table(records: list[dict]) -> pd.DataFrame:
+    """One row per run: ids, status, the varied parameters, then every outcome (NaN when failed)."""
+    rows = []
+    for rec in records:
+        row = {c: rec[c] for c in ID_COLUMNS if c != "error"}
+        row["error"] = _last_line(rec["error"])
+        row.update(rec["params"])
+        for key, value in rec["outcomes"].items():
+            row.setdefault(key, value)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in ID_COLUMNS})
+    table["seed"] = table["seed"].astype(np.int64)
+    return table.sort_values(["scenario", "point", "seed_index"], kind="stable").reset_index(drop=True)
+
+
+def write_csv(path: Path, table: pd.DataFrame) -> None:
+    """CSV for Stata and R: UTF-8, header row, floats round-trip exactly, empty cells for missing."""
+    atomic_write(path, lambda p: table.to_csv(p, index=False, na_rep=""))
+
+
+def read_runs(root: Path) -> pd.DataFrame:
+    """All Parquet parts of a results folder as one frame (with the ``scenario`` column)."""
+    parts = sorted((Path(root) / "runs").glob("scenario=*/run-*.parquet"))
+    frames = [pd.read_parquet(p).assign(scenario=p.parent.name.split("=", 1)[1]) for p in parts]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def check_name(name: str, source: str) -> None:
+    """Scenario names become folder and file names: letters, digits, ``_ . + -`` only."""
+    if not NAME.fullmatch(name):
+        raise SweepError(
+            source, "scenario.name", f"{name!r} cannot name a results folder; use letters, digits, _ . + -"
+        )
+
+
+def spec_diff(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """Human-readable differences between two JSON-like values, as ``key: old -> new``."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[str] = []
+        for key in sorted(set(old) | set(new), key=str):
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key not in old:
+                out.append(f"{name}: added ({_short(new[key])})")
+            elif key not in new:
+                out.append(f"{name}: removed (was {_short(old[key])})")
+            else:
+                out.extend(spec_diff(old[key], new[key], name))
+        return out
+    if _normal(old) != _normal(new):
+        return [f"{prefix or 'spec'}: {_short(old)} -> {_short(new)}"]
+    return []
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python, the model's packages and the optional sweep packages."""
+    import importlib.metadata
+
+    from simulation.runner import versions as run_versions
+
+    found = run_versions()
+    for name in OPTIONAL_VERSIONS:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def _normal(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _short(value: Any, width: int = 60) -> str:
+    text = _normal(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in (text or "").strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else ""
