@@ -189,6 +189,7 @@ def summary(model: RelocationModel, ts: pd.DataFrame) -> dict[str, Any]:
         return float(frame.loc[inland_mask, column].sum() / frame[column].sum())
 
     moved = ts[ts["step"] > first]
+    end = ts[ts["step"] == last]
     return {
         "scenario": model.spec.name,
         "scenario_hash": model.spec.hash(),
@@ -201,6 +202,9 @@ def summary(model: RelocationModel, ts: pd.DataFrame) -> dict[str, Any]:
         "inland_employment_share_end": inland(last, "employment"),
         "inland_output_share_start": inland(first, "output_yuan"),
         "inland_output_share_end": inland(last, "output_yuan"),
+        "inland_employment_end": float(end.loc[end["region"] != "east", "employment"].sum()),
+        "inland_employment_share_end_by_sector": _by_sector(end, "employment", inland_only=True),
+        "electricity_cost_share_end_by_sector": _by_sector(end, "electricity_cost_yuan"),
         "region_employment_share_start": region_shares(first),
         "region_employment_share_end": region_shares(last),
         "relocations_total": int(moved["relocations_in"].sum()),
@@ -215,6 +219,17 @@ def summary(model: RelocationModel, ts: pd.DataFrame) -> dict[str, Any]:
             "converged": model.calibration.converged,
         },
     }
+
+
+def _by_sector(frame: pd.DataFrame, column: str, inland_only: bool = False) -> dict[str, float]:
+    """Per sector: the inland share of ``column`` (``inland_only``), else ``column`` per yuan of output."""
+    g = frame.groupby("sector", sort=False)
+    if inland_only:
+        inland = frame[frame["region"] != "east"].groupby("sector", sort=False)[column].sum()
+        total = g[column].sum()
+        return {str(k): float(inland.get(k, 0.0) / v) if v > 0 else 0.0 for k, v in total.items()}
+    out = g["output_yuan"].sum()
+    return {str(k): float(v / out[k]) if out[k] > 0 else 0.0 for k, v in g[column].sum().items()}
 
 
 def lever_outcomes(model: RelocationModel) -> dict[str, Any]:

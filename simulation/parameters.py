@@ -668,3 +668,12 @@ SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(p.key.split(".")[0] for p in PAR
 def defaults() -> dict[str, Any]:
     """Flat ``{key: default}`` for every parameter."""
     return {p.key: p.default for p in PARAMS}
+
+
+def find(key: str) -> Param | None:
+    """The declaration of a scalar parameter or a lever parameter (``levers.<name>.<key>``)."""
+    if key in BY_KEY:
+        return BY_KEY[key]
+    from simulation.levers import PARAM_BY_KEY  # deferred: the levers import this module
+
+    return PARAM_BY_KEY.get(key)

@@ -456,3 +456,51 @@ def test_optional_packages_load_lazily_and_their_absence_is_explained(monkeypatc
     monkeypatch.setitem(sys.modules, "SALib.sample.morris", None)
     with pytest.raises(SweepError, match=r"optional package 'SALib'.*\[sa\]"):
         design.morris(RANGES, 2, 0)
+
+
+def test_cost_effectiveness_is_jobs_effect_per_100m_of_extra_spending():
+    rows = []
+    for i, (jobs_b, jobs_s, cost_s) in enumerate(
+        [(100.0, 160.0, 2e8), (110.0, 150.0, 2e8), (90.0, 170.0, 2e8)]
+    ):
+        common = dict(point=0, seed_index=i, seed=7 + i, status="ok")
+        rows.append(
+            dict(scenario="baseline", inland_employment_end=jobs_b, fiscal_cost_yuan_total=0.0, **common)
+        )
+        rows.append(
+            dict(scenario="lever", inland_employment_end=jobs_s, fiscal_cost_yuan_total=cost_s, **common)
+        )
+    rows.append(dict(scenario="free", point=0, seed_index=0, seed=7, status="ok", inland_employment_end=101.0,
+                     fiscal_cost_yuan_total=0.0))  # fmt: skip
+    ce = effects.cost_effectiveness(pd.DataFrame(rows), "baseline")
+    lever = ce[ce["scenario"] == "lever"].iloc[0]
+    d = np.array([60.0, 40.0, 80.0])
+    mean, _, lo, hi = effects.t_interval(d)
+    assert lever["jobs_inland_mean"] == pytest.approx(60.0)
+    assert lever["jobs_per_100m_yuan"] == pytest.approx(30.0)  # 60 jobs for 2 x 100 million yuan
+    assert (lever["jobs_per_100m_ci_low"], lever["jobs_per_100m_ci_high"]) == pytest.approx((lo / 2, hi / 2))
+    assert math.isnan(ce[ce["scenario"] == "free"].iloc[0]["jobs_per_100m_yuan"])
+    assert "lever" in effects.format_cost_effectiveness(
+        ce
+    ) and "free" not in effects.format_cost_effectiveness(ce)
+
+
+def test_sweep_of_a_priced_lever_reports_jobs_per_100m(tiny, tmp_path, capsys):
+    priced = tmp_path / "bonds.toml"
+    priced.write_text(
+        tiny[0].read_text().replace('name = "baseline"', 'name = "bonds"')
+        + "[levers.special_bonds]\nenabled = true\nbuild_lag_quarters = 0\n"
+    )
+    out = tmp_path / "ce"
+    assert (
+        cli.main(["sweep", str(tiny[0]), str(priced), "--seeds", "3", "--workers", "0", "--out", str(out)])
+        == 0
+    )
+    ce = pd.read_csv(out / "cost_effectiveness.csv")
+    summary = pd.read_parquet(out / "summary.parquet")
+    spent = summary.loc[summary["scenario"] == "bonds", "fiscal_cost_yuan_total"]
+    assert ce.loc[0, "fiscal_cost_yuan_mean"] == pytest.approx(spent.mean()) and spent.mean() > 0
+    assert ce.loc[0, "jobs_per_100m_yuan"] == pytest.approx(
+        ce.loc[0, "jobs_inland_mean"] / (spent.mean() / 1e8)
+    )
+    assert "jobs moved inland per 100 million yuan" in capsys.readouterr().out

@@ -146,3 +146,36 @@ def test_ema_model_rejects_reserved_names_and_missing_bounds(tiny_scenario):
         ema_model(tiny_scenario, {"provinces.Henan.wage_yuan": None})
     with pytest.raises(Exception, match="provinces.Henan.wage_yuan"):
         ema_model(tiny_scenario, {"provinces.Henan.wage_yuan": (1, 2)})  # outside the data's range
+
+
+def test_ema_levers_are_the_policy_levers_of_the_registry(tiny_scenario):
+    """EMA's policy levers can be the model's levers: types and ranges from their declarations."""
+    import ema_workbench as ema
+
+    from simulation.sweep.ema import ema_model
+
+    model = ema_model(
+        tiny_scenario,
+        uncertainties={"behaviour.logit_scale": (0.015, 0.03)},
+        levers={
+            "levers.special_bonds.enabled": None,
+            "levers.special_bonds.budget_yuan_per_year": (1e9, 5e10),
+            "levers.special_bonds.build_lag_quarters": (0, 4),
+            "levers.special_bonds.allocation": None,
+        },
+        outcomes=("inland_employment_share_end", "fiscal_cost_yuan_total"),
+        series=False,
+        seed=3,
+    )
+    kinds = {p.name: type(p).__name__ for p in model.levers}
+    assert kinds == {
+        "levers__special_bonds__enabled": "BooleanParameter",
+        "levers__special_bonds__budget_yuan_per_year": "RealParameter",
+        "levers__special_bonds__build_lag_quarters": "IntegerParameter",
+        "levers__special_bonds__allocation": "CategoricalParameter",
+    }
+    with ema.SequentialEvaluator(model) as evaluator:
+        experiments, outcomes = evaluator.perform_experiments(scenarios=1, policies=4)
+    spent = outcomes["fiscal_cost_yuan_total"]
+    on = experiments["levers__special_bonds__enabled"].to_numpy(dtype=bool)
+    assert np.all(spent[~on] == 0) and np.all(spent[on] > 0)

@@ -147,6 +147,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     write_csv(args.results / "effects.csv", eff)
     print(effects_mod.format_effects(eff, args.confidence))
     print(f"table: {args.results / 'effects.csv'}")
+    ce = effects_mod.cost_effectiveness(table, baseline, args.confidence)
+    if not ce.empty:
+        write_parquet(args.results / "cost_effectiveness.parquet", ce)
+        write_csv(args.results / "cost_effectiveness.csv", ce)
+        print(effects_mod.format_cost_effectiveness(ce, args.confidence))
+        print(f"table: {args.results / 'cost_effectiveness.csv'}")
     return 0
 
 
@@ -175,6 +181,8 @@ def _run(spec, out: Path, args: argparse.Namespace) -> int:
     print(f"runs: {ok} ok, {result.failed} failed; summary: {out / 'summary.parquet'} and summary.csv")
     if result.effects is not None:
         print(effects_mod.format_effects(result.effects))
+    if result.cost_effectiveness is not None:
+        print(effects_mod.format_cost_effectiveness(result.cost_effectiveness))
     if result.sensitivity is not None:
         print(f"sensitivity indices ({spec.design.method}): {out / 'sensitivity.csv'}")
         with pd.option_context("display.width", 140, "display.max_columns", 20):

@@ -119,7 +119,7 @@ def make_range(key: str, low: float, high: float, source: str) -> Factor:
     """A range factor, checked: numbers, ``low < high``, within the parameter's allowed values."""
     if not (low < high):
         raise SweepError(source, key, f"expected lo < hi, got {low:g}:{high:g}")
-    spec = parameters.BY_KEY.get(key)
+    spec = parameters.find(key)
     if spec is not None:
         if spec.kind not in (int, float):
             raise SweepError(source, key, f"a range needs a numeric parameter; this one is {spec.allowed()}")

@@ -10,6 +10,16 @@ are ``d_i = y_s,i - y_b,i`` (i = 1..n pairs, both runs ok), and the effect is re
 
 (Student's t-interval for a mean of paired differences; e.g. Casella & Berger, *Statistical
 Inference*, 2nd ed., §9.2). With a design, pairs are formed within each design point.
+
+**Cost-effectiveness** (:func:`cost_effectiveness`): jobs moved inland per 100 million yuan of
+public money, from the paired differences of inland employment at the end (``inland_employment_end``)
+and of the fiscal cost (``fiscal_cost_yuan_total``):
+
+    jobs per 10^8 yuan = d̄_jobs / (d̄_cost / 10^8),   CI = CI(d̄_jobs) / (d̄_cost / 10^8)
+
+The fiscal cost varies little between seeds (it depends on where firms are only through flows
+such as subsidies on output), so the interval treats it as fixed and carries the uncertainty of the
+jobs effect; the standard deviation of the cost differences is reported beside it.
 """
 
 from __future__ import annotations
@@ -25,10 +35,25 @@ from simulation.sweep.errors import SweepError
 #: Key outcomes compared by default, when present in the summary table.
 DEFAULT_OUTCOMES = (
     "inland_employment_share_end",
+    "inland_employment_end",
     "relocations_total",
     "relocated_employment_total",
     "fiscal_cost_yuan_total",
-    "jobs_relocated_per_100m_yuan",
+)
+JOBS, COST = "inland_employment_end", "fiscal_cost_yuan_total"
+CE_COLUMNS = (
+    "scenario",
+    "baseline",
+    "point",
+    "n",
+    "jobs_inland_mean",
+    "jobs_ci_low",
+    "jobs_ci_high",
+    "fiscal_cost_yuan_mean",
+    "fiscal_cost_yuan_sd",
+    "jobs_per_100m_yuan",
+    "jobs_per_100m_ci_low",
+    "jobs_per_100m_ci_high",
 )
 PAIR_KEYS = ["point", "seed_index", "seed"]
 COLUMNS = (
@@ -105,6 +130,56 @@ def paired_effects(
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
+def cost_effectiveness(table: pd.DataFrame, baseline: str, confidence: float = 0.95) -> pd.DataFrame:
+    """Jobs moved inland per 100 million yuan, per (scenario, design point) against ``baseline``
+    (see the module docstring); empty when the table lacks the two outcomes. NaN ratio where the
+    scenario costs no more than the baseline."""
+    if JOBS not in table.columns or COST not in table.columns:
+        return pd.DataFrame(columns=list(CE_COLUMNS))
+    ok = table[table["status"] == "ok"]
+    base = ok[ok["scenario"] == baseline]
+    rows = []
+    for name in dict.fromkeys(ok["scenario"]):
+        if name == baseline:
+            continue
+        pairs = ok[ok["scenario"] == name].merge(base, on=PAIR_KEYS, suffixes=("", "__base"))
+        for point, group in pairs.groupby("point", sort=True):
+            jobs = (group[JOBS] - group[f"{JOBS}__base"]).to_numpy(dtype=float)
+            cost = (group[COST] - group[f"{COST}__base"]).to_numpy(dtype=float)
+            mean, _, lo, hi = t_interval(jobs, confidence)
+            cost_mean = float(cost.mean())
+            cost_sd = float(cost.std(ddof=1)) if len(cost) > 1 else math.nan
+            per = 1e8 / cost_mean if cost_mean > 0 else math.nan
+            rows.append(
+                (name, baseline, int(point), len(jobs), mean, lo, hi, cost_mean, cost_sd,
+                 mean * per, lo * per, hi * per)
+            )  # fmt: skip
+    return pd.DataFrame(rows, columns=list(CE_COLUMNS))
+
+
+def format_cost_effectiveness(ce: pd.DataFrame, confidence: float = 0.95) -> str:
+    """A plain-text table of :func:`cost_effectiveness`."""
+    priced = ce[ce["fiscal_cost_yuan_mean"] > 0] if not ce.empty else ce
+    if priced.empty:
+        return "no cost-effectiveness: no scenario spends public money beyond the baseline"
+    pct = f"{confidence:.0%} CI"
+    lines = [
+        "jobs moved inland per 100 million yuan (paired over seeds)",
+        f"{'scenario':<28} {'point':>5} {'jobs inland':>14} {'cost, 100m yuan':>16} {'jobs/100m':>10}  {pct}",
+    ]
+    for r in priced.itertuples(index=False):
+        ci = (
+            "n/a"
+            if math.isnan(r.jobs_per_100m_ci_low)
+            else (f"[{_num(r.jobs_per_100m_ci_low)}, {_num(r.jobs_per_100m_ci_high)}]")
+        )
+        lines.append(
+            f"{r.scenario:<28} {r.point:>5} {_num(r.jobs_inland_mean):>14} "
+            f"{_num(r.fiscal_cost_yuan_mean / 1e8):>16} {_num(r.jobs_per_100m_yuan):>10}  {ci}"
+        )
+    return "\n".join(lines)
+
+
 def default_baseline(scenarios: list[str]) -> str:
     """``baseline`` if a scenario has that name, else the first scenario of the sweep."""
     if not scenarios:
@@ -117,12 +192,16 @@ def format_effects(effects: pd.DataFrame, confidence: float = 0.95) -> str:
     if effects.empty:
         return "no effects: the sweep needs a second scenario besides the baseline, with ok runs"
     pct = f"{confidence:.0%} CI"
-    head = f"{'scenario':<22} {'point':>5} {'outcome':<36} {'n':>4} {'baseline':>16} {'effect':>16}  {pct}"
+    sw = max(22, *(len(x) for x in effects["scenario"]))
+    ow = max(36, *(len(x) for x in effects["outcome"]))
+    head = (
+        f"{'scenario':<{sw}} {'point':>5} {'outcome':<{ow}} {'n':>4} {'baseline':>16} {'effect':>16}  {pct}"
+    )
     lines = [f"effects against '{effects['baseline'].iloc[0]}' (mean paired difference over seeds)", head]
     for r in effects.itertuples(index=False):
         ci = "n/a" if math.isnan(r.ci_low) else f"[{_num(r.ci_low)}, {_num(r.ci_high)}]"
         lines.append(
-            f"{r.scenario:<22} {r.point:>5} {r.outcome:<36} {r.n:>4} {_num(r.baseline_mean):>16} "
+            f"{r.scenario:<{sw}} {r.point:>5} {r.outcome:<{ow}} {r.n:>4} {_num(r.baseline_mean):>16} "
             f"{_num(r.diff_mean):>16}  {ci}"
         )
     return "\n".join(lines)

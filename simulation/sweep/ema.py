@@ -99,7 +99,7 @@ def ema_function(
 
 def _parameter(ema, sc: scenario_mod.Scenario, key: str, bounds: Bounds):
     """An EMA parameter for ``key``: type from the registry (int, float, bool, choices)."""
-    spec = parameters.BY_KEY.get(key)
+    spec = parameters.find(key)
     kind = spec.kind if spec is not None else float
     name = ema_name(key)
     if kind is bool:

@@ -29,6 +29,7 @@ class SweepOutcome:
     out: Path
     summary: pd.DataFrame
     effects: pd.DataFrame | None = None
+    cost_effectiveness: pd.DataFrame | None = None
     sensitivity: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -109,6 +110,11 @@ def _write_effects(spec: SweepSpec, result: SweepOutcome) -> None:
     write_parquet(result.out / "effects.parquet", eff)
     write_csv(result.out / "effects.csv", eff)
     result.effects = eff
+    ce = effects_mod.cost_effectiveness(result.summary, baseline)
+    if not ce.empty:
+        write_parquet(result.out / "cost_effectiveness.parquet", ce)
+        write_csv(result.out / "cost_effectiveness.csv", ce)
+        result.cost_effectiveness = ce
 
 
 def _write_sensitivity(spec: SweepSpec, result: SweepOutcome) -> None:
