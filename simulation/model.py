@@ -459,13 +459,16 @@ class RelocationModel(mesa.Model):
             self.wage_level[~changed] *= (1.0 + self.columns["wage_growth"][~changed]) ** 0.25
 
     def _learn(self, rng: np.random.Generator) -> None:
-        """Firms learn of provinces promoted by matchmaking (lever 五): of the firms that do not
-        know province r, Binomial(n, learn_prob[r]) chosen at random learn of it."""
-        known = self.firms.known
+        """Firms learn of provinces promoted by matchmaking (lever 五): each firm learns of province
+        r with probability learn_prob[r], drawn as a Binomial(F, p) count of firms chosen at random
+        (the same distribution as one Bernoulli draw per firm, at a fraction of the draws)."""
+        f = self.firms
+        f.known = np.ascontiguousarray(f.known)  # so that the flat view below writes through
+        n, r_n = f.known.shape
+        flat = f.known.reshape(-1)  # (firm, province) -> firm * R + province
         for r in np.flatnonzero(self.effects.learn_prob > 0):
-            unaware = np.flatnonzero(~known[:, r])
-            k = rng.binomial(len(unaware), self.effects.learn_prob[r])
-            known[rng.choice(unaware, k, replace=False), r] = True
+            k = rng.binomial(n, self.effects.learn_prob[r])
+            flat[rng.choice(n, k, replace=False) * r_n + r] = True
 
     def _relocate(self, rng: np.random.Generator, movers: np.ndarray, dest: np.ndarray) -> None:
         f = self.firms

@@ -1,0 +1,128 @@
+"""Benchmark: the model's decision and whole step against a bare numpy kernel.
+
+The bare kernel does only the arithmetic of the quarterly decision, on arrays prepared beforehand
+(not timed): every firm's after-tax margin where it is, the sector means, the review hazard and
+draw, then for every reviewing firm the after-tax margin, moving cost and utility of every province
+and the Gumbel-max draw. The model's *decision* is the same work done by the model's own methods
+(``_hazard``, ``_utility``, consideration sets, ``logit_draw``); its *step* is everything a quarter
+does (levers, unit costs, decision, moves, wages and rents, recording). Prints the times and ratios
+and writes ``benchmarks/kernel.json``.
+
+    python benchmarks/bench_kernel.py [--firms 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+
+
+def prepared(model) -> dict:
+    """The arrays the kernel needs, taken from the model's current state."""
+    f, unit, p = model.firms, model.unit, model.params
+    avail = model.park_availability()
+    counts = model.firm_counts()
+    kappa = model.sectors.col("capital_output_ratio")
+    return {
+        "A": unit.fixed_part(model.gross_margin),
+        "B": unit.labour + unit.land * (1 - p["parks.rent_discount"] * avail)[None, :],
+        "tax": unit.tax_rate,
+        "ded": unit.rd_deduction,
+        "sector": f.sector,
+        "loc": f.location,
+        "phi": f.productivity,
+        "output": f.output,
+        "move": model.annuity() * p["behaviour.relocation_cost_share"] * kappa,  # (S,) per yuan
+        "setup": 1 - p["parks.setup_discount"] * avail,  # (R,)
+        "agglo": p["agglomeration.gamma"] * np.log(counts + p["agglomeration.offset"]),
+        "alpha": model.alpha,
+        "mu": p["behaviour.logit_scale"],
+        "hazard": (p["behaviour.review_hazard"], p["behaviour.hazard_gap_slope"], p["behaviour.max_hazard"]),
+    }
+
+
+def kernel(k: dict, rng: np.random.Generator) -> np.ndarray:
+    """The bare decision; returns the chosen province of each reviewing firm."""
+    s, loc, phi = k["sector"], k["loc"], k["phi"]
+    pre = k["A"][s, loc] - k["B"][s, loc] / phi
+    post = pre - k["tax"][loc] * np.maximum(pre - k["ded"][s, loc], 0.0)
+    s_n = k["A"].shape[0]
+    weight = np.bincount(s, weights=k["output"], minlength=s_n)
+    mean = np.bincount(s, weights=post * k["output"], minlength=s_n) / weight
+    h0, slope, hmax = k["hazard"]
+    hazard = np.minimum(h0 * (1 + slope * np.maximum((mean[s] - post) / k["mu"], 0)), hmax)
+    rev = np.flatnonzero(rng.random(len(s)) < hazard)
+    sr = s[rev]
+    pre_r = k["A"][sr] - k["B"][sr] / phi[rev, None]
+    post_r = pre_r - k["tax"][None, :] * np.maximum(pre_r - k["ded"][sr], 0.0)
+    mc = k["move"][sr, None] * k["setup"][None, :]
+    utility = (post_r - mc) / k["mu"] + k["agglo"][sr] + k["alpha"][sr]
+    return (utility + rng.gumbel(size=utility.shape)).argmax(axis=1)
+
+
+def decision(model, rng: np.random.Generator) -> np.ndarray:
+    """The model's own decision at its current state, without moving anyone."""
+    from simulation.choice import consideration_sets, logit_draw
+
+    f, unit = model.firms, model.unit
+    rev = np.flatnonzero(rng.random(f.n) < model._hazard(unit))
+    utility = model._utility(rev, unit) + model.alpha[f.sector[rev]]
+    mask = consideration_sets(rng, f.known[rev], f.location[rev], model.consideration_size())
+    return logit_draw(rng, utility, mask)
+
+
+def best_of(fn, repeat: int = 7) -> float:
+    """Shortest of ``repeat`` timings (s): the least disturbed by other work on the machine."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def measure(firms: int) -> dict:
+    from simulation import scenario
+    from simulation.model import RelocationModel
+
+    sc = scenario.load(HERE.parent / "scenarios" / "full_package.toml", {"run.firms": firms, "run.steps": 48})
+    model = RelocationModel(sc)
+    for _ in range(4):
+        model.step()
+    k, rng = prepared(model), np.random.default_rng(0)
+    t_kernel = best_of(lambda: kernel(k, rng))
+    t_decision = best_of(lambda: decision(model, rng))
+    t_step = best_of(model.step)
+    return {
+        "firms": firms,
+        "kernel_s": t_kernel,
+        "decision_s": t_decision,
+        "step_s": t_step,
+        "decision_over_kernel": t_decision / t_kernel,
+        "step_over_kernel": t_step / t_kernel,
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--firms", type=int, default=100_000)
+    args = p.parse_args()
+    r = measure(args.firms)
+    print(
+        f"machine: {platform.machine()}, Python {platform.python_version()}; {r['firms']:,} firms, all levers"
+    )
+    print(f"bare kernel {r['kernel_s'] * 1e3:.2f} ms, model decision {r['decision_s'] * 1e3:.2f} ms "
+          f"({r['decision_over_kernel']:.1f}x), model step {r['step_s'] * 1e3:.2f} ms "
+          f"({r['step_over_kernel']:.1f}x)")  # fmt: skip
+    (HERE / "kernel.json").write_text(json.dumps(r, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
