@@ -123,8 +123,13 @@ def unit_costs(
     distance_km: np.ndarray,
     freeness: np.ndarray,
     firm_share: np.ndarray,
+    freight_by_market: dict | None = None,
 ) -> UnitCosts:
-    """All components at the current province inputs and lever effects (units: module docstring)."""
+    """All components at the current province inputs and lever effects (units: module docstring).
+
+    ``freight_by_market`` is :func:`market_costs` for the same effects, if already computed: it
+    depends on the quarter's inputs and levers only, not on wages or where firms are.
+    """
     sc, cols, params = sectors.col, effects.columns, effects.params
     skill = (params["labour.skill_efficiency"] * cols["skill_efficiency"])[None, :] ** sc(
         "skill_requirement"
@@ -137,14 +142,10 @@ def unit_costs(
     kwh = sc("elec_kwh_per_10k_yuan")[:, None] / 1e4
     outage = 1 + params["economy.outage_loss_share"] * (1 - effects.outage_cut)
     electricity = kwh * (cols["elec_flat_yuan_kwh"] * outage)[None, :] * tou_multiplier(sectors, cols)
-    freight_cost = logistics.market_costs(
-        freight,
-        cols,
-        distance_km,
-        sc("value_density_yuan_t"),
-        sc("time_cost_per_day"),
-        params,
-        effects.freight,
+    freight_cost = (
+        freight_by_market
+        if freight_by_market is not None
+        else market_costs(sectors, freight, effects, distance_km)
     )
     domestic = np.clip(sc("domestic_sales_share")[:, None] + effects.domestic_share_add[None, :], 0.0, 1.0)
     weights = _freight_weights(sectors, domestic)
@@ -174,6 +175,22 @@ def unit_costs(
         rd_deduction_law=rd_law.copy(),
         mode_shares=freight_cost["shares"],
         freight_subsidy={k: (weights * v).sum(axis=2) for k, v in freight_cost["subsidy"].items()},
+    )
+
+
+def market_costs(
+    sectors: Sectors, freight: logistics.FreightTable, effects: Effects, distance_km: np.ndarray
+) -> dict:
+    """Freight cost per yuan of goods by sector, province and market under ``effects``
+    (:func:`simulation.logistics.market_costs`)."""
+    return logistics.market_costs(
+        freight,
+        effects.columns,
+        distance_km,
+        sectors.col("value_density_yuan_t"),
+        sectors.col("time_cost_per_day"),
+        effects.params,
+        effects.freight,
     )
 
 

@@ -71,6 +71,8 @@ class RelocationModel(mesa.Model):
         self.lever_masks = levers.masks(self.world, sc.params)
         self.lever_settings = levers.all_settings(sc.params)
         self.lever_state: dict[str, dict] = {}
+        self._freight_cache: dict[int, tuple[levers.Effects, dict]] = {}
+        self._neutral: tuple[Quarter | None, levers.Effects | None] = (None, None)
         self._setup_provinces()
         self._setup_firms()
         self._apply_levers(self.columns)
@@ -258,8 +260,12 @@ class RelocationModel(mesa.Model):
         )
 
     def no_policy_effects(self) -> levers.Effects:
-        """This quarter's inputs without any lever (for the decomposition of lever effects)."""
-        return levers.Effects.neutral(self._columns_at(self.quarter), self.spec.params, self.sectors.n)
+        """This quarter's inputs without any lever (for the decomposition of lever effects); one
+        object per quarter, so that its freight costs are computed once."""
+        if self._neutral[0] != self.quarter:
+            neutral = levers.Effects.neutral(self._columns_at(self.quarter), self.spec.params, self.sectors.n)
+            self._neutral = (self.quarter, neutral)
+        return self._neutral[1]
 
     def one_lever_effects(self, name: str) -> levers.Effects:
         """This quarter's inputs with lever ``name`` alone (stateless part; the state is kept)."""
@@ -319,6 +325,7 @@ class RelocationModel(mesa.Model):
         """Unit costs at the current state under ``effects`` (default: this quarter's levers)."""
         effects = self.effects if effects is None else effects
         return costs.unit_costs(
+            freight_by_market=self._freight_by_market(effects),
             sectors=self.sectors,
             effects=effects,
             wage=self.wage,
@@ -330,6 +337,17 @@ class RelocationModel(mesa.Model):
             freeness=self.freeness if effects is self.effects else self._freeness(effects),
             firm_share=self.firm_share,
         )
+
+    def _freight_by_market(self, effects: levers.Effects) -> dict:
+        """Freight costs under ``effects``, computed once per effects object (they depend on the
+        quarter's inputs and levers only); the cache holds the objects, so ids are not reused."""
+        hit = self._freight_cache.get(id(effects))
+        if hit is None or hit[0] is not effects:
+            if len(self._freight_cache) >= 4:
+                self._freight_cache.clear()
+            hit = (effects, costs.market_costs(self.sectors, self.freight, effects, self.world.distance_km))
+            self._freight_cache[id(effects)] = hit
+        return hit[1]
 
     # --- margins and utilities -----------------------------------------------------------------
 
