@@ -32,6 +32,18 @@ SERIES_SUM = (
 )
 SERIES_FIRST = ("wage_yuan",)  # province values repeated over sectors: take one
 SERIES_KEYS = ("step", "quarter", "province", "region")
+#: Keys of a sweep's per-run flow part: origin-destination moves summed over the run's steps.
+FLOW_KEYS = ("origin", "destination", "origin_region", "destination_region", "sector")
+#: Columns of a sweep's per-run channel part (the province x channel table at the last step).
+CHANNEL_COLUMNS = (
+    "province",
+    "region",
+    "channel",
+    "advantage",
+    "lever_effect",
+    "lever_effect_mean",
+    "advantage_change",
+)
 
 #: Fault injection for the tests of failed runs and dying workers; inert unless set. Value:
 #: ``TAG=raise`` (the run with that tag raises), ``TAG=exit`` (the process running it exits at once)
@@ -45,7 +57,9 @@ class RunResult:
     """Outcome of one run.
 
     ``outcomes`` holds every numeric scalar of :func:`simulation.outputs.summary`, nested dicts
-    flattened to ``parent.child``; ``timeseries`` (optional) the per step x province aggregates.
+    flattened to ``parent.child``; ``timeseries`` (optional) the per step x province aggregates;
+    ``flows`` and ``channels`` (optional) the run's origin-destination totals (:func:`flow_totals`)
+    and its channel table at the last step (:func:`channel_end`).
     """
 
     tag: str
@@ -55,6 +69,8 @@ class RunResult:
     outcomes: dict[str, float] = field(default_factory=dict)
     error: str = ""
     timeseries: pd.DataFrame | None = None
+    flows: pd.DataFrame | None = None
+    channels: pd.DataFrame | None = None
 
     @property
     def ok(self) -> bool:
@@ -68,12 +84,14 @@ def run_one(
     *,
     tag: str = "",
     timeseries: bool = False,
+    tables: bool | None = None,
 ) -> RunResult:
     """Run ``scenario`` (a nested dict in the layout of a scenario file, see :func:`scenario_dict`)
     with ``run.seed = seed`` and the dotted-key ``overrides``; never raises.
 
     ``tag`` is echoed in the result (the sweep passes its run id); ``timeseries`` adds the per step x
-    province aggregates (:func:`province_series`).
+    province aggregates (:func:`province_series`); ``tables`` (default: as ``timeseries``) adds the
+    flow totals (:func:`flow_totals`) and the last step's channel table (:func:`channel_end`).
     """
     t0 = time.perf_counter()
     try:
@@ -87,9 +105,17 @@ def run_one(
         ts = model.recorder.timeseries(model)
         outcomes = flatten(summary(model, ts))
         series = province_series(ts) if timeseries else None
+        flows = channels = None
+        if timeseries if tables is None else tables:  # tables default to what timeseries says
+            regions = dict(zip(model.world.names, model.world.region, strict=True))
+            flows = flow_totals(model.recorder.flow_table(model), regions)
+            channels = channel_end(model.recorder.channel_table(model))
     except Exception:  # noqa: BLE001 - a failed run is a result, not a crash of the sweep
         return RunResult(tag, int(seed), "failed", time.perf_counter() - t0, error=traceback.format_exc())
-    return RunResult(tag, int(seed), "ok", time.perf_counter() - t0, outcomes, timeseries=series)
+    elapsed = time.perf_counter() - t0
+    return RunResult(
+        tag, int(seed), "ok", elapsed, outcomes, timeseries=series, flows=flows, channels=channels
+    )
 
 
 def scenario_dict(sc: scenario_mod.Scenario) -> dict:
@@ -123,6 +149,39 @@ def province_series(ts: pd.DataFrame) -> pd.DataFrame:
     if firsts:
         frame = frame.join(grouped[firsts].first())
     return frame.reset_index()
+
+
+def flow_totals(flows: pd.DataFrame, regions: dict[str, str]) -> pd.DataFrame:
+    """Origin-destination moves of a run (``flows.parquet`` layout) summed over its steps: one row per
+    origin x destination province x sector that saw a move, with both NBS regions (``regions`` maps
+    province to region), ``firms`` (synthetic firms) and ``employment`` (persons, real scale).
+
+    Small: at most one row per pair and sector that ever moved (typically a few hundred); summed over
+    provinces it gives the region x region x sector flows.
+    """
+    frame = flows.assign(
+        origin_region=flows["origin"].map(regions), destination_region=flows["destination"].map(regions)
+    )
+    out = frame.groupby(list(FLOW_KEYS), sort=True)[["firms", "employment"]].sum().reset_index()
+    return out.astype({"firms": np.int64, "employment": float})
+
+
+def channel_end(channels: pd.DataFrame) -> pd.DataFrame:
+    """The channel table of a run (``channels.parquet`` layout) at its last step, one row per province
+    x channel: ``advantage`` and ``lever_effect`` at the last step, ``lever_effect_mean`` (mean over
+    steps >= 1, as the summary's ``lever_effect_by_channel``) and ``advantage_change`` (last step
+    minus step 0); all in yuan per yuan of output."""
+    keys = ["province", "region", "channel"]
+    first, last = channels["step"].min(), channels["step"].max()
+    end = channels[channels["step"] == last].set_index(keys)[["advantage", "lever_effect"]]
+    start = channels[channels["step"] == first].set_index(keys)["advantage"]
+    later = channels[channels["step"] > first]
+    if len(later):
+        end["lever_effect_mean"] = later.groupby(keys, sort=False)["lever_effect"].mean()
+    else:
+        end["lever_effect_mean"] = 0.0
+    end["advantage_change"] = end["advantage"] - start
+    return end.reset_index()[list(CHANNEL_COLUMNS)]
 
 
 def _inject_fault(tag: str) -> None:

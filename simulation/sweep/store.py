@@ -5,12 +5,14 @@ Layout of ``<out>/``::
     manifest.json                      spec and its hash, master seed, seeds, versions, runs
     design.csv                         one row per design point
     runs/scenario=<name>/run-<id>.parquet   per step x province series of each finished ok run
+    flows/scenario=<name>/run-<id>.parquet  its origin-destination moves summed over the run
+    channels/scenario=<name>/run-<id>.parquet  its province x channel table at the last step
     records/run-<id>.json              status, seed, parameters, wall time, outcomes of each run
     summary.parquet, summary.csv       one row per run (built from the records at the end)
 
 A run is *finished* when its record exists; the record is written (atomically) after the Parquet
-part, so a run killed half-way has no record and is redone on ``--resume``. Leftover temporary files
-of interrupted atomic writes are removed on resume.
+parts (flows, channels, then the series part), so a run killed half-way has no record and is redone
+on ``--resume``. Leftover temporary files of interrupted atomic writes are removed on resume.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from simulation.sweep.errors import SweepError
 from simulation.sweep.executors import Task
 from simulation.sweep.runs import RunResult
 
+#: Per-run Parquet parts of a sweep folder; the series part (``runs``) is written last.
+PART_FOLDERS = ("flows", "channels", "runs")
 ID_COLUMNS = ("run_id", "scenario", "point", "seed_index", "seed", "status", "wall_time_s", "error")
 NAME = re.compile(r"[\w+-][\w.+-]*")
 OPTIONAL_VERSIONS = ("dask", "distributed", "SALib", "ema_workbench")
@@ -44,8 +48,9 @@ class Store:
     def manifest_path(self) -> Path:
         return self.root / "manifest.json"
 
-    def part_path(self, scenario: str, run_id: str) -> Path:
-        return self.root / "runs" / f"scenario={scenario}" / f"run-{run_id}.parquet"
+    def part_path(self, scenario: str, run_id: str, folder: str = "runs") -> Path:
+        """A run's Parquet part in ``folder`` (:data:`PART_FOLDERS`: runs, flows or channels)."""
+        return self.root / folder / f"scenario={scenario}" / f"run-{run_id}.parquet"
 
     def record_path(self, run_id: str) -> Path:
         return self.root / "records" / f"run-{run_id}.json"
@@ -120,18 +125,24 @@ class Store:
     # --- writing ---------------------------------------------------------------------------
 
     def write_run(self, task: Task, result: RunResult, design_point: dict[str, Any]) -> dict:
-        """Write the run's Parquet part (if it has series) and then its record; return the record."""
-        if result.ok and result.timeseries is not None:
+        """Write the run's Parquet parts (flows, channels and series, those it has; the series part
+        last) and then its record; return the record."""
+        if result.ok:
             ids = {
                 "run_id": task.run_id,
                 "point": task.point,
                 "seed_index": task.seed_index,
                 "seed": task.seed,
             }
-            frame = pd.concat(
-                [pd.DataFrame(ids, index=result.timeseries.index), result.timeseries], axis=1
-            ).astype({"point": np.int64, "seed_index": np.int64, "seed": np.int64})
-            write_parquet(self.part_path(task.scenario, task.run_id), frame)
+            tables = {"flows": result.flows, "channels": result.channels, "runs": result.timeseries}
+            for folder in PART_FOLDERS:
+                table = tables[folder]
+                if table is None:
+                    continue
+                frame = pd.concat([pd.DataFrame(ids, index=table.index), table], axis=1).astype(
+                    {"point": np.int64, "seed_index": np.int64, "seed": np.int64}
+                )
+                write_parquet(self.part_path(task.scenario, task.run_id, folder), frame)
         record = {
             "run_id": task.run_id,
             "scenario": task.scenario,
@@ -213,9 +224,10 @@ def write_csv(path: Path, table: pd.DataFrame) -> None:
     atomic_write(path, lambda p: table.to_csv(p, index=False, na_rep=""))
 
 
-def read_runs(root: Path) -> pd.DataFrame:
-    """All Parquet parts of a results folder as one frame (with the ``scenario`` column)."""
-    parts = sorted((Path(root) / "runs").glob("scenario=*/run-*.parquet"))
+def read_runs(root: Path, folder: str = "runs") -> pd.DataFrame:
+    """All Parquet parts of ``folder`` (runs, flows or channels) of a results folder as one frame
+    (with the ``scenario`` column); empty if there are none."""
+    parts = sorted((Path(root) / folder).glob("scenario=*/run-*.parquet"))
     frames = [pd.read_parquet(p).assign(scenario=p.parent.name.split("=", 1)[1]) for p in parts]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 

@@ -1,4 +1,5 @@
-"""Figures of a single run (the full figure suite builds on these helpers)."""
+"""The two quick PNG figures ``ptsim run`` writes into a run folder's ``figures/`` (``ptsim plot``
+makes the full set)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,7 @@ import pandas as pd  # noqa: E402
 
 from simulation.geography import REGIONS  # noqa: E402
 from simulation.outputs import atomic_write  # noqa: E402
-
-# Okabe-Ito, colour-blind safe; one fixed colour per NBS region across all figures
-REGION_COLOURS = {"east": "#0072B2", "central": "#E69F00", "west": "#009E73", "northeast": "#CC79A7"}
+from simulation.plots.style import REGION_COLOURS  # noqa: E402
 
 
 def region_employment(ts: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,333 @@
+"""Colours, sizes, units and languages shared by every figure.
+
+* **Palette**: Okabe & Ito (2008), safe for the common colour-vision deficiencies. Each NBS region
+  has one fixed colour (:data:`REGION_COLOURS`); each scenario gets a colour (and, beyond the eight
+  colours, a line style) from its position in the sweep's scenario list (:func:`scenario_styles`),
+  the baseline always black: the same scenario looks the same in every figure of a folder.
+* **Sizes**: ``slide`` (10 x 6 in, large type for a projector) and ``column`` (3.5 in wide, a paper
+  column); :func:`context` applies one to everything drawn inside it.
+* **Units**: :func:`outcome_unit` gives the label, unit and divisor used to plot an outcome column
+  (shares in percentage points, persons in thousands, yuan in 100 million yuan).
+* **Languages**: ``en`` and ``zh``; Chinese labels need a CJK font, found through matplotlib's
+  font manager (:func:`cjk_font`); without one, :func:`resolve_lang` falls back to English with a
+  message saying what to install.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")  # figures are drawn off-screen; a notebook shows the returned Figure itself
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+#: Okabe-Ito: orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple, black.
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
+#: One fixed colour per NBS region in every figure (also used by the dashboard).
+REGION_COLOURS = {"east": "#0072B2", "central": "#E69F00", "west": "#009E73", "northeast": "#CC79A7"}
+INLAND_COLOUR = "#D55E00"
+BASELINE_COLOUR = "#000000"
+#: Scenario colours after the baseline: Okabe-Ito without black, the yellow last (weak on white).
+SCENARIO_CYCLE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
+LINESTYLES = ("-", "--", ":", "-.")
+#: One colour per sector (Okabe-Ito without black), in the order of simulation/data/sectors.csv.
+SECTOR_COLOURS = {
+    "electronics": "#E69F00",
+    "apparel": "#56B4E9",
+    "food": "#009E73",
+    "machinery": "#F0E442",
+    "biomedicine": "#0072B2",
+    "new_energy": "#D55E00",
+    "aerospace": "#CC79A7",
+}
+#: One colour per channel of the profit advantage (ten channels: Okabe-Ito without black, Tol's
+#: indigo and two greys; black is kept for the net effect).
+CHANNEL_COLOURS = {
+    "labour": "#0072B2",
+    "land": "#E69F00",
+    "electricity": "#F0E442",
+    "logistics": "#009E73",
+    "customs": "#56B4E9",
+    "finance": "#CC79A7",
+    "market_access": "#D55E00",
+    "tax": "#332288",
+    "subsidies": "#999999",
+    "agglomeration": "#DDDDDD",
+}
+
+
+@dataclass(frozen=True)
+class Size:
+    """A figure size: width and height of a one-panel figure (inches) and the base font size."""
+
+    width: float
+    height: float
+    font: float
+    line: float
+
+
+SIZES = {"slide": Size(10.0, 6.0, 14.0, 2.0), "column": Size(3.5, 2.6, 7.0, 1.0)}
+LANGS = ("en", "zh")
+FORMATS = ("png", "svg", "pdf")
+DPI = 150
+
+#: Font families with Chinese glyphs, in order of preference.
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Noto Serif CJK SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Droid Sans Fallback",
+    "AR PL UMing CN",
+    "AR PL UKai CN",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Heiti SC",
+    "Noto Sans SC",
+)
+_CJK_FILE_HINTS = (
+    "cjk",
+    "wqy",
+    "droidsansfallback",
+    "uming",
+    "ukai",
+    "simhei",
+    "msyh",
+    "pingfang",
+    "sourcehan",
+)
+NO_CJK_MESSAGE = (
+    "no font with Chinese glyphs found, so the labels stay in English; install one (Debian/Ubuntu: "
+    "apt-get install fonts-noto-cjk, or the smaller fonts-wqy-microhei) and run again with --lang zh"
+)
+
+
+def scenario_styles(scenarios: Sequence[str], baseline: str | None = None) -> dict[str, dict[str, str]]:
+    """``{scenario: {"color": ..., "linestyle": ...}}``, deterministic from the order of
+    ``scenarios``: the baseline black and solid, the others through :data:`SCENARIO_CYCLE`, then the
+    same colours with the next line style."""
+    out: dict[str, dict[str, str]] = {}
+    i = 0
+    for name in scenarios:
+        if name == baseline:
+            out[name] = {"color": BASELINE_COLOUR, "linestyle": "-"}
+            continue
+        colour = SCENARIO_CYCLE[i % len(SCENARIO_CYCLE)]
+        out[name] = {"color": colour, "linestyle": LINESTYLES[(i // len(SCENARIO_CYCLE)) % len(LINESTYLES)]}
+        i += 1
+    return out
+
+
+# --- fonts and languages -----------------------------------------------------------------------
+
+_cjk_cache: list[str | None] = []
+
+
+def cjk_font() -> str | None:
+    """The family name of an installed CJK font known to matplotlib, or None.
+
+    Looks in matplotlib's font list first; if none is there (its cache predates the font's
+    installation), scans the system fonts once and registers the CJK ones."""
+    if _cjk_cache:
+        return _cjk_cache[0]
+    found = _known_cjk()
+    if found is None:
+        for path in font_manager.findSystemFonts():
+            if any(h in path.lower().replace("-", "").replace("_", "") for h in _CJK_FILE_HINTS):
+                with contextlib.suppress(Exception):
+                    font_manager.fontManager.addfont(path)
+        found = _known_cjk()
+    _cjk_cache.append(found)
+    return found
+
+
+def _known_cjk() -> str | None:
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((fam for fam in CJK_FAMILIES if fam in names), None)
+
+
+def resolve_lang(lang: str) -> tuple[str, str | None]:
+    """The language figures can be drawn in: ``(lang, None)``, or ``("en", message)`` when Chinese
+    was asked for and no CJK font is installed."""
+    if lang not in LANGS:
+        raise ValueError(f"language {lang!r}: choose one of {', '.join(LANGS)}")
+    if lang == "zh" and cjk_font() is None:
+        return "en", NO_CJK_MESSAGE
+    return lang, None
+
+
+@contextlib.contextmanager
+def context(size: str = "slide", lang: str = "en") -> Iterator[Size]:
+    """Matplotlib settings for ``size`` (slide or column) and ``lang`` around the drawing of a
+    figure; yields the :class:`Size`. With ``lang="zh"`` and no CJK font, warns and draws English
+    labels (the callers translate with :func:`t`, which reads the language set here)."""
+    if size not in SIZES:
+        raise ValueError(f"size {size!r}: choose one of {', '.join(SIZES)}")
+    lang, message = resolve_lang(lang)
+    if message:
+        warnings.warn(message, stacklevel=3)
+    s = SIZES[size]
+    rc = {
+        "font.size": s.font,
+        "axes.titlesize": s.font * 1.1,
+        "axes.labelsize": s.font,
+        "xtick.labelsize": s.font * 0.9,
+        "ytick.labelsize": s.font * 0.9,
+        "legend.fontsize": s.font * 0.85,
+        "figure.titlesize": s.font * 1.2,
+        "lines.linewidth": s.line * 1.2,
+        "axes.linewidth": s.line * 0.6,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": False,
+        "savefig.dpi": DPI,
+        "svg.fonttype": "none",
+        "pdf.fonttype": 42,
+    }
+    if lang == "zh":
+        # named families, not the generic "sans-serif": text is drawn (saved) after this context ends
+        rc["font.family"] = [cjk_font(), "DejaVu Sans"]
+        rc["axes.unicode_minus"] = False
+    _LANG.append(lang)
+    try:
+        with matplotlib.rc_context(rc):
+            yield s
+    finally:
+        _LANG.pop()
+
+
+_LANG: list[str] = []
+
+
+def current_lang() -> str:
+    """The language of the figure being drawn (``en`` outside :func:`context`)."""
+    return _LANG[-1] if _LANG else "en"
+
+
+def figure(size: Size, rows: float = 1.0, cols: float = 1.0, aspect: float | None = None) -> Figure:
+    """A constrained-layout Figure: ``cols`` panels across the size's width (wider on slides only),
+    ``rows`` panel heights tall (``aspect`` = height/width overrides)."""
+    width = size.width if size.width < 5 else size.width * max(1.0, min(cols, 1.4))
+    height = width * aspect if aspect else size.height * rows
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+# --- words -------------------------------------------------------------------------------------
+
+ZH = {
+    "east": "东部",
+    "central": "中部",
+    "west": "西部",
+    "northeast": "东北",
+    "inland": "内陆（中西部及东北）",
+    "labour": "劳动力",
+    "land": "土地",
+    "electricity": "电力",
+    "logistics": "物流",
+    "customs": "海关",
+    "finance": "金融",
+    "market_access": "国内市场",
+    "tax": "税收",
+    "subsidies": "补贴",
+    "agglomeration": "集聚",
+    "electronics": "电子",
+    "apparel": "服装",
+    "food": "食品",
+    "machinery": "机械",
+    "biomedicine": "生物医药",
+    "new_energy": "新能源",
+    "aerospace": "航空航天",
+    "year": "年份",
+    "total": "合计",
+    "baseline": "基准情景",
+}
+
+
+def t(text: str) -> str:
+    """``text`` in the current language: the Chinese of a region, channel, sector or phrase known to
+    :data:`ZH` or :data:`PHRASES`, else ``text`` unchanged."""
+    if current_lang() != "zh":
+        return text
+    return ZH.get(text) or PHRASES.get(text) or text
+
+
+PHRASES = {
+    "Inland share of processing employment": "加工贸易就业的内陆占比",
+    "Employment share by NBS region": "各大区加工贸易就业占比",
+    "share of employment (%)": "就业占比（%）",
+    "Effects against the baseline (mean paired difference, 95% CI)": (
+        "相对基准情景的效应（配对差均值，95%置信区间）"
+    ),
+    "Change in employment share by province": "各省就业占比变化",
+    "percentage points": "百分点",
+    "Relocation flows between NBS regions": "大区间的迁移流",
+    "origin region": "迁出大区",
+    "destination region": "迁入大区",
+    "employment moved (thousand persons)": "迁移就业（千人）",
+    "Relocation flows by sector": "分行业迁移流",
+    "Lever effect on the profit advantage, by channel": "政策对利润优势的影响（分渠道）",
+    "yuan per yuan of output": "元/元产出",
+    "net": "净效应",
+    "Dose-response": "剂量-效应",
+    "fiscal cost per job (thousand yuan per job)": "每个岗位的财政成本（千元/岗位）",
+    "Sensitivity indices": "敏感性指数",
+    "east to inland": "东部→内陆",
+    "inland to east": "内陆→东部",
+    "within east": "东部内部",
+    "within inland": "内陆内部",
+    "range over seeds": "各种子的范围",
+}
+
+
+# --- units of outcome columns --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unit:
+    """How an outcome is plotted: ``value / divisor`` in ``unit``."""
+
+    label: str
+    unit: str
+    divisor: float
+
+
+OUTCOMES = {
+    "inland_employment_share_end": Unit("inland employment share at the end", "percentage points", 0.01),
+    "inland_output_share_end": Unit("inland output share at the end", "percentage points", 0.01),
+    "inland_employment_end": Unit("inland employment at the end", "thousand persons", 1e3),
+    "relocated_jobs_to_inland": Unit("jobs moved from the east inland", "thousand persons", 1e3),
+    "relocations_total": Unit("relocations", "synthetic firms", 1.0),
+    "relocated_employment_total": Unit("employment relocated", "thousand persons", 1e3),
+    "fiscal_cost_yuan_total": Unit("fiscal cost over the run", "100 million yuan", 1e8),
+    "jobs_relocated_per_100m_yuan": Unit(
+        "jobs moved inland per 100 million yuan", "persons per 10^8 yuan", 1.0
+    ),
+    "employment_total": Unit("employment", "thousand persons", 1e3),
+}
+
+
+def outcome_unit(outcome: str) -> Unit:
+    """The :class:`Unit` of a summary column: known outcomes from :data:`OUTCOMES`, others by their
+    name (``*share*``: percentage points; ``*yuan*``: 100 million yuan; employment or jobs: thousand
+    persons; otherwise as stored)."""
+    if outcome in OUTCOMES:
+        return OUTCOMES[outcome]
+    label = outcome.replace("_", " ").replace(".", ": ")
+    if "per_100m_yuan" in outcome:
+        return Unit(label, "persons per 10^8 yuan", 1.0)
+    if "share" in outcome:
+        return Unit(label, "percentage points", 0.01)
+    if "yuan" in outcome:
+        return Unit(label, "100 million yuan", 1e8)
+    if "employment" in outcome or "jobs" in outcome:
+        return Unit(label, "thousand persons", 1e3)
+    return Unit(label, "as stored", 1.0)

@@ -1,0 +1,120 @@
+"""Inland share and NBS-region shares of processing employment over time.
+
+A run gives one line; a sweep gives one line per scenario (the mean over seeds) with a band over the
+seeds (their range: lowest to highest). Reads ``timeseries.parquet`` (run) or the ``runs/`` parts
+(sweep, one design point).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from simulation.geography import REGIONS
+from simulation.plots import common, style
+from simulation.plots.data import Results
+
+GROUPS = ("inland", *REGIONS)
+
+
+def share_data(res: Results, point: int | None = None) -> pd.DataFrame:
+    """Employment shares over time: one row per scenario x step x group (``inland`` and each NBS
+    region) with ``share`` (mean over seeds), ``low`` and ``high`` (range over seeds) and ``n``
+    (seeds); shares are fractions of total processing employment (0-1)."""
+    if res.kind == "run":
+        ts = res.timeseries
+        per = ts.groupby(["step", "quarter", "region"])["employment"].sum().unstack("region", fill_value=0.0)
+        per = per.assign(run_id="run")
+        scen = res.scenarios[0]
+        per = per.reset_index().assign(scenario=scen)
+    else:
+        p = common.point_of(res, point)
+        s = res.series[res.series["point"] == p]
+        per = s.groupby(["scenario", "run_id", "step", "quarter", "region"])["employment"].sum()
+        per = per.unstack("region", fill_value=0.0).reset_index()
+    regions = [r for r in REGIONS if r in per.columns]
+    total = per[regions].sum(axis=1)
+    shares = pd.DataFrame({r: per[r] / total for r in regions})
+    shares["inland"] = shares[[r for r in regions if r != "east"]].sum(axis=1)
+    shares[["scenario", "run_id", "step", "quarter"]] = per[["scenario", "run_id", "step", "quarter"]]
+    long = shares.melt(["scenario", "run_id", "step", "quarter"], var_name="group", value_name="value")
+    out = (
+        long.groupby(["scenario", "step", "quarter", "group"])["value"]
+        .agg(share="mean", low="min", high="max", n="count")
+        .reset_index()
+    )
+    order = {s: i for i, s in enumerate(res.scenarios)}
+    out["_o"] = out["scenario"].map(order)
+    out["_g"] = out["group"].map({g: i for i, g in enumerate(GROUPS)})
+    return out.sort_values(["_o", "_g", "step"]).drop(columns=["_o", "_g"]).reset_index(drop=True)
+
+
+def inland_share_figure(
+    source: common.Source, *, size: str = "slide", lang: str = "en", point: int | None = None
+) -> Figure:
+    """Inland (central + western + north-eastern) share of processing employment over time, in
+    percent: a line per scenario, a band over seeds."""
+    res = None if isinstance(source, pd.DataFrame) else common.results(source)
+    table = common.table(res if res is not None else source, share_data, point=point)
+    table = table[table["group"] == "inland"]
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    baseline = res.baseline if res is not None else ("baseline" if "baseline" in scenarios else None)
+    styles = style.scenario_styles(res.scenarios if res is not None else scenarios, baseline)
+    with style.context(size, lang) as s:
+        fig = style.figure(s)
+        ax = fig.add_subplot()
+        _lines(ax, table, scenarios, styles)
+        n = int(table["n"].max()) if len(table) else 0
+        title = style.t("Inland share of processing employment")
+        if n > 1:
+            title += f" ({style.t('range over seeds')}: n = {n})"
+        ax.set_title(title)
+        ax.set_ylabel(style.t("share of employment (%)"))
+        ax.grid(alpha=0.3)
+        if len(scenarios) > 6:
+            ax.legend(frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
+        elif len(scenarios) > 1 or res is None or res.kind == "sweep":
+            ax.legend(frameon=False)
+    return fig
+
+
+def region_share_figure(
+    source: common.Source, *, size: str = "slide", lang: str = "en", point: int | None = None
+) -> Figure:
+    """Share of processing employment in each NBS region over time (percent), one panel per region
+    (panel titles in the region's colour), a line per scenario with a band over seeds."""
+    res = None if isinstance(source, pd.DataFrame) else common.results(source)
+    table = common.table(res if res is not None else source, share_data, point=point)
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    baseline = res.baseline if res is not None else ("baseline" if "baseline" in scenarios else None)
+    styles = style.scenario_styles(res.scenarios if res is not None else scenarios, baseline)
+    with style.context(size, lang) as s:
+        fig = style.figure(s, rows=1.3 if s.width < 5 else 1.0)
+        axes = fig.subplots(2, 2, sharex=True)
+        for ax, region in zip(axes.ravel(), REGIONS, strict=True):
+            _lines(ax, table[table["group"] == region], scenarios, styles, xlabel=False)
+            ax.set_title(style.t(region), color=style.REGION_COLOURS[region], fontweight="bold")
+            ax.grid(alpha=0.3)
+        for ax in axes[1]:
+            ax.set_xlabel(style.t("year"))
+        for ax in axes[:, 0]:
+            ax.set_ylabel(style.t("share of employment (%)"))
+        fig.suptitle(style.t("Employment share by NBS region"))
+        if len(scenarios) > 1:
+            handles, labels = axes[0, 0].get_legend_handles_labels()
+            ncols = min(len(labels), 2 if s.width < 5 else 4)
+            fig.legend(handles, labels, loc="outside lower center", ncols=ncols, frameon=False)
+    return fig
+
+
+def _lines(ax, table: pd.DataFrame, scenarios: list[str], styles: dict, xlabel: bool = True) -> None:
+    for name in scenarios:
+        t = table[table["scenario"] == name].sort_values("step")
+        if t.empty:
+            continue
+        x = range(len(t))
+        st = styles.get(name, {"color": style.INLAND_COLOUR, "linestyle": "-"})
+        ax.plot(x, 100 * t["share"], label=name, **st)
+        if (t["n"] > 1).any():
+            ax.fill_between(x, 100 * t["low"], 100 * t["high"], color=st["color"], alpha=0.2, linewidth=0)
+        common.quarter_axis(ax, t["quarter"].tolist(), style.t("year") if xlabel else "")
