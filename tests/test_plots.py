@@ -371,12 +371,13 @@ def test_channels_of_a_sweep_equal_the_summary(sweep_res, summary):
 
 def test_dose_response_equals_paired_effects(sweep_res, summary):
     table = dose.dose_data(sweep_res)
-    assert set(table["parameter"]) == {BUDGET} and table["outcome"].iloc[0] == "relocated_jobs_to_inland"
+    # the jobs effect is the paired difference of inland employment at the end
+    assert set(table["parameter"]) == {BUDGET} and table["outcome"].iloc[0] == "inland_employment_end"
     m04 = table[table["scenario"] == "m04_carriers"].set_index("point")
     for point, budget in ((0, 2e9), (1, 5e10)):
         assert m04.loc[point, "x"] == budget
         assert m04.loc[point, "effect"] == pytest.approx(
-            paired(summary, "m04_carriers", "relocated_jobs_to_inland", point)
+            paired(summary, "m04_carriers", "inland_employment_end", point)
         )
         assert m04.loc[point, "cost"] == pytest.approx(
             paired(summary, "m04_carriers", "fiscal_cost_yuan_total", point)
