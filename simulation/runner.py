@@ -66,10 +66,11 @@ def run_to_folder(
     return summary
 
 
-def versions() -> dict[str, str]:
-    """Python, platform and package versions for the manifest."""
+def versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """Python, platform and the versions of the model's packages (and ``extra`` ones) for the
+    manifest; "not installed" for a package that is missing."""
     found = {"python": sys.version.split()[0], "platform": platform.platform()}
-    for name in VERSIONED:
+    for name in (*VERSIONED, *extra):
         try:
             found[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:

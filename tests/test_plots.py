@@ -22,6 +22,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from simulation import cli
+from simulation.levers import CHANNELS
 from simulation.plots import channels, data, dose, effects, figures, flows, maps, report, sensitivity, style
 from simulation.plots import timeseries as ts_mod
 from simulation.sweep import runs as runs_mod
@@ -29,18 +30,6 @@ from simulation.sweep import runs as runs_mod
 SMALL = ["--set", "calibration.sorting_rounds=2", "--set", "calibration.max_iter=50"]
 FAILED_RUN = "m09_transport_energy-p00001-s0001"
 BUDGET = "levers.special_bonds.budget_yuan_per_year"
-CHANNELS = (
-    "labour",
-    "land",
-    "electricity",
-    "logistics",
-    "customs",
-    "finance",
-    "market_access",
-    "tax",
-    "subsidies",
-    "agglomeration",
-)
 
 
 @pytest.fixture(scope="module")

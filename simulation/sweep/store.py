@@ -260,17 +260,9 @@ def spec_diff(old: Any, new: Any, prefix: str = "") -> list[str]:
 
 def versions() -> dict[str, str]:
     """Versions of Python, the model's packages and the optional sweep packages."""
-    import importlib.metadata
-
     from simulation.runner import versions as run_versions
 
-    found = run_versions()
-    for name in OPTIONAL_VERSIONS:
-        try:
-            found[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            found[name] = "not installed"
-    return found
+    return run_versions(OPTIONAL_VERSIONS)
 
 
 def _normal(value: Any) -> str:
