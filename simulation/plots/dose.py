@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from simulation.plots import common, style
 from simulation.plots.data import PlotDataError, Results, require_columns
@@ -104,21 +105,26 @@ def dose_figure(
         fig = style.figure(s, rows=2.0 if column else 1.0, cols=2)
         ax_e, ax_c = fig.subplots(2, 1, sharex=True) if column else fig.subplots(1, 2, sharex=True)
         dashes = style.LINESTYLES
+        positive = xs[xs > 0]
+        log = len(positive) == len(xs) and positive.max() / positive.min() >= 10
         for (name, series), g in table.groupby(["scenario", "series"], sort=False):
             g = g.sort_values("x")
             st = dict(styles.get(name, {"color": "#000000"}))
             levels = list(dict.fromkeys(table.loc[table["scenario"] == name, "series"]))
             st["linestyle"] = dashes[levels.index(series) % len(dashes)]
             label = name if not series else f"{name} ({series})"
-            xv = g["x"] / divisor
+            xv = _dodge(g["x"] / divisor, levels.index(series), len(levels), log)
             yerr = np.vstack([g["effect"] - g["ci_low"], g["ci_high"] - g["effect"]]) / 1e3
             ax_e.errorbar(
                 xv, g["effect"] / 1e3, yerr=np.nan_to_num(yerr), marker="o", capsize=3, label=label, **st
             )
             ax_c.plot(xv, g["cost_per_job"] / 1e3, marker="o", label=label, **st)
-        positive = xs[xs > 0]
-        if len(positive) == len(xs) and positive.max() / positive.min() >= 10:
+        if log:
             ax_e.set_xscale("log")
+            # ticks at the swept values, as plain numbers (log minor labels overlap)
+            ax_e.xaxis.set_major_locator(FixedLocator(np.unique(xs / divisor)))
+            ax_e.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            ax_e.xaxis.set_minor_formatter(NullFormatter())
         ax_e.axhline(0, color="#777777", linewidth=0.8)
         out_unit = style.outcome_unit(table["outcome"].iloc[0])
         ax_e.set_ylabel(f"effect on {out_unit.label}\n({style.t('thousand persons')})")
@@ -141,3 +147,11 @@ def dose_figure(
         ax_e.legend(frameon=False)
         fig.suptitle(f"{style.t('Dose-response')}: {key}")
     return fig
+
+
+def _dodge(x: pd.Series, i: int, n: int, log: bool) -> pd.Series:
+    """Shift series ``i`` of ``n`` sideways a little so their error bars do not overlap."""
+    if n < 2:
+        return x
+    k = i - (n - 1) / 2
+    return x * 10 ** (0.02 * k) if log else x + 0.01 * k * (x.max() - x.min() or 1.0)
