@@ -252,13 +252,14 @@ def lever_outcomes(model: RelocationModel) -> dict[str, Any]:
             name: _by_channel(model, adv)["inland"]
             for name, adv in channels.per_lever(model, rec.weights).items()
         },
-        "lever_effect_by_channel": _by_channel(
-            model,
-            np.mean([d for _, d in rec.advantage[1:]], axis=0)
-            if len(rec.advantage) > 1
-            else 0 * rec.advantage[0][1],
-        ),
+        "lever_effect_by_channel": _by_channel(model, _mean_lever_effect(rec)),
     }
+
+
+def _mean_lever_effect(rec: Recorder) -> np.ndarray:
+    """(R, C) mean direct lever effect over the simulated quarters (zeros before the first)."""
+    effects = [d for _, d in rec.advantage[1:]]
+    return np.mean(effects, axis=0) if effects else np.zeros_like(rec.advantage[0][1])
 
 
 def relocated_to_inland(model: RelocationModel) -> float:
