@@ -205,3 +205,11 @@ def spend_budget(ctx: Context, cfg: dict[str, Any]) -> None:
 def share_param(key: str, default: float, doc: str, basis: str) -> Param:
     """A parameter that is a share in [0, 1]."""
     return Param(key, default, "share", doc, basis, low=0.0, high=1.0)
+
+
+def combine_cuts(*cuts):
+    """Shares removed one after another: 1 - prod(1 - cut) (how levers' cuts of one cost combine)."""
+    keep = 1.0
+    for cut in cuts:
+        keep = keep * (1 - cut)
+    return 1 - keep

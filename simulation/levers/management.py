@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulation.levers.base import Context, Lever, share_param
+from simulation.levers.base import Context, Lever, combine_cuts, share_param
 from simulation.parameters import Param
 from simulation.timeline import Quarter
 
@@ -18,8 +18,8 @@ def apply(ctx: Context, cfg: dict[str, Any]) -> None:
     e.params["economy.equipment_supervision_years"] = min(years, cfg["supervision_years"])
     cut = cfg["compliance_cut"]
     if ctx.quarter <= Quarter.parse(cfg["guarantee_until"]):
-        cut = 1 - (1 - cut) * (1 - cfg["guarantee_cut"])
-    e.compliance_cut = 1 - (1 - e.compliance_cut) * (1 - cut * ctx.mask)
+        cut = combine_cuts(cut, cfg["guarantee_cut"])
+    e.compliance_cut = combine_cuts(e.compliance_cut, cut * ctx.mask)
 
 
 MANAGEMENT = Lever(

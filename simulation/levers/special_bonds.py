@@ -6,7 +6,15 @@ from typing import Any
 
 import numpy as np
 
-from simulation.levers.base import Context, Lever, budget_param, share_param, spend, spend_budget
+from simulation.levers.base import (
+    Context,
+    Lever,
+    budget_param,
+    combine_cuts,
+    share_param,
+    spend,
+    spend_budget,
+)
 from simulation.levers.targets import resolve
 from simulation.parameters import Param
 
@@ -68,7 +76,7 @@ def carry(ctx: Context, cfg: dict[str, Any]) -> None:
 def apply_sites(ctx: Context, cfg: dict[str, Any]) -> None:
     """New bonded supervision sites cut the remaining customs compliance cost."""
     cut = cfg["compliance_cut"] * ctx.mask
-    ctx.effects.compliance_cut = 1 - (1 - ctx.effects.compliance_cut) * (1 - cut)
+    ctx.effects.compliance_cut = combine_cuts(ctx.effects.compliance_cut, cut)
     spend_budget(ctx, cfg)
 
 
