@@ -74,6 +74,7 @@ def decision(model, rng: np.random.Generator) -> np.ndarray:
     f, unit = model.firms, model.unit
     rev = np.flatnonzero(rng.random(f.n) < model._hazard(unit))
     utility = model._utility(rev, unit) + model.alpha[f.sector[rev]]
+    model.sync_knowledge(rev)
     mask = consideration_sets(rng, f.known[rev], f.location[rev], model.consideration_size())
     return logit_draw(rng, utility, mask)
 

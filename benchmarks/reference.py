@@ -94,14 +94,14 @@ class PerAgentModel(RelocationModel):
 
     def _transition(self, rng: np.random.Generator, unit: costs.UnitCosts) -> tuple[np.ndarray, np.ndarray]:
         f = self.firms
+        self.sync_knowledge()  # the known sets of every firm, as each agent reads its own
         ctx = self._context(unit)
         ctx["mean"] = self._mean_margins(ctx)
         chosen = np.array([agent.decide(ctx, rng) for agent in self.deciders], dtype=np.int64)
         movers = np.flatnonzero(chosen != f.location)
         origin = f.location[movers].copy()
         self._relocate(rng, movers, chosen[movers])
-        f.tenure += 0.25
-        f.equipment_age = (f.equipment_age + 0.25) % self.params["economy.equipment_renewal_years"]
+        self._age_a_quarter()
         return movers, origin
 
     def _context(self, unit: costs.UnitCosts) -> dict:

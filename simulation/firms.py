@@ -30,7 +30,8 @@ class FirmArrays:
     equipment_age: np.ndarray  # years since duty-free equipment was last imported (cyclic)
     tenure: np.ndarray  # years at the current location
     in_park: np.ndarray  # bool: located in a designated park
-    known: np.ndarray  # (F, R) bool: provinces the firm knows about
+    known: np.ndarray  # (F, R) bool: provinces the firm knows about (as of ``known_step``)
+    known_step: np.ndarray  # int: the step up to which ``known`` includes what the firm learned
     moves: np.ndarray  # int: relocations so far
 
     @property
@@ -98,8 +99,60 @@ def synthesize(
         tenure=rng.uniform(0.0, 10.0, n),
         in_park=np.zeros(n, bool),
         known=known,
+        known_step=np.zeros(n, dtype=np.int64),
         moves=np.zeros(n, dtype=np.int64),
     )
+
+
+class CellTallies:
+    """The firm arrays summed by cell (sector x province), and the per-firm keys into cell arrays.
+
+    They change only when firms move or enter or leave a park, so the model keeps them up to date
+    from the movers alone (:meth:`move`) instead of summing over every firm at each use. Units are
+    the model's (synthetic firms), not the real economy's: employment in persons, output and inputs
+    (the sum of output / phi, what labour and land costs scale with) in yuan/year.
+    """
+
+    def __init__(self, firms: FirmArrays, s_n: int, r_n: int):
+        self.shape = (s_n, r_n)
+        self.inv_productivity = 1.0 / firms.productivity  # (F,) never changes
+        self.cell = firms.sector * r_n + firms.location  # (F,) index into a raveled (S, R) array
+        self.park_key = 2 * self.cell + firms.in_park  # (F,) index into a raveled (S, R, 2) array
+        self.count = np.zeros(self.shape, np.int64)  # firms
+        self.employment, self.output = np.zeros(self.shape), np.zeros(self.shape)
+        self.inputs, self.park_inputs = np.zeros(self.shape), np.zeros(self.shape)  # park: firms in parks
+        self.park_employment = np.zeros(r_n)  # (R,) persons in parks
+        self._add(firms, np.arange(firms.n), self.cell, 1.0, firms.in_park)
+
+    def move(self, firms: FirmArrays, idx: np.ndarray, old_cell: np.ndarray, old_in_park: np.ndarray) -> None:
+        """Update for firms ``idx`` that were in ``old_cell`` with park status ``old_in_park``
+        before the firm arrays changed: work in proportion to the movers, not to all firms."""
+        new_cell = firms.sector[idx] * self.shape[1] + firms.location[idx]
+        self._add(firms, idx, old_cell, -1.0, old_in_park)
+        self._add(firms, idx, new_cell, 1.0, firms.in_park[idx])
+        empty = self.count == 0  # exactly zero there, not a rounding residual of the updates
+        for total in (self.employment, self.output, self.inputs, self.park_inputs):
+            total[empty] = 0.0
+        self.cell[idx] = new_cell
+        self.park_key[idx] = 2 * new_cell + firms.in_park[idx]
+
+    def _add(
+        self, firms: FirmArrays, idx: np.ndarray, cells: np.ndarray, sign: float, in_park: np.ndarray
+    ) -> None:
+        """Add ``sign`` (+1 or -1) times firms ``idx``, placed in ``cells``, to every total."""
+        s_n, r_n = self.shape
+
+        def by_cell(weights: np.ndarray | None = None) -> np.ndarray:
+            return np.bincount(cells, weights, minlength=s_n * r_n).reshape(self.shape)
+
+        employment, output = firms.employment[idx] * sign, firms.output[idx] * sign
+        inputs = output * self.inv_productivity[idx]
+        self.count += int(sign) * by_cell()
+        self.employment += by_cell(employment)
+        self.output += by_cell(output)
+        self.inputs += by_cell(inputs)
+        self.park_inputs += by_cell(inputs * in_park)
+        self.park_employment += np.bincount(cells % r_n, employment * in_park, minlength=r_n)
 
 
 def output_per_worker(sectors: Sectors, wage_ref: float) -> np.ndarray:

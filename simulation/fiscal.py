@@ -18,15 +18,18 @@ if TYPE_CHECKING:
     from simulation.model import RelocationModel
 
 
-def quarter_costs(model: RelocationModel, moved: np.ndarray, pretax: np.ndarray) -> dict[str, float]:
+def quarter_costs(
+    model: RelocationModel, moved: np.ndarray, pretax: np.ndarray, taxable: np.ndarray
+) -> dict[str, float]:
     """Spending of each enabled lever in the quarter just simulated (movers ``moved``;
-    ``pretax``: every firm's pre-tax margin where it is)."""
-    e, unit, f, scale = model.effects, model.unit, model.firms, model.scale
+    ``pretax``: every firm's pre-tax margin where it is; ``taxable``: (S, R) sum over firms of
+    output x max(pre-tax margin - R&D deduction, 0), yuan/year at model scale)."""
+    e, unit, scale = model.effects, model.unit, model.scale
     out: dict[str, float] = defaultdict(float, e.programme)
-    output = model.by_cell(f.output)
+    output = model.tallies.output
     for name, per_yuan in (*e.subsidy.items(), *unit.freight_subsidy.items()):
         out[name] += float((per_yuan * output).sum()) * scale / 4
-    _tax_forgone(model, pretax, out)
+    _tax_forgone(model, pretax, taxable, out)
     owner = e.owners.get("risk_cut")
     if owner:
         exports = 1 - np.clip(
@@ -39,19 +42,21 @@ def quarter_costs(model: RelocationModel, moved: np.ndarray, pretax: np.ndarray)
     return {k: v for k, v in out.items() if v}
 
 
-def _tax_forgone(model: RelocationModel, pre: np.ndarray, out: dict[str, float]) -> None:
+def _tax_forgone(model: RelocationModel, pre: np.ndarray, taxable: np.ndarray, out: dict[str, float]) -> None:
+    """Rate cut on the base after the extra deduction, then the extra deduction at the law's rate.
+
+    Tax rates vary by province only, so both parts are cell sums of per-firm bases."""
     cit_lever, rd_lever = model.effects.tax_levers
     if not (cit_lever or rd_lever):
         return
-    f, unit = model.firms, model.unit
-    s, r = f.sector, f.location
-    base_law = np.maximum(pre - unit.rd_deduction_law[s, r], 0.0)
-    base_new = np.maximum(pre - unit.rd_deduction[s, r], 0.0)
-    weight = f.output * model.scale / 4
+    f, unit, t = model.firms, model.unit, model.tallies
+    quarter = model.scale / 4
     if cit_lever:
-        out[cit_lever] += float(((unit.tax_rate_law[r] - unit.tax_rate[r]) * base_new * weight).sum())
+        out[cit_lever] += float(((unit.tax_rate_law - unit.tax_rate)[None, :] * taxable).sum()) * quarter
     if rd_lever:
-        out[rd_lever] += float((unit.tax_rate_law[r] * (base_law - base_new) * weight).sum())
+        base_law = np.maximum(pre - unit.rd_deduction_law.ravel().take(t.cell), 0.0) * f.output
+        taxable_law = model.by_cell(base_law)
+        out[rd_lever] += float((unit.tax_rate_law[None, :] * (taxable_law - taxable)).sum()) * quarter
 
 
 def _move_costs(model: RelocationModel, moved: np.ndarray, out: dict[str, float]) -> None:

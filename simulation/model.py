@@ -26,7 +26,7 @@ from simulation import costs, levers
 from simulation import scenario as scenario_mod
 from simulation.calibration import CalibrationResult, berry_contraction, sort_by_swaps
 from simulation.choice import admit, consideration_sets, logit_draw, logit_probabilities, review_hazard
-from simulation.firms import Firm, FirmArrays, output_per_worker, synthesize
+from simulation.firms import CellTallies, Firm, FirmArrays, output_per_worker, synthesize
 from simulation.geography import Province, World, custom_world, load_china
 from simulation.logistics import load_freight
 from simulation.outputs import Recorder
@@ -73,6 +73,9 @@ class RelocationModel(mesa.Model):
         self.lever_state: dict[str, dict] = {}
         self._freight_cache: dict[int, tuple[levers.Effects, dict]] = {}
         self._neutral: tuple[Quarter | None, levers.Effects | None] = (None, None)
+        self._tallies: CellTallies | None = None
+        self._lever_rng = self._stream(STREAM_LEVERS, 0)
+        self._survival_log = [np.zeros(self.world.n)]  # per step: sum of log(1 - learn_prob)
         self._setup_provinces()
         self._setup_firms()
         self._apply_levers(self.columns)
@@ -129,6 +132,7 @@ class RelocationModel(mesa.Model):
         fill = self.park_capacity * p["parks.initial_occupancy"]
         f = self.firms
         f.in_park[:] = admit(rng, f.location, f.employment, fill) & (self.park_capacity[f.location] > 0)
+        self.refresh_tallies()
 
     def _normalise(self) -> None:
         """Reset factor prices and set the sectors' gross margins at the current state.
@@ -137,16 +141,14 @@ class RelocationModel(mesa.Model):
         pre-tax margin of each sector equal ``economy.profit_margin``. Market access needs no
         normalisation: its output-weighted mean is 1 for any distribution (costs.market_access).
         """
-        f = self.firms
         self.employment0 = self.employment_by_province()
         self.wage = self.wage_level.copy()
         self.rent_index = np.ones(self.world.n)
         self.firm_share = self.output_shares()
         self.gross_margin = np.zeros(self.sectors.n)
-        pre = self._pretax_here(self._unit_costs(), np.arange(f.n))
-        by_output = np.bincount(f.sector, weights=f.output, minlength=self.sectors.n)
-        mean_pre = np.bincount(f.sector, weights=pre * f.output, minlength=self.sectors.n) / by_output
-        self.gross_margin = self.params["economy.profit_margin"] - mean_pre
+        self.gross_margin = self.params["economy.profit_margin"] - self._sector_mean_margin(
+            self._pretax_here(self._unit_costs())
+        )
 
     def _calibrate(self) -> CalibrationResult | None:
         """Province constants; see :mod:`simulation.calibration` for the method."""
@@ -215,6 +217,7 @@ class RelocationModel(mesa.Model):
             p["calibration.sorting_rounds"],
             swap_along=(f.in_park, f.known),
         )
+        self.refresh_tallies()
         self._normalise()
 
     def _calibration_target(self, idx: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -292,9 +295,20 @@ class RelocationModel(mesa.Model):
         utility = self._utility(idx, self.unit) + self.alpha[f.sector[idx]]
         return logit_probabilities(utility, np.ones(utility.shape, bool))
 
+    @property
+    def tallies(self) -> CellTallies:
+        """The firm arrays summed by cell (kept up to date by the moves)."""
+        if self._tallies is None:
+            self._tallies = CellTallies(self.firms, self.sectors.n, self.world.n)
+        return self._tallies
+
+    def refresh_tallies(self) -> None:
+        """Sum :attr:`tallies` afresh when next needed: call after changing firms' ``location`` or
+        ``in_park`` by hand (the model's own moves update them)."""
+        self._tallies = None
+
     def employment_by_province(self) -> np.ndarray:
-        f = self.firms
-        return np.bincount(f.location, weights=f.employment, minlength=self.world.n)
+        return self.tallies.employment.sum(axis=0)
 
     def by_cell(self, weights: np.ndarray | None = None, idx: np.ndarray | None = None) -> np.ndarray:
         """(S, R) sum of ``weights`` (or a count) over firms ``idx`` (default all) by cell."""
@@ -304,17 +318,16 @@ class RelocationModel(mesa.Model):
 
     def output_shares(self) -> np.ndarray:
         """(S, R) output share of each sector by province (rows sum to 1)."""
-        out = self.by_cell(self.firms.output)
+        out = self.tallies.output
         return out / np.maximum(out.sum(axis=1, keepdims=True), 1e-300)
 
     def firm_counts(self) -> np.ndarray:
         """(S, R) number of firms by sector and province."""
-        return self.by_cell()
+        return self.tallies.count.copy()
 
     def park_free(self) -> np.ndarray:
-        f = self.firms
-        used = np.bincount(f.location, weights=f.employment * f.in_park, minlength=self.world.n)
-        return np.maximum(self.park_capacity - used, 0.0)
+        """(R,) park capacity not yet taken (model persons)."""
+        return np.maximum(self.park_capacity - self.tallies.park_employment, 0.0)
 
     def park_availability(self) -> np.ndarray:
         """Share of park capacity still free (0 where there is no park): the chance of a slot."""
@@ -351,25 +364,32 @@ class RelocationModel(mesa.Model):
 
     # --- margins and utilities -----------------------------------------------------------------
 
-    def _pretax_here(self, unit: costs.UnitCosts, idx: np.ndarray) -> np.ndarray:
-        """Pre-tax margin (yuan per yuan of output) of firms ``idx`` where they are."""
-        f = self.firms
-        s, r = f.sector[idx], f.location[idx]
-        land = unit.land[s, r] * (1 - self.params["parks.rent_discount"] * f.in_park[idx])
-        return unit.fixed_part(self.gross_margin)[s, r] - (unit.labour[s, r] + land) / f.productivity[idx]
+    def _pretax_here(self, unit: costs.UnitCosts, idx: np.ndarray | None = None) -> np.ndarray:
+        """Pre-tax margin (yuan per yuan of output) of firms ``idx`` (default all) where they are.
+
+        A[s, r] - (labour + land x (1 - rent discount if in a park)) / phi, read from flat cell
+        arrays by the firms' keys (one gather each, no (S, R) fancy indexing per firm)."""
+        t = self.tallies
+        cell, key, inv_phi = (
+            (t.cell, t.park_key, t.inv_productivity)
+            if idx is None
+            else (t.cell[idx], t.park_key[idx], t.inv_productivity[idx])
+        )
+        discount = self.params["parks.rent_discount"]
+        scaled = np.stack((unit.labour + unit.land, unit.labour + unit.land * (1 - discount)), axis=-1)
+        return unit.fixed_part(self.gross_margin).ravel().take(cell) - scaled.ravel().take(key) * inv_phi
 
     def margins_here(self, unit: costs.UnitCosts) -> np.ndarray:
         """After-tax margin of every firm at its current location."""
-        f = self.firms
-        pre = self._pretax_here(unit, np.arange(f.n))
-        return costs.after_tax(pre, unit.tax_rate[f.location], unit.rd_deduction[f.sector, f.location])
+        rate = unit.tax_rate.take(self.firms.location)
+        deduction = unit.rd_deduction.ravel().take(self.tallies.cell)
+        return costs.after_tax(self._pretax_here(unit), rate, deduction)
 
     def _sector_mean_margin(self, margin: np.ndarray) -> np.ndarray:
         """(S,) output-weighted mean of ``margin`` over each sector's firms."""
-        f, s_n = self.firms, self.sectors.n
-        return np.bincount(f.sector, weights=margin * f.output, minlength=s_n) / np.maximum(
-            np.bincount(f.sector, weights=f.output, minlength=s_n), 1e-300
-        )
+        f = self.firms
+        by_sector = np.bincount(f.sector, weights=margin * f.output, minlength=self.sectors.n)
+        return by_sector / np.maximum(self.tallies.output.sum(axis=1), 1e-300)
 
     def _hazard(self, unit: costs.UnitCosts) -> np.ndarray:
         p, f = self.params, self.firms
@@ -425,7 +445,7 @@ class RelocationModel(mesa.Model):
         rows = np.arange(len(idx))
         avail = self.park_availability()
         land = unit.land * (1 - p["parks.rent_discount"] * avail)[None, :]
-        pre = unit.fixed_part(self.gross_margin)[s] - (unit.labour[s] + land[s]) / phi[:, None]
+        pre = unit.fixed_part(self.gross_margin)[s] - (unit.labour[s] + land[s]) * (1.0 / phi)[:, None]
         pre[rows, cur] = self._pretax_here(unit, idx)
         post = costs.after_tax(pre, unit.tax_rate[None, :], unit.rd_deduction[s])
         mc = self.move_cost(idx, avail)
@@ -440,7 +460,8 @@ class RelocationModel(mesa.Model):
         """Advance one quarter."""
         self.quarter = self.start + (self.steps - 1)  # the quarter being simulated
         self._update_inputs()
-        self._learn(self._stream(STREAM_LEVERS, self.steps))
+        self._lever_rng = self._stream(STREAM_LEVERS, self.steps)
+        self._survival_log.append(self._survival_log[-1] + _log_not_learning(self.effects.learn_prob))
         self._update_factor_prices()  # this quarter's wage levels, before the decisions
         unit = self._unit_costs()
         movers, origin = self._transition(self._stream(STREAM_DYNAMICS, self.steps), unit)
@@ -457,15 +478,24 @@ class RelocationModel(mesa.Model):
         chosen = f.location[reviewing]
         if len(reviewing):
             utility = self._utility(reviewing, unit) + self.alpha[f.sector[reviewing]]
+            self.sync_knowledge(reviewing)
             mask = consideration_sets(rng, f.known[reviewing], chosen, self.consideration_size())
             chosen = logit_draw(rng, utility, mask)
         moving = chosen != f.location[reviewing]
         movers = reviewing[moving]
         origin = f.location[movers].copy()
         self._relocate(rng, movers, chosen[moving])
-        f.tenure += 0.25
-        f.equipment_age = (f.equipment_age + 0.25) % self.params["economy.equipment_renewal_years"]
+        self._age_a_quarter()
         return movers, origin
+
+    def _age_a_quarter(self) -> None:
+        """Tenure and equipment age advance by a quarter (equipment is renewed cyclically)."""
+        f, renewal = self.firms, self.params["economy.equipment_renewal_years"]
+        f.tenure += 0.25
+        f.equipment_age += 0.25
+        due = f.equipment_age >= renewal
+        if due.any():  # in place and only where due: the same as a modulo over all firms, cheaper
+            f.equipment_age[due] %= renewal
 
     def _update_inputs(self) -> None:
         """Series, lever effects and wage trend for the new quarter."""
@@ -476,26 +506,36 @@ class RelocationModel(mesa.Model):
         if self.params["labour.wage_trend"]:
             self.wage_level[~changed] *= (1.0 + self.columns["wage_growth"][~changed]) ** 0.25
 
-    def _learn(self, rng: np.random.Generator) -> None:
-        """Firms learn of provinces promoted by matchmaking (lever 五): each firm learns of province
-        r with probability learn_prob[r], drawn as a Binomial(F, p) count of firms chosen at random
-        (the same distribution as one Bernoulli draw per firm, at a fraction of the draws)."""
+    def sync_knowledge(self, idx: np.ndarray | None = None) -> None:
+        """Bring the known sets of firms ``idx`` (default all) up to the current step.
+
+        Matchmaking (lever 五) lets every firm learn of promoted province r with chance
+        learn_prob_q[r] in each quarter q. Knowledge is only used when a firm reviews, so instead of
+        drawing for every firm every quarter, a firm draws when it is needed: it learns of r with
+        the chance of having learned of it at least once since its last update,
+        1 - prod_q (1 - learn_prob_q[r]) — the same distribution at a fraction of the draws (from
+        the levers stream)."""
         f = self.firms
-        f.known = np.ascontiguousarray(f.known)  # so that the flat view below writes through
-        n, r_n = f.known.shape
-        flat = f.known.reshape(-1)  # (firm, province) -> firm * R + province
-        for r in np.flatnonzero(self.effects.learn_prob > 0):
-            k = rng.binomial(n, self.effects.learn_prob[r])
-            flat[rng.choice(n, k, replace=False) * r_n + r] = True
+        idx = np.arange(f.n) if idx is None else idx
+        now = self._survival_log[-1]
+        promoted = np.flatnonzero(now < 0)
+        if len(idx) and len(promoted):
+            then = np.stack(self._survival_log)[f.known_step[idx]][:, promoted]
+            with np.errstate(invalid="ignore"):  # -inf - -inf: certain learning already drawn
+                chance = np.nan_to_num(-np.expm1(now[promoted] - then), nan=1.0)
+            f.known[idx[:, None], promoted] |= self._lever_rng.random(chance.shape) < chance
+        f.known_step[idx] = len(self._survival_log) - 1
 
     def _relocate(self, rng: np.random.Generator, movers: np.ndarray, dest: np.ndarray) -> None:
         f = self.firms
+        old_cell, old_in_park = self.tallies.cell[movers], f.in_park[movers]
         f.in_park[movers] = False
         if len(movers):
             has_park = self.park_capacity[dest] > 0
             ok = admit(rng, dest, f.employment[movers], self.park_free()) & has_park
             f.in_park[movers] = ok
         f.location[movers] = dest
+        self.tallies.move(f, movers, old_cell, old_in_park)
         f.tenure[movers] = 0.0
         f.moves[movers] += 1
         f.equipment_age[movers] = np.maximum(
@@ -521,6 +561,12 @@ class RelocationModel(mesa.Model):
     def inland_employment_share(self) -> float:
         emp = self.employment_by_province()
         return float(emp[self.world.inland].sum() / emp.sum())
+
+
+def _log_not_learning(learn_prob: np.ndarray) -> np.ndarray:
+    """log(1 - learn_prob), -inf where learning is certain."""
+    with np.errstate(divide="ignore"):
+        return np.log1p(-np.minimum(learn_prob, 1.0))
 
 
 def _resolve(scenario: scenario_mod.Scenario | str | Path | None) -> scenario_mod.Scenario:

@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from simulation import channels, fiscal
-from simulation.costs import after_tax
 from simulation.levers import CHANNELS
 
 if TYPE_CHECKING:
@@ -54,27 +53,28 @@ class Recorder:
         def by_cell(weights: np.ndarray | None = None, keys: np.ndarray = cell) -> np.ndarray:
             return np.bincount(keys, weights=weights, minlength=s_n * r_n).reshape(s_n, r_n)
 
-        inputs = f.output / f.productivity  # output at productivity 1: labour and land scale with it
-        s, r = f.sector, f.location
-        land = unit.land[s, r] * (1 - model.params["parks.rent_discount"] * f.in_park)
-        pre = model._pretax_here(unit, np.arange(f.n))
-        tax = pre - after_tax(pre, unit.tax_rate[r], unit.rd_deduction[s, r])
-        output = by_cell(f.output)
+        t = model.tallies
+        pre = model._pretax_here(unit)
+        # tax is nonlinear in each firm's margin; every other aggregate is a cell sum (tallies)
+        taxable = by_cell(np.maximum(pre - unit.rd_deduction.ravel().take(t.cell), 0.0) * f.output)
+        land_inputs = t.inputs - model.params["parks.rent_discount"] * t.park_inputs
+        pretax_profit = unit.fixed_part(model.gross_margin) * t.output - unit.labour * t.inputs
+        pretax_profit -= unit.land * land_inputs
         row = {
             "step": model.steps,
             "quarter": str(model.quarter),
-            "firms": by_cell(),
-            "employment": by_cell(f.employment) * scale,
-            "output_yuan": output * scale,
-            "exports_yuan": output * scale * (1 - model.sectors.col("domestic_sales_share"))[:, None],
-            "labour_cost_yuan": unit.labour * by_cell(inputs) * scale,
-            "land_cost_yuan": by_cell(land * inputs) * scale,
-            "electricity_cost_yuan": unit.electricity * output * scale,
-            "logistics_cost_yuan": unit.logistics * output * scale,
-            "compliance_cost_yuan": unit.compliance * output * scale,
-            "market_access_gain_yuan": unit.market_access * output * scale,
-            "tax_yuan": by_cell(tax * f.output) * scale,
-            "pretax_profit_yuan": by_cell(pre * f.output) * scale,
+            "firms": t.count.copy(),
+            "employment": t.employment * scale,
+            "output_yuan": t.output * scale,
+            "exports_yuan": t.output * scale * (1 - model.sectors.col("domestic_sales_share"))[:, None],
+            "labour_cost_yuan": unit.labour * t.inputs * scale,
+            "land_cost_yuan": unit.land * land_inputs * scale,
+            "electricity_cost_yuan": unit.electricity * t.output * scale,
+            "logistics_cost_yuan": unit.logistics * t.output * scale,
+            "compliance_cost_yuan": unit.compliance * t.output * scale,
+            "market_access_gain_yuan": unit.market_access * t.output * scale,
+            "tax_yuan": unit.tax_rate[None, :] * taxable * scale,
+            "pretax_profit_yuan": pretax_profit * scale,
             "wage_yuan": model.wage.copy(),
             "rent_index": model.rent_index.copy(),
             "park_capacity_jobs": model.park_capacity * scale,
@@ -88,9 +88,9 @@ class Recorder:
         row["relocated_employment_out"] = by_cell(f.employment[moved], orig_cell) * scale
         self.steps.append(row)
         if self.weights is None:
-            self.weights = by_cell(f.employment)
+            self.weights = t.employment.copy()
         self.advantage.append(channels.record(model, self.weights))
-        self.fiscal.append(fiscal.quarter_costs(model, moved, pre) if model.steps > 0 else {})
+        self.fiscal.append(fiscal.quarter_costs(model, moved, pre, taxable) if model.steps > 0 else {})
         if len(moved):
             key = (origin * r_n + f.location[moved]) * s_n + f.sector[moved]
             uniq, inv = np.unique(key, return_inverse=True)

@@ -242,12 +242,24 @@ def test_special_bonds_build_parks_after_the_lag_and_firms_fill_them():
     assert occupied > occupied_base
 
 
-def test_matchmaking_spreads_knowledge_of_promoted_provinces():
+def test_matchmaking_spreads_knowledge_of_promoted_provinces_at_its_rate():
+    """A firm learns of a promoted province with chance learn_prob a quarter: after 4 quarters it
+    knows 1 - 0.7**4 of those it did not know, whether its known set is brought up to date every
+    quarter or only when read at the end; nothing is forgotten and nothing else is learned."""
     tables = {"matchmaking": {"enabled": True, "learn_prob": 0.3, "extra_considered": 2}}
-    model = build(tables, steps=4)
     base = build({}, steps=4)
-    inland = model.world.inland
-    assert model.firms.known[:, inland].mean() > base.firms.known[:, inland].mean() + 0.05
+    for eager in (False, True):
+        model = build(tables, steps=0)
+        for _ in range(4):
+            model.step()
+            if eager:
+                model.sync_knowledge()
+        model.sync_knowledge()
+        promoted = model.effects.learn_prob > 0
+        known, known0 = model.firms.known[:, promoted], base.firms.known[:, promoted]
+        assert known[~known0].mean() == pytest.approx(1 - 0.7**4, abs=0.02)
+        assert known[known0].all()
+        assert np.array_equal(model.firms.known[:, ~promoted], base.firms.known[:, ~promoted])
     assert model.consideration_size() == base.consideration_size() + 2
 
 

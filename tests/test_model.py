@@ -6,7 +6,7 @@ import numpy as np
 
 from simulation import costs
 from simulation import scenario as scenario_mod
-from simulation.firms import Firm
+from simulation.firms import CellTallies, Firm
 from simulation.geography import Province
 from simulation.model import RelocationModel
 from simulation.sectors import load_sectors
@@ -86,11 +86,33 @@ def test_wages_rise_where_processing_jobs_arrive():
     sichuan = model.world.index("Sichuan")
     movers = np.flatnonzero(f.location != sichuan)[:100]
     f.location[movers] = sichuan
+    model.refresh_tallies()  # firm arrays changed by hand
     model._update_factor_prices()
     assert model.wage[sichuan] > model.wage_level[sichuan]
     assert model.rent_index[sichuan] > 1.0
     losers = model.employment_by_province() < model.employment0
     assert np.all(model.wage[losers] <= model.wage_level[losers])
+
+
+def test_tallies_are_the_firm_arrays_summed_after_every_step():
+    model = RelocationModel(small(**{"behaviour.review_hazard": 0.3}))
+    for _ in range(3):
+        model.step()
+        f, t = model.firms, model.tallies
+        fresh = CellTallies(f, model.sectors.n, model.world.n)
+        for name in ("employment", "output", "inputs", "park_inputs", "park_employment"):
+            np.testing.assert_allclose(
+                getattr(t, name),
+                getattr(fresh, name),
+                rtol=1e-12,
+                atol=1e-12 * getattr(fresh, name).sum(),
+                err_msg=name,
+            )
+        for name in ("count", "cell", "park_key"):
+            assert np.array_equal(getattr(t, name), getattr(fresh, name)), name
+        np.testing.assert_allclose(model.employment_by_province(), np.bincount(f.location, f.employment, 31))
+    assert sum(row["relocations_in"].sum() for row in model.recorder.steps) > 0  # firms moved
+    assert model.firms.in_park.any()  # and parks were used
 
 
 def test_park_capacity_is_never_exceeded():
