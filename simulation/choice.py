@@ -38,9 +38,10 @@ def consideration_sets(
 
 
 def logit_draw(rng: np.random.Generator, utility: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Choice of each row by multinomial logit over the masked alternatives (Gumbel-max)."""
-    noisy = utility + rng.gumbel(size=utility.shape)
-    noisy[~mask] = -np.inf
+    """Choice of each row by multinomial logit over the masked alternatives (Gumbel-max; taste
+    shocks are drawn for the masked alternatives only, row by row)."""
+    noisy = np.full(utility.shape, -np.inf)
+    noisy[mask] = utility[mask] + rng.gumbel(size=np.count_nonzero(mask))
     return noisy.argmax(axis=1)
 
 

@@ -9,6 +9,7 @@ Units: yuan per yuan of output (a margin) unless stated. Equations are in ``docs
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -192,6 +193,24 @@ def market_costs(
         effects.params,
         effects.freight,
     )
+
+
+def market_costs_key(effects: Effects) -> bytes:
+    """Digest of everything :func:`market_costs` reads from ``effects`` (the access columns, the
+    ``logistics.*`` parameters and the freight policy); the rest of its inputs are fixed for a run.
+    Equal keys give equal freight costs, so quarters in which none of them changes share one."""
+    digest = hashlib.blake2b(digest_size=16)
+    policy = effects.freight
+    arrays = [effects.columns[name] for name in ("port_km", *logistics.MODE_ACCESS.values())]
+    arrays += [policy.rate_mult, policy.days_cut, policy.leg_mult]
+    for by_lever in (policy.access_subsidy, policy.origin_subsidy):
+        arrays += [by_lever[name] for name in sorted(by_lever)]
+        digest.update(repr(sorted(by_lever)).encode())
+    for a in arrays:
+        digest.update(np.ascontiguousarray(a, dtype=float).tobytes())
+    logistics_params = sorted((k, v) for k, v in effects.params.items() if k.startswith("logistics."))
+    digest.update(repr(logistics_params).encode())
+    return digest.digest()
 
 
 def _freight_weights(sectors: Sectors, domestic: np.ndarray) -> np.ndarray:

@@ -71,7 +71,7 @@ class RelocationModel(mesa.Model):
         self.lever_masks = levers.masks(self.world, sc.params)
         self.lever_settings = levers.all_settings(sc.params)
         self.lever_state: dict[str, dict] = {}
-        self._freight_cache: dict[int, tuple[levers.Effects, dict]] = {}
+        self._freight_cache: dict[bytes, dict] = {}
         self._neutral: tuple[Quarter | None, levers.Effects | None] = (None, None)
         self._tallies: CellTallies | None = None
         self._lever_rng = self._stream(STREAM_LEVERS, 0)
@@ -264,7 +264,7 @@ class RelocationModel(mesa.Model):
 
     def no_policy_effects(self) -> levers.Effects:
         """This quarter's inputs without any lever (for the decomposition of lever effects); one
-        object per quarter, so that its freight costs are computed once."""
+        object per quarter."""
         if self._neutral[0] != self.quarter:
             neutral = levers.Effects.neutral(self._columns_at(self.quarter), self.spec.params, self.sectors.n)
             self._neutral = (self.quarter, neutral)
@@ -352,15 +352,16 @@ class RelocationModel(mesa.Model):
         )
 
     def _freight_by_market(self, effects: levers.Effects) -> dict:
-        """Freight costs under ``effects``, computed once per effects object (they depend on the
-        quarter's inputs and levers only); the cache holds the objects, so ids are not reused."""
-        hit = self._freight_cache.get(id(effects))
-        if hit is None or hit[0] is not effects:
+        """Freight costs under ``effects``: they depend on the quarter's inputs and levers only (not
+        on wages or where firms are), so they are computed again only when those change."""
+        key = costs.market_costs_key(effects)
+        if key not in self._freight_cache:
             if len(self._freight_cache) >= 4:
                 self._freight_cache.clear()
-            hit = (effects, costs.market_costs(self.sectors, self.freight, effects, self.world.distance_km))
-            self._freight_cache[id(effects)] = hit
-        return hit[1]
+            self._freight_cache[key] = costs.market_costs(
+                self.sectors, self.freight, effects, self.world.distance_km
+            )
+        return self._freight_cache[key]
 
     # --- margins and utilities -----------------------------------------------------------------
 
@@ -523,7 +524,8 @@ class RelocationModel(mesa.Model):
             then = np.stack(self._survival_log)[f.known_step[idx]][:, promoted]
             with np.errstate(invalid="ignore"):  # -inf - -inf: certain learning already drawn
                 chance = np.nan_to_num(-np.expm1(now[promoted] - then), nan=1.0)
-            f.known[idx[:, None], promoted] |= self._lever_rng.random(chance.shape) < chance
+            rows, cols = np.nonzero(self._lever_rng.random(chance.shape) < chance)
+            f.known[idx[rows], promoted[cols]] = True
         f.known_step[idx] = len(self._survival_log) - 1
 
     def _relocate(self, rng: np.random.Generator, movers: np.ndarray, dest: np.ndarray) -> None:
