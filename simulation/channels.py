@@ -45,7 +45,10 @@ def components(model: RelocationModel, unit: UnitCosts, move_subsidy: np.ndarray
         "tax": -tax,
         "agglomeration": agglo * p["behaviour.logit_scale"],
     }
-    return np.stack([np.broadcast_to(parts[c], unit.labour.shape) for c in CHANNELS])
+    out = np.empty((len(CHANNELS), *unit.labour.shape))
+    for i, c in enumerate(CHANNELS):
+        out[i] = parts[c]  # broadcasts (R,) and scalar parts
+    return out
 
 
 def advantage(comp: np.ndarray, weights: np.ndarray) -> np.ndarray:

@@ -74,8 +74,8 @@ def admit(
         order = todo[np.lexsort((rank[todo], dest[todo]))]
         d, s = dest[order], size[order]
         cum = np.cumsum(s)
-        starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
-        offset = np.repeat(cum[starts] - s[starts], np.diff(np.r_[starts, len(d)]))
+        starts = np.flatnonzero(np.concatenate(([True], d[1:] != d[:-1])))
+        offset = np.repeat(cum[starts] - s[starts], np.diff(np.append(starts, len(d))))
         ok = (cum - offset) <= left[d]
         admitted[order[ok]] = True
         left -= np.bincount(d[ok], weights=s[ok], minlength=len(left))

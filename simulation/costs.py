@@ -112,34 +112,40 @@ def market_access(freeness: np.ndarray, expenditure: np.ndarray, firm_share: np.
     return (expenditure[None, :] / np.maximum(delta, 1e-12)) @ freeness.T
 
 
-def unit_costs(
+@dataclass(frozen=True)
+class QuarterCosts:
+    """The parts of unit costs fixed within a quarter: they depend on the quarter's inputs and lever
+    effects only, not on wages, rents or where firms are, so each quarter computes them once.
+
+    ``fixed`` holds every :class:`UnitCosts` field but labour, land and market access.
+    """
+
+    skill: np.ndarray  # (S, R) labour efficiency (labour cost divides by it)
+    land_yuan_per_worker: np.ndarray  # (R,) land cost per worker at rent index 1, yuan/year
+    domestic_margin: np.ndarray  # (S, R) operating margin on domestic sales x domestic share
+    expenditure: np.ndarray  # (R,) domestic expenditure shares
+    fixed: dict
+
+
+def quarter_costs(
     *,
     sectors: Sectors,
     effects: Effects,
-    wage: np.ndarray,
-    rent_index: np.ndarray,
-    wage_ref: float,
-    output_per_worker: np.ndarray,
     freight: logistics.FreightTable,
     distance_km: np.ndarray,
-    freeness: np.ndarray,
-    firm_share: np.ndarray,
     freight_by_market: dict | None = None,
-) -> UnitCosts:
-    """All components at the current province inputs and lever effects (units: module docstring).
+) -> QuarterCosts:
+    """The quarter's part of unit costs under ``effects`` (units: module docstring).
 
-    ``freight_by_market`` is :func:`market_costs` for the same effects, if already computed: it
-    depends on the quarter's inputs and levers only, not on wages or where firms are.
+    ``freight_by_market`` is :func:`market_costs` for the same effects, if already computed.
     """
     sc, cols, params = sectors.col, effects.columns, effects.params
     skill = (params["labour.skill_efficiency"] * cols["skill_efficiency"])[None, :] ** sc(
         "skill_requirement"
     )[:, None]
-    labour = sc("labour_share")[:, None] * (wage[None, :] / wage_ref) / skill
     land_yuan_per_worker = (
-        params["land.m2_per_worker"] * cols["land_price_yuan_m2"] * rent_index * params["land.annuity_rate"]
+        params["land.m2_per_worker"] * cols["land_price_yuan_m2"] * params["land.annuity_rate"]
     )
-    land = np.broadcast_to(land_yuan_per_worker[None, :] / output_per_worker[:, None], labour.shape).copy()
     kwh = sc("elec_kwh_per_10k_yuan")[:, None] / 1e4
     outage = 1 + params["economy.outage_loss_share"] * (1 - effects.outage_cut)
     electricity = kwh * (cols["elec_flat_yuan_kwh"] * outage)[None, :] * tou_multiplier(sectors, cols)
@@ -153,29 +159,50 @@ def unit_costs(
     zone = (cols["bonded_zones"] > 0) * params["economy.bonded_zone_discount"]
     trade = (1 - domestic) + sc("imported_input_share")[:, None]
     keep = (1 - zone) * (1 - effects.compliance_cut)
-    compliance = params["economy.compliance_cost_share"] * trade * keep[None, :]
-    risk = params["economy.export_risk_premium"] * (1 - domestic) * (1 - effects.risk_cut)[None, :]
-    access = market_access(freeness, expenditure_shares(cols), firm_share)
-    gain = params["economy.domestic_operating_margin"] * domestic * access
     law = _law_tax_rate(cols, params)
     cut = np.nan_to_num(effects.cit_coverage * np.maximum(law - effects.cit_rate, 0.0))
-    rd_law = np.broadcast_to((params["tax.rd_super_deduction"] * sc("rd_intensity"))[:, None], labour.shape)
+    rd_law = np.broadcast_to((params["tax.rd_super_deduction"] * sc("rd_intensity"))[:, None], domestic.shape)
+    fixed = {
+        "electricity": electricity,
+        "logistics": (weights * freight_cost["cost"]).sum(axis=2),
+        "compliance": params["economy.compliance_cost_share"] * trade * keep[None, :],
+        "maintenance": effects.maintenance,
+        "risk": params["economy.export_risk_premium"] * (1 - domestic) * (1 - effects.risk_cut)[None, :],
+        "subsidy": effects.subsidy_total(domestic.shape),
+        "tax_rate": law - cut,
+        "tax_rate_law": law,
+        "rd_deduction": rd_law + effects.rd_extra,
+        "rd_deduction_law": rd_law.copy(),
+        "mode_shares": freight_cost["shares"],
+        "freight_subsidy": {k: (weights * v).sum(axis=2) for k, v in freight_cost["subsidy"].items()},
+    }
+    return QuarterCosts(
+        skill=skill,
+        land_yuan_per_worker=land_yuan_per_worker,
+        domestic_margin=params["economy.domestic_operating_margin"] * domestic,
+        expenditure=expenditure_shares(cols),
+        fixed=fixed,
+    )
+
+
+def unit_costs(
+    quarter: QuarterCosts,
+    *,
+    sectors: Sectors,
+    wage: np.ndarray,
+    rent_index: np.ndarray,
+    wage_ref: float,
+    output_per_worker: np.ndarray,
+    freeness: np.ndarray,
+    firm_share: np.ndarray,
+) -> UnitCosts:
+    """All components: the quarter's part with labour, land and market access at the current
+    wages, rents and output shares (units: module docstring)."""
+    labour = sectors.col("labour_share")[:, None] * (wage[None, :] / wage_ref) / quarter.skill
+    land = (quarter.land_yuan_per_worker * rent_index)[None, :] / output_per_worker[:, None]
+    access = market_access(freeness, quarter.expenditure, firm_share)
     return UnitCosts(
-        labour=labour,
-        land=land,
-        electricity=electricity,
-        logistics=(weights * freight_cost["cost"]).sum(axis=2),
-        compliance=compliance,
-        maintenance=effects.maintenance,
-        risk=risk,
-        market_access=gain,
-        subsidy=effects.subsidy_total(labour.shape),
-        tax_rate=law - cut,
-        tax_rate_law=law,
-        rd_deduction=rd_law + effects.rd_extra,
-        rd_deduction_law=rd_law.copy(),
-        mode_shares=freight_cost["shares"],
-        freight_subsidy={k: (weights * v).sum(axis=2) for k, v in freight_cost["subsidy"].items()},
+        labour=labour, land=land, market_access=quarter.domestic_margin * access, **quarter.fixed
     )
 
 

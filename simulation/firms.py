@@ -117,12 +117,23 @@ class CellTallies:
         self.shape = (s_n, r_n)
         self.inv_productivity = 1.0 / firms.productivity  # (F,) never changes
         self.cell = firms.sector * r_n + firms.location  # (F,) index into a raveled (S, R) array
+        self._sector_starts = _segment_starts(firms.sector, s_n)
         self.park_key = 2 * self.cell + firms.in_park  # (F,) index into a raveled (S, R, 2) array
         self.count = np.zeros(self.shape, np.int64)  # firms
         self.employment, self.output = np.zeros(self.shape), np.zeros(self.shape)
         self.inputs, self.park_inputs = np.zeros(self.shape), np.zeros(self.shape)  # park: firms in parks
         self.park_employment = np.zeros(r_n)  # (R,) persons in parks
         self._add(firms, np.arange(firms.n), self.cell, 1.0, firms.in_park)
+
+    def sector_sum(self, sector: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """(S,) sum of ``values`` (per firm) by sector. Firms are stored sorted by sector, so this
+        is a sum over contiguous segments (a bincount over sorted keys is several times slower)."""
+        if self._sector_starts is None:
+            return np.bincount(sector, values, minlength=self.shape[0])
+        present, starts = self._sector_starts
+        out = np.zeros(self.shape[0])
+        out[present] = np.add.reduceat(values, starts)
+        return out
 
     def move(self, firms: FirmArrays, idx: np.ndarray, old_cell: np.ndarray, old_in_park: np.ndarray) -> None:
         """Update for firms ``idx`` that were in ``old_cell`` with park status ``old_in_park``
@@ -153,6 +164,14 @@ class CellTallies:
         self.inputs += by_cell(inputs)
         self.park_inputs += by_cell(inputs * in_park)
         self.park_employment += np.bincount(cells % r_n, employment * in_park, minlength=r_n)
+
+
+def _segment_starts(sector: np.ndarray, s_n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(sectors present, index of their first firm) if ``sector`` is sorted, else None."""
+    if len(sector) == 0 or np.any(sector[1:] < sector[:-1]):
+        return None
+    starts = np.flatnonzero(np.concatenate(([True], sector[1:] != sector[:-1])))
+    return sector[starts], starts
 
 
 def output_per_worker(sectors: Sectors, wage_ref: float) -> np.ndarray:

@@ -72,10 +72,11 @@ class RelocationModel(mesa.Model):
         self.lever_settings = levers.all_settings(sc.params)
         self.lever_state: dict[str, dict] = {}
         self._freight_cache: dict[bytes, dict] = {}
+        self._quarter_cache: dict[int, tuple[levers.Effects, costs.QuarterCosts]] = {}
         self._neutral: tuple[Quarter | None, levers.Effects | None] = (None, None)
         self._tallies: CellTallies | None = None
         self._lever_rng = self._stream(STREAM_LEVERS, 0)
-        self._survival_log = [np.zeros(self.world.n)]  # per step: sum of log(1 - learn_prob)
+        self._survival_log = np.zeros((1, self.world.n))  # (step, R): sum of log(1 - learn_prob)
         self._setup_provinces()
         self._setup_firms()
         self._apply_levers(self.columns)
@@ -313,7 +314,7 @@ class RelocationModel(mesa.Model):
     def by_cell(self, weights: np.ndarray | None = None, idx: np.ndarray | None = None) -> np.ndarray:
         """(S, R) sum of ``weights`` (or a count) over firms ``idx`` (default all) by cell."""
         f, s_n, r_n = self.firms, self.sectors.n, self.world.n
-        keys = f.sector * r_n + f.location if idx is None else f.sector[idx] * r_n + f.location[idx]
+        keys = self.tallies.cell if idx is None else f.sector[idx] * r_n + f.location[idx]
         return np.bincount(keys, weights=weights, minlength=s_n * r_n).reshape(s_n, r_n)
 
     def output_shares(self) -> np.ndarray:
@@ -338,18 +339,35 @@ class RelocationModel(mesa.Model):
         """Unit costs at the current state under ``effects`` (default: this quarter's levers)."""
         effects = self.effects if effects is None else effects
         return costs.unit_costs(
-            freight_by_market=self._freight_by_market(effects),
+            self._quarter_costs(effects),
             sectors=self.sectors,
-            effects=effects,
             wage=self.wage,
             rent_index=self.rent_index,
             wage_ref=self.wage_ref,
             output_per_worker=self.output_per_worker,
-            freight=self.freight,
-            distance_km=self.world.distance_km,
             freeness=self.freeness if effects is self.effects else self._freeness(effects),
             firm_share=self.firm_share,
         )
+
+    def _quarter_costs(self, effects: levers.Effects) -> costs.QuarterCosts:
+        """The part of unit costs fixed under ``effects``, computed once per effects object (the
+        cache holds the objects, so their ids are not reused)."""
+        hit = self._quarter_cache.get(id(effects))
+        if hit is None or hit[0] is not effects:
+            if len(self._quarter_cache) >= 4:
+                self._quarter_cache.clear()
+            hit = (
+                effects,
+                costs.quarter_costs(
+                    sectors=self.sectors,
+                    effects=effects,
+                    freight=self.freight,
+                    distance_km=self.world.distance_km,
+                    freight_by_market=self._freight_by_market(effects),
+                ),
+            )
+            self._quarter_cache[id(effects)] = hit
+        return hit[1]
 
     def _freight_by_market(self, effects: levers.Effects) -> dict:
         """Freight costs under ``effects``: they depend on the quarter's inputs and levers only (not
@@ -388,9 +406,8 @@ class RelocationModel(mesa.Model):
 
     def _sector_mean_margin(self, margin: np.ndarray) -> np.ndarray:
         """(S,) output-weighted mean of ``margin`` over each sector's firms."""
-        f = self.firms
-        by_sector = np.bincount(f.sector, weights=margin * f.output, minlength=self.sectors.n)
-        return by_sector / np.maximum(self.tallies.output.sum(axis=1), 1e-300)
+        f, t = self.firms, self.tallies
+        return t.sector_sum(f.sector, margin * f.output) / np.maximum(t.output.sum(axis=1), 1e-300)
 
     def _hazard(self, unit: costs.UnitCosts) -> np.ndarray:
         p, f = self.params, self.firms
@@ -462,7 +479,8 @@ class RelocationModel(mesa.Model):
         self.quarter = self.start + (self.steps - 1)  # the quarter being simulated
         self._update_inputs()
         self._lever_rng = self._stream(STREAM_LEVERS, self.steps)
-        self._survival_log.append(self._survival_log[-1] + _log_not_learning(self.effects.learn_prob))
+        survival = self._survival_log[-1] + _log_not_learning(self.effects.learn_prob)
+        self._survival_log = np.vstack([self._survival_log, survival])
         self._update_factor_prices()  # this quarter's wage levels, before the decisions
         unit = self._unit_costs()
         movers, origin = self._transition(self._stream(STREAM_DYNAMICS, self.steps), unit)
@@ -521,11 +539,13 @@ class RelocationModel(mesa.Model):
         now = self._survival_log[-1]
         promoted = np.flatnonzero(now < 0)
         if len(idx) and len(promoted):
-            then = np.stack(self._survival_log)[f.known_step[idx]][:, promoted]
-            with np.errstate(invalid="ignore"):  # -inf - -inf: certain learning already drawn
-                chance = np.nan_to_num(-np.expm1(now[promoted] - then), nan=1.0)
-            rows, cols = np.nonzero(self._lever_rng.random(chance.shape) < chance)
-            f.known[idx[rows], promoted[cols]] = True
+            rows, cols = np.nonzero(~f.known[np.ix_(idx, promoted)])  # only what a firm does not know
+            firm, r = idx[rows], promoted[cols]
+            # certain learning (log survival -inf) gives chance 1; an unknown province cannot have
+            # been certain at the firm's last update, so no -inf - -inf arises
+            chance = -np.expm1(now[r] - self._survival_log[f.known_step[firm], r])
+            learned = self._lever_rng.random(len(firm)) < chance
+            f.known[firm[learned], r[learned]] = True
         f.known_step[idx] = len(self._survival_log) - 1
 
     def _relocate(self, rng: np.random.Generator, movers: np.ndarray, dest: np.ndarray) -> None:

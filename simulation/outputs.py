@@ -48,12 +48,11 @@ class Recorder:
         """Aggregate the state after a step; ``moved`` are the firms that moved, from ``origin``."""
         f, unit, scale = model.firms, model.unit, model.scale
         s_n, r_n = model.sectors.n, model.world.n
-        cell = f.sector * r_n + f.location
+        t = model.tallies
 
-        def by_cell(weights: np.ndarray | None = None, keys: np.ndarray = cell) -> np.ndarray:
+        def by_cell(weights: np.ndarray | None = None, keys: np.ndarray = t.cell) -> np.ndarray:
             return np.bincount(keys, weights=weights, minlength=s_n * r_n).reshape(s_n, r_n)
 
-        t = model.tallies
         pre = model._pretax_here(unit)
         # tax is nonlinear in each firm's margin; every other aggregate is a cell sum (tallies)
         taxable = by_cell(np.maximum(pre - unit.rd_deduction.ravel().take(t.cell), 0.0) * f.output)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 EARLIEST_YEAR = 2010
@@ -19,10 +20,7 @@ class Quarter:
     @classmethod
     def parse(cls, text: str) -> Quarter:
         """Parse ``"2024Q1"``; raise ``ValueError`` naming what is allowed."""
-        m = _QUARTER.match(str(text).strip())
-        if not m:
-            raise ValueError(f"expected a quarter like '2024Q1', got {text!r}")
-        return cls(int(m.group(1)), int(m.group(2)))
+        return _parse(str(text).strip())
 
     def __add__(self, steps: int) -> Quarter:
         index = self.year * 4 + (self.q - 1) + int(steps)
@@ -35,6 +33,14 @@ class Quarter:
     def decimal_year(self) -> float:
         """Year as a float at the start of the quarter (2024Q3 -> 2024.5)."""
         return self.year + (self.q - 1) / 4
+
+
+@lru_cache(maxsize=1024)  # levers parse their start and end every quarter
+def _parse(text: str) -> Quarter:
+    m = _QUARTER.match(text)
+    if not m:
+        raise ValueError(f"expected a quarter like '2024Q1', got {text!r}")
+    return Quarter(int(m.group(1)), int(m.group(2)))
 
 
 def time_key(text: str | int) -> float:
