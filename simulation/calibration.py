@@ -24,8 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation.choice import logit_probabilities
-
 SWAP_BLOCK = 16  # firms of adjacent size ranks paired for swaps: keeps employment shares
 
 
@@ -57,19 +55,38 @@ def berry_contraction(
     positive = target > 0
     alpha = np.zeros((s_n, r_n)) if start is None else np.where(positive, start, 0.0)
     log_target = np.log(np.where(positive, target, 1.0))
-    onehot = (sector[None, :] == np.arange(s_n)[:, None]) * weight[None, :]  # (S, n)
-    denom = onehot.sum(axis=1)
+    # exp(u + alpha[s]) = exp(u) x exp(alpha[s]): exponentiate the utilities once, then every
+    # iteration is two matrix-vector products per sector (the probabilities of logit_probabilities)
+    blocks = [_SectorBlock(base_utility, mask, weight, np.flatnonzero(sector == s)) for s in range(s_n)]
     err, iterations = np.inf, 0
     while iterations < max_iter and not err < tol:
         iterations += 1
-        prob = logit_probabilities(base_utility + alpha[sector], mask)
-        pred = (onehot @ prob) / np.maximum(denom, 1e-300)[:, None]
+        scale = np.exp(alpha - alpha.max(axis=1, keepdims=True))  # <= 1: no overflow
+        pred = np.array([block.predicted(scale[s]) for s, block in enumerate(blocks)])
         step = np.where(positive, log_target - np.log(np.maximum(pred, 1e-300)), 0.0)
         err = float(np.abs(step).max())
         alpha += step
         alpha -= alpha.mean(axis=1, keepdims=True)
     alpha = np.where(positive, alpha, -50.0)
     return CalibrationResult(alpha, iterations, err, err < tol)
+
+
+class _SectorBlock:
+    """The sampled firms of one sector in the contraction: exp(utility) over their masked
+    alternatives (each row scaled by its maximum) and their weights."""
+
+    def __init__(self, utility: np.ndarray, mask: np.ndarray, weight: np.ndarray, rows: np.ndarray):
+        u = np.where(mask[rows], utility[rows], -np.inf)
+        self.exp_u = np.exp(u - u.max(axis=1, keepdims=True)) if len(rows) else np.zeros((0, u.shape[1]))
+        self.weight = weight[rows]
+        self.total = max(float(self.weight.sum()), 1e-300)
+
+    def predicted(self, scale: np.ndarray) -> np.ndarray:
+        """(R,) weighted mean choice probability of the block's firms, with exp(alpha) = ``scale``."""
+        if not len(self.weight):
+            return np.zeros_like(scale)
+        per_firm = self.weight / (self.exp_u @ scale)  # weight / sum_r exp(u + alpha)
+        return scale * (per_firm @ self.exp_u) / self.total
 
 
 def sort_by_swaps(
@@ -84,16 +101,15 @@ def sort_by_swaps(
     """Sort ``location`` in place by logit-accepted swaps between firms of one sector and size.
 
     ``value(idx, where)`` is the utility (logit units) of firms ``idx`` at provinces ``where``.
-    Each round pairs every firm once with a partner of the same sector within a block of similar
-    size and swaps their locations with probability 1 / (1 + exp(-gain)). Arrays in
-    ``swap_along`` (e.g. park membership) travel with the location.
+    Firms are ordered by sector and size (ties at random); each round pairs every firm once with a
+    partner drawn within its block of ``SWAP_BLOCK`` neighbours in that order (pairs across a
+    sector boundary are skipped) and swaps their locations with probability 1 / (1 + exp(-gain)).
+    Arrays in ``swap_along`` (e.g. park membership) travel with the location.
     """
     n = len(sector)
-    rank = np.empty(n, np.int64)
-    order = np.lexsort((rng.random(n), size, sector))  # ties in size broken at random
-    rank[order] = np.arange(n)
+    order = np.lexsort((rng.random(n), size, sector))
     for _ in range(rounds):
-        perm = np.lexsort((rng.random(n), rank // SWAP_BLOCK, sector))
+        perm = order[_shuffled_within_blocks(rng, n, SWAP_BLOCK)]
         a, b = perm[0:-1:2], perm[1::2]
         same = sector[a] == sector[b]
         a, b = a[same], b[same]
@@ -104,3 +120,12 @@ def sort_by_swaps(
         location[a], location[b] = location[b], location[a].copy()
         for arr in swap_along:
             arr[a], arr[b] = arr[b], arr[a].copy()
+
+
+def _shuffled_within_blocks(rng: np.random.Generator, n: int, block: int) -> np.ndarray:
+    """0, ..., n-1 in random order within consecutive blocks of ``block`` (one small sort per
+    block instead of a sort of all n)."""
+    blocks = -(-n // block)
+    within = np.argsort(rng.random((blocks, block)), axis=1)
+    positions = (np.arange(blocks)[:, None] * block + within).ravel()
+    return positions[positions < n]

@@ -197,10 +197,13 @@ class RelocationModel(mesa.Model):
         mu = p["behaviour.logit_scale"]
         mean = self._sector_mean_margin(self.margins_here(unit))
 
+        scaled = (unit.labour + unit.land).ravel()
+
         def log_weight(idx: np.ndarray, where: np.ndarray) -> np.ndarray:
             s = f.sector[idx]
-            pre = fixed[s, where] - (unit.labour[s, where] + unit.land[s, where]) / f.productivity[idx]
-            post = costs.after_tax(pre, unit.tax_rate[where], unit.rd_deduction[s, where])
+            cell = s * self.world.n + where
+            pre = fixed.ravel().take(cell) - scaled.take(cell) / f.productivity[idx]
+            post = costs.after_tax(pre, unit.tax_rate.take(where), unit.rd_deduction.ravel().take(cell))
             hazard = review_hazard(
                 (mean[s] - post) / mu,
                 p["behaviour.review_hazard"],
