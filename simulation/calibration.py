@@ -61,8 +61,8 @@ def berry_contraction(
     err, iterations = np.inf, 0
     while iterations < max_iter and not err < tol:
         iterations += 1
-        scale = np.exp(alpha - alpha.max(axis=1, keepdims=True))  # <= 1: no overflow
-        pred = np.array([block.predicted(scale[s]) for s, block in enumerate(blocks)])
+        log_scale = alpha - alpha.max(axis=1, keepdims=True)  # <= 0: exp cannot overflow
+        pred = np.array([block.predicted(log_scale[s]) for s, block in enumerate(blocks)])
         step = np.where(positive, log_target - np.log(np.maximum(pred, 1e-300)), 0.0)
         err = float(np.abs(step).max())
         alpha += step
@@ -72,21 +72,30 @@ def berry_contraction(
 
 
 class _SectorBlock:
-    """The sampled firms of one sector in the contraction: exp(utility) over their masked
-    alternatives (each row scaled by its maximum) and their weights."""
+    """The sampled firms of one sector in the contraction: their utilities over their masked
+    alternatives (each row less its maximum, -inf outside the mask), exponentiated once, and their
+    weights."""
 
     def __init__(self, utility: np.ndarray, mask: np.ndarray, weight: np.ndarray, rows: np.ndarray):
         u = np.where(mask[rows], utility[rows], -np.inf)
-        self.exp_u = np.exp(u - u.max(axis=1, keepdims=True)) if len(rows) else np.zeros((0, u.shape[1]))
+        self.u = u - u.max(axis=1, keepdims=True) if len(rows) else u
+        self.exp_u = np.exp(self.u)
         self.weight = weight[rows]
         self.total = max(float(self.weight.sum()), 1e-300)
 
-    def predicted(self, scale: np.ndarray) -> np.ndarray:
-        """(R,) weighted mean choice probability of the block's firms, with exp(alpha) = ``scale``."""
-        if not len(self.weight):
-            return np.zeros_like(scale)
-        per_firm = self.weight / (self.exp_u @ scale)  # weight / sum_r exp(u + alpha)
-        return scale * (per_firm @ self.exp_u) / self.total
+    def predicted(self, log_scale: np.ndarray) -> np.ndarray:
+        """(R,) weighted mean logit choice probability of the block's firms with constants
+        ``log_scale`` (alpha less its maximum)."""
+        scale = np.exp(log_scale)
+        denom = self.exp_u @ scale  # sum_r exp(u + alpha), rows scaled
+        # rows whose every alternative has a far lower constant underflow: exact form for them
+        low = denom < 1e-250
+        pred = scale * ((self.weight[~low] / denom[~low]) @ self.exp_u[~low])
+        if low.any():
+            v = self.u[low] + log_scale[None, :]
+            p = np.exp(v - v.max(axis=1, keepdims=True))
+            pred += self.weight[low] @ (p / p.sum(axis=1, keepdims=True))
+        return pred / self.total
 
 
 def sort_by_swaps(

@@ -51,6 +51,20 @@ def test_contraction_balances_expected_flows():
         np.testing.assert_allclose(pred / pred.sum(), target[k], atol=1e-8)
 
 
+def test_contraction_that_cannot_converge_stays_finite():
+    """A target no firm can reach drives constants apart without bound (thousands of logit units
+    here); the contraction reports non-convergence with finite constants instead of NaN."""
+    n, r = 40, 4
+    current = np.arange(n) % 2  # firms sit in provinces 0 and 1 and consider nothing else
+    mask = np.zeros((n, r), bool)
+    mask[np.arange(n), current] = True
+    mask[:, 1 - current] = True
+    target = np.array([[0.3, 0.3, 0.2, 0.2]])  # provinces 2 and 3 are out of everyone's reach
+    result = berry_contraction(np.zeros((n, r)), mask, np.zeros(n, int), np.ones(n), target, 1e-8, 200)
+    assert not result.converged and np.isfinite(result.max_error)
+    assert np.all(np.isfinite(result.alpha)) and np.ptp(result.alpha) > 1000
+
+
 def test_swaps_keep_marginals_and_sort_by_comparative_advantage():
     rng = np.random.default_rng(2)
     n = 4000
