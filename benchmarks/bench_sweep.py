@@ -2,10 +2,12 @@
 
 Each configuration runs the same sweep (the baseline, 10,000 firms, 48 quarters, ``--runs`` seeds)
 through :func:`simulation.sweep.engine.run_sweep` into a temporary folder, in a fresh Python process
-(as ``ptsim sweep`` would), so the time includes starting the pool, writing every run's Parquet part
-and record, and the summary. Prints a table and writes ``benchmarks/sweep.json``. Usage::
+(as ``ptsim sweep`` would), so the time includes starting the pool (about 2 s: the workers import
+numpy, pandas and pyarrow), writing every run's Parquet parts and record, and the summary; short
+sweeps therefore show lower speed-ups than long ones. Prints a table and writes
+``benchmarks/sweep.json``. Usage::
 
-    python benchmarks/bench_sweep.py [--runs 40] [--workers 1 2] [--firms 10000] [--steps 48]
+    python benchmarks/bench_sweep.py [--runs 120] [--workers 1 2] [--firms 10000] [--steps 48]
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ def _in_fresh_process(workers: int, args: argparse.Namespace) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--runs", type=int, default=40, help="runs per configuration (seeds)")
+    p.add_argument("--runs", type=int, default=120, help="runs per configuration (seeds)")
     p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     p.add_argument("--firms", type=int, default=10_000)
     p.add_argument("--steps", type=int, default=48)

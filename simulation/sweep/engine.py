@@ -78,7 +78,7 @@ def run_sweep(
             bar.set_postfix_str(f"failed={bar.failed}", refresh=False)
             bar.update(1)
 
-        execute(todo, spec.run_inputs(), be, on_result)
+        execute(todo, spec.run_inputs(), be, on_result, parts=store.part_paths if be.local else None)
     table = store.finish(tasks, records, spec.to_dict(), spec.hash())
     result = SweepOutcome(out, table)
     _write_effects(spec, result)

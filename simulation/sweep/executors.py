@@ -23,7 +23,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from simulation.sweep.errors import SweepError, require
@@ -51,6 +51,7 @@ class Backend:
     workers: int
     window: int  # runs kept in flight
     open: Callable[[], AbstractContextManager[Executor]]
+    local: bool = True  # workers see this machine's files: they write their runs' Parquet parts
 
 
 class SerialExecutor(Executor):
@@ -89,16 +90,32 @@ def backend(workers: int | None = None, scheduler: str | None = None) -> Backend
     return Backend(f"{n} local processes", n, 2 * n, lambda: _pool(n))
 
 
+def run_task(scenario: dict, task: Task, parts: dict[str, str] | None = None) -> RunResult:
+    """Run ``task`` (with its series and tables); with ``parts`` (folder -> path), write the run's
+    Parquet parts here, in the worker, and return the result without them, so that the process
+    collecting results only writes records."""
+    result = run_one(scenario, task.seed, task.overrides, tag=task.run_id, timeseries=True)
+    if parts is None or not result.ok:
+        return result
+    from simulation.sweep.store import write_parts  # the store imports this module
+
+    write_parts(result, task, parts)
+    return replace(result, timeseries=None, flows=None, channels=None)
+
+
 def execute(
     tasks: list[Task],
     scenarios: dict[str, dict],
     be: Backend,
     on_result: Callable[[Task, RunResult], None],
     max_attempts: int = 3,
+    parts: Callable[[Task], dict[str, str]] | None = None,
 ) -> None:
     """Run every task on ``be`` and call ``on_result`` once per task (in completion order).
 
-    ``scenarios`` maps scenario names to the dicts :func:`~simulation.sweep.runs.run_one` takes.
+    ``scenarios`` maps scenario names to the dicts :func:`~simulation.sweep.runs.run_one` takes;
+    ``parts`` (on a local back-end) gives the paths where each task's worker writes its Parquet
+    parts (:func:`run_task`).
     When a local pool breaks, the runs that could have been running are *suspects*: they are rerun
     one at a time in a fresh pool, so a run that kills its worker is identified exactly; a suspect
     whose worker dies ``max_attempts`` times is recorded as failed.
@@ -110,9 +127,9 @@ def execute(
         isolating = bool(suspects)
         with be.open() as ex:
             if isolating:
-                lost = _drain(ex, suspects, scenarios, 1, on_result, killed)
+                lost = _drain(ex, suspects, scenarios, 1, on_result, killed, parts)
             else:
-                lost = _drain(ex, queue, scenarios, be.window, on_result, killed)
+                lost = _drain(ex, queue, scenarios, be.window, on_result, killed, parts)
         if not lost:
             continue
         if not isolating:  # in flight, in submission order: the first workers + 1 may have been running
@@ -135,6 +152,7 @@ def _drain(
     window: int,
     on_result: Callable[[Task, RunResult], None],
     killed: Counter[str],
+    parts: Callable[[Task], dict[str, str]] | None,
 ) -> list[Task]:
     """Submit from ``queue`` keeping ``window`` in flight until done; return the tasks in flight if
     the executor breaks."""
@@ -145,14 +163,7 @@ def _drain(
         while queue and len(in_flight) < window and not broken:
             task = queue[0]
             try:
-                fut = ex.submit(
-                    run_one,
-                    scenarios[task.scenario],
-                    task.seed,
-                    task.overrides,
-                    tag=task.run_id,
-                    timeseries=True,
-                )
+                fut = ex.submit(run_task, scenarios[task.scenario], task, parts(task) if parts else None)
             except BrokenExecutor:  # broken by a run in flight; this one stays queued
                 broken.add("")
                 break
@@ -220,7 +231,8 @@ def _dask_backend(address: str) -> Backend:
             n = max(1, len(client.scheduler_info().get("workers", {})))
     except (OSError, TimeoutError) as exc:
         raise SweepError("--scheduler", address, f"cannot connect to the Dask scheduler ({exc})") from None
-    return Backend(f"Dask at {address} ({n} workers)", n, max(64, 4 * n), lambda: _dask(address))
+    # Dask workers may have no access to the results folder: they send their tables back
+    return Backend(f"Dask at {address} ({n} workers)", n, max(64, 4 * n), lambda: _dask(address), local=False)
 
 
 @contextmanager

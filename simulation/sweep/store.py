@@ -11,8 +11,9 @@ Layout of ``<out>/``::
     summary.parquet, summary.csv       one row per run (built from the records at the end)
 
 A run is *finished* when its record exists; the record is written (atomically) after the Parquet
-parts (flows, channels, then the series part), so a run killed half-way has no record and is redone
-on ``--resume``. Leftover temporary files of interrupted atomic writes are removed on resume.
+parts (flows, channels, then the series part; a local worker writes its run's parts itself, a Dask
+worker sends them back), so a run killed half-way has no record and is redone on ``--resume``.
+Leftover temporary files of interrupted atomic writes are removed on resume.
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ class Store:
     def part_path(self, scenario: str, run_id: str, folder: str = "runs") -> Path:
         """A run's Parquet part in ``folder`` (:data:`PART_FOLDERS`: runs, flows or channels)."""
         return self.root / folder / f"scenario={scenario}" / f"run-{run_id}.parquet"
+
+    def part_paths(self, task: Task) -> dict[str, str]:
+        """Folder -> path of each of a run's Parquet parts."""
+        return {folder: str(self.part_path(task.scenario, task.run_id, folder)) for folder in PART_FOLDERS}
 
     def record_path(self, run_id: str) -> Path:
         return self.root / "records" / f"run-{run_id}.json"
@@ -125,24 +130,10 @@ class Store:
     # --- writing ---------------------------------------------------------------------------
 
     def write_run(self, task: Task, result: RunResult, design_point: dict[str, Any]) -> dict:
-        """Write the run's Parquet parts (flows, channels and series, those it has; the series part
-        last) and then its record; return the record."""
+        """Write the run's Parquet parts (those it still carries: a local worker has written its
+        own) and then its record; return the record."""
         if result.ok:
-            ids = {
-                "run_id": task.run_id,
-                "point": task.point,
-                "seed_index": task.seed_index,
-                "seed": task.seed,
-            }
-            tables = {"flows": result.flows, "channels": result.channels, "runs": result.timeseries}
-            for folder in PART_FOLDERS:
-                table = tables[folder]
-                if table is None:
-                    continue
-                frame = pd.concat([pd.DataFrame(ids, index=table.index), table], axis=1).astype(
-                    {"point": np.int64, "seed_index": np.int64, "seed": np.int64}
-                )
-                write_parquet(self.part_path(task.scenario, task.run_id, folder), frame)
+            write_parts(result, task, self.part_paths(task))
         record = {
             "run_id": task.run_id,
             "scenario": task.scenario,
@@ -200,6 +191,21 @@ class Store:
         }
         self._write_manifest(spec, spec_hash, counts, state=state)
         return table
+
+
+def write_parts(result: RunResult, task: Task, paths: dict[str, str]) -> None:
+    """Write the tables ``result`` carries (flows, channels, series; the series part last) to
+    ``paths``, each with the run's id columns."""
+    ids = {"run_id": task.run_id, "point": task.point, "seed_index": task.seed_index, "seed": task.seed}
+    tables = {"flows": result.flows, "channels": result.channels, "runs": result.timeseries}
+    for folder in PART_FOLDERS:
+        table = tables[folder]
+        if table is None:
+            continue
+        frame = pd.concat([pd.DataFrame(ids, index=table.index), table], axis=1).astype(
+            {"point": np.int64, "seed_index": np.int64, "seed": np.int64}
+        )
+        write_parquet(Path(paths[folder]), frame)
 
 
 def summary_table(records: list[dict]) -> pd.DataFrame:
