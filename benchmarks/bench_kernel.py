@@ -5,10 +5,11 @@ The bare kernel does only the arithmetic of the quarterly decision, on arrays pr
 the sector segments): every firm's after-tax margin where it is, the sector means, the review
 hazard and draw, then for every reviewing firm the after-tax margin, moving cost and utility of
 every province and the Gumbel-max draw. The model's *decision* (the hot step) is the same work done
-by the model's own methods (``_hazard``, ``_utility``, knowledge, consideration sets,
-``logit_draw``); its *step* is everything a quarter does, timed phase by phase: levers and inputs,
-unit costs, decision, moves and the park lottery, factor prices, recording (aggregates, fiscal
-accounts, channel decomposition). Prints the times and ratios and writes ``benchmarks/kernel.json``.
+by the model's own method (``_choose``: review hazard, knowledge, consideration sets, utilities of
+the considered provinces, logit draw); its *step* is everything a quarter does, timed phase by
+phase: levers and inputs, unit costs, decision, moves and the park lottery, factor prices,
+recording (aggregates, fiscal accounts, channel decomposition). Prints the times and ratios and
+writes ``benchmarks/kernel.json``.
 
     python benchmarks/bench_kernel.py [--firms 100000]
 """
@@ -74,15 +75,8 @@ def kernel(k: dict, rng: np.random.Generator) -> np.ndarray:
 
 
 def decision(model, rng: np.random.Generator) -> np.ndarray:
-    """The model's own decision at its current state, without moving anyone."""
-    from simulation.choice import consideration_sets, logit_draw
-
-    f, unit = model.firms, model.unit
-    rev = np.flatnonzero(rng.random(f.n) < model._hazard(unit))
-    utility = model._utility(rev, unit) + model.alpha[f.sector[rev]]
-    model.sync_knowledge(rev)
-    mask = consideration_sets(rng, f.known[rev], f.location[rev], model.consideration_size())
-    return logit_draw(rng, utility, mask)
+    """The model's own decision at its current state (``_choose``), without moving anyone."""
+    return model._choose(rng, model.unit)[1]
 
 
 def best_of(fn, repeat: int = 7) -> float:

@@ -14,26 +14,34 @@ def review_hazard(gap: np.ndarray, base: float, slope: float, cap: float) -> np.
     return np.minimum(base * (1.0 + slope * np.maximum(gap, 0.0)), cap)
 
 
-def consideration_sets(
+def considered(
     rng: np.random.Generator, known: np.ndarray, current: np.ndarray, size: int
-) -> np.ndarray:
-    """(n, R) mask: the current province plus up to ``size`` provinces sampled from the known ones.
+) -> tuple[np.ndarray, np.ndarray]:
+    """The provinces each firm considers, as (n, 1 + size) province indices and their validity.
 
-    Uniform sampling without replacement by random keys: the ``size`` smallest keys among known,
-    non-current provinces are taken.
+    Column 0 is the current province; then up to ``size`` provinces sampled uniformly without
+    replacement from the known, non-current ones, by random keys (the ``size`` smallest keys among
+    them). Entries beyond what a firm knows are invalid (``False``); their indices mean nothing.
     """
     n, r = known.shape
     rows = np.arange(n)
-    keys = rng.random((n, r))
-    keys[~known] = np.inf
+    keys = np.where(known, rng.random((n, r)), np.inf)
     keys[rows, current] = np.inf
-    mask = np.zeros((n, r), bool)
-    if size >= r - 1:
-        mask = np.isfinite(keys)
-    else:
-        pick = np.argpartition(keys, size, axis=1)[:, :size]
-        mask[rows[:, None], pick] = np.isfinite(keys[rows[:, None], pick])
-    mask[rows, current] = True
+    k = min(size, r - 1)
+    pick = np.argpartition(keys, k - 1, axis=1)[:, :k] if k > 0 else np.zeros((n, 0), np.int64)
+    valid = np.isfinite(np.take_along_axis(keys, pick, axis=1))
+    options = np.concatenate([current[:, None], pick], axis=1)
+    return options, np.concatenate([np.ones((n, 1), bool), valid], axis=1)
+
+
+def consideration_sets(
+    rng: np.random.Generator, known: np.ndarray, current: np.ndarray, size: int
+) -> np.ndarray:
+    """(n, R) mask of the provinces each firm considers (:func:`considered`)."""
+    options, valid = considered(rng, known, current, size)
+    rows, cols = np.nonzero(valid)
+    mask = np.zeros(known.shape, bool)
+    mask[rows, options[rows, cols]] = True
     return mask
 
 

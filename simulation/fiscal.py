@@ -63,10 +63,9 @@ def _move_costs(model: RelocationModel, moved: np.ndarray, out: dict[str, float]
     """One-off payments on this quarter's moves, by destination."""
     f, e, scale = model.firms, model.effects, model.scale
     dest = f.location[moved]
-    rows = np.arange(len(moved))
     for name, per_job in e.move_subsidy.items():
         out[name] += float((per_job[dest] * f.employment[moved]).sum()) * scale
-    setup_yuan = model.setup_cost(moved, model.park_availability())[rows, dest] * f.output[moved]
+    setup_yuan = model.setup_cost(moved, model.park_availability(), dest[:, None])[:, 0] * f.output[moved]
     owner = e.owners.get("foreign_move_cut")
     if owner:
         out[owner] += float((setup_yuan * f.foreign[moved] * e.foreign_move_cut[dest]).sum()) * scale

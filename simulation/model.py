@@ -25,7 +25,14 @@ import numpy as np
 from simulation import costs, levers
 from simulation import scenario as scenario_mod
 from simulation.calibration import CalibrationResult, berry_contraction, sort_by_swaps
-from simulation.choice import admit, consideration_sets, logit_draw, logit_probabilities, review_hazard
+from simulation.choice import (
+    admit,
+    consideration_sets,
+    considered,
+    logit_draw,
+    logit_probabilities,
+    review_hazard,
+)
 from simulation.firms import CellTallies, Firm, FirmArrays, output_per_worker, synthesize
 from simulation.geography import Province, World, custom_world, load_china
 from simulation.logistics import load_freight
@@ -428,13 +435,15 @@ class RelocationModel(mesa.Model):
         r, h = self.params["behaviour.discount_rate"], self.params["behaviour.planning_horizon_years"]
         return 1.0 / h if r == 0 else r / (1.0 - (1.0 + r) ** -h)
 
-    def move_cost(self, idx: np.ndarray, avail: np.ndarray) -> np.ndarray:
-        """Annualised one-off cost of moving firms ``idx`` to each province, per yuan of output."""
+    def move_cost(self, idx: np.ndarray, avail: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+        """Annualised one-off cost of moving firms ``idx`` to provinces ``where`` ((n, k) indices;
+        default every province), per yuan of output."""
         p, f = self.params, self.firms
+        where = self._provinces(where)
         kappa = self.sectors.col("capital_output_ratio")[f.sector[idx]]
-        base = self.setup_cost(idx, avail) * self.move_cost_factor(idx)
+        base = self.setup_cost(idx, avail, where) * self.move_cost_factor(idx, where)
         per_job = f.employment[idx] / f.output[idx]  # jobs per yuan of output
-        subsidy = per_job[:, None] * self.effects.move_subsidy_total()[None, :]
+        subsidy = per_job[:, None] * self.effects.move_subsidy_total()[where]
         years = p["economy.equipment_supervision_years"]
         remaining = np.clip(1 - f.equipment_age[idx] / years, 0, 1) if years > 0 else 0.0
         duty = (
@@ -446,34 +455,47 @@ class RelocationModel(mesa.Model):
         )
         return self.annuity() * (base + duty[:, None] - subsidy)
 
-    def setup_cost(self, idx: np.ndarray, avail: np.ndarray) -> np.ndarray:
-        """(n, R) set-up cost of a move per yuan of output, before financing terms."""
+    def setup_cost(self, idx: np.ndarray, avail: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+        """(n, k) set-up cost of a move to ``where`` per yuan of output, before financing terms."""
         kappa = self.sectors.col("capital_output_ratio")[self.firms.sector[idx]]
-        setup = 1 - self.params["parks.setup_discount"] * avail[None, :]
+        setup = 1 - self.params["parks.setup_discount"] * avail[self._provinces(where)]
         return self.params["behaviour.relocation_cost_share"] * kappa[:, None] * setup
 
-    def move_cost_factor(self, idx: np.ndarray) -> np.ndarray:
-        """(n, R) financing multiplier on the set-up cost: the SME premium (less what credit
+    def move_cost_factor(self, idx: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+        """(n, k) financing multiplier on the set-up cost: the SME premium (less what credit
         support removes) and the withholding-tax saving of foreign firms, by destination."""
-        f, e = self.firms, self.effects
-        premium = self.params["economy.sme_finance_premium"] * f.sme[idx][:, None] * (1 - e.sme_premium_cut)
-        return (1 + premium) * (1 - f.foreign[idx][:, None] * e.foreign_move_cut[None, :])
+        f, e, where = self.firms, self.effects, self._provinces(where)
+        premium = (
+            self.params["economy.sme_finance_premium"] * f.sme[idx][:, None] * (1 - e.sme_premium_cut[where])
+        )
+        return (1 + premium) * (1 - f.foreign[idx][:, None] * e.foreign_move_cut[where])
 
-    def _utility(self, idx: np.ndarray, unit: costs.UnitCosts) -> np.ndarray:
-        """Deterministic utility (logit units) of firms ``idx`` over all provinces, without alpha."""
+    def _provinces(self, where: np.ndarray | None) -> np.ndarray:
+        """``where``, or every province as a (1, R) row that broadcasts over firms."""
+        return np.arange(self.world.n)[None, :] if where is None else where
+
+    def _cells(self, idx: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+        """Indices into raveled (S, R) arrays of firms ``idx`` at provinces ``where``."""
+        return self.firms.sector[idx][:, None] * self.world.n + self._provinces(where)
+
+    def _utility(self, idx: np.ndarray, unit: costs.UnitCosts, where: np.ndarray | None = None) -> np.ndarray:
+        """Deterministic utility (logit units) of firms ``idx`` at provinces ``where`` ((n, k)
+        indices; default every province), without alpha."""
         p, f = self.params, self.firms
-        s, cur, phi = f.sector[idx], f.location[idx], f.productivity[idx]
-        rows = np.arange(len(idx))
+        where = self._provinces(where)
+        cell = self._cells(idx, where)
+        here = where == f.location[idx][:, None]
         avail = self.park_availability()
-        land = unit.land * (1 - p["parks.rent_discount"] * avail)[None, :]
-        pre = unit.fixed_part(self.gross_margin)[s] - (unit.labour[s] + land[s]) * (1.0 / phi)[:, None]
-        pre[rows, cur] = self._pretax_here(unit, idx)
-        post = costs.after_tax(pre, unit.tax_rate[None, :], unit.rd_deduction[s])
-        mc = self.move_cost(idx, avail)
-        mc[rows, cur] = 0.0
-        counts = self.firm_counts()
-        agglo = p["agglomeration.gamma"] * np.log(counts + p["agglomeration.offset"])
-        return (post - mc) / p["behaviour.logit_scale"] + agglo[s] + self.columns["amenity"][None, :]
+        scaled = unit.labour + unit.land * (1 - p["parks.rent_discount"] * avail)[None, :]
+        pre = (
+            unit.fixed_part(self.gross_margin).ravel()[cell]
+            - scaled.ravel()[cell] * (1.0 / f.productivity[idx])[:, None]
+        )
+        pre = np.where(here, self._pretax_here(unit, idx)[:, None], pre)
+        post = costs.after_tax(pre, unit.tax_rate[where], unit.rd_deduction.ravel()[cell])
+        mc = np.where(here, 0.0, self.move_cost(idx, avail, where))
+        agglo = p["agglomeration.gamma"] * np.log(self.tallies.count + p["agglomeration.offset"])
+        return (post - mc) / p["behaviour.logit_scale"] + agglo.ravel()[cell] + self.columns["amenity"][where]
 
     # --- the step ------------------------------------------------------------------------------
 
@@ -496,19 +518,27 @@ class RelocationModel(mesa.Model):
     def _transition(self, rng: np.random.Generator, unit: costs.UnitCosts) -> tuple[np.ndarray, np.ndarray]:
         """Reviews, choices and moves of one quarter; returns (movers, their origins)."""
         f = self.firms
-        reviewing = np.flatnonzero(rng.random(f.n) < self._hazard(unit))
-        chosen = f.location[reviewing]
-        if len(reviewing):
-            utility = self._utility(reviewing, unit) + self.alpha[f.sector[reviewing]]
-            self.sync_knowledge(reviewing)
-            mask = consideration_sets(rng, f.known[reviewing], chosen, self.consideration_size())
-            chosen = logit_draw(rng, utility, mask)
+        reviewing, chosen = self._choose(rng, unit)
         moving = chosen != f.location[reviewing]
         movers = reviewing[moving]
         origin = f.location[movers].copy()
         self._relocate(rng, movers, chosen[moving])
         self._age_a_quarter()
         return movers, origin
+
+    def _choose(self, rng: np.random.Generator, unit: costs.UnitCosts) -> tuple[np.ndarray, np.ndarray]:
+        """The quarter's decision: which firms review, and the province each of them chooses."""
+        f = self.firms
+        reviewing = np.flatnonzero(rng.random(f.n) < self._hazard(unit))
+        if not len(reviewing):
+            return reviewing, f.location[reviewing]
+        # utilities of the considered provinces only (column 0: where the firm is)
+        self.sync_knowledge(reviewing)
+        options, valid = considered(rng, f.known[reviewing], f.location[reviewing], self.consideration_size())
+        utility = (
+            self._utility(reviewing, unit, options) + self.alpha.ravel()[self._cells(reviewing, options)]
+        )
+        return reviewing, options[np.arange(len(reviewing)), logit_draw(rng, utility, valid)]
 
     def _age_a_quarter(self) -> None:
         """Tenure and equipment age advance by a quarter (equipment is renewed cyclically)."""
@@ -542,11 +572,12 @@ class RelocationModel(mesa.Model):
         now = self._survival_log[-1]
         promoted = np.flatnonzero(now < 0)
         if len(idx) and len(promoted):
-            rows, cols = np.nonzero(~f.known[np.ix_(idx, promoted)])  # only what a firm does not know
+            rows, cols = np.nonzero(~f.known.take(idx, axis=0)[:, promoted])  # what a firm does not know
             firm, r = idx[rows], promoted[cols]
             # certain learning (log survival -inf) gives chance 1; an unknown province cannot have
             # been certain at the firm's last update, so no -inf - -inf arises
-            chance = -np.expm1(now[r] - self._survival_log[f.known_step[firm], r])
+            then = self._survival_log.ravel().take(f.known_step[firm] * self.world.n + r)
+            chance = -np.expm1(now[r] - then)
             learned = self._lever_rng.random(len(firm)) < chance
             f.known[firm[learned], r[learned]] = True
         f.known_step[idx] = len(self._survival_log) - 1
