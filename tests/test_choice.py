@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulation.choice import admit, consideration_sets, logit_draw, logit_probabilities, review_hazard
+from simulation.choice import (
+    admit,
+    consideration_sets,
+    considered,
+    logit_draw,
+    logit_probabilities,
+    review_hazard,
+)
 
 # --- consideration sets ------------------------------------------------------------------------
 
@@ -35,6 +42,20 @@ def test_consideration_sets_shape_and_size(size, p_known):
     assert not (others & ~known).any()  # only known provinces
     expected = np.minimum(size, known_others.sum(axis=1))
     assert np.array_equal(others.sum(axis=1), expected)
+
+
+def test_considered_lists_current_first_then_distinct_known_provinces():
+    rng = np.random.default_rng(21)
+    known, current = random_known(rng, 3000, 31, 0.3)
+    options, valid = considered(np.random.default_rng(8), known, current, 6)
+    assert options.shape == valid.shape == (3000, 7)
+    assert np.array_equal(options[:, 0], current) and valid[:, 0].all()
+    rows, cols = np.nonzero(valid[:, 1:])
+    picked = options[:, 1:][rows, cols]
+    assert known[rows, picked].all() and not (picked == current[rows]).any()
+    assert all(len(set(options[i, valid[i]])) == valid[i].sum() for i in range(3000))  # distinct
+    mask = consideration_sets(np.random.default_rng(8), known, current, 6)  # the same draws
+    assert np.array_equal(mask.sum(axis=1), valid.sum(axis=1))
 
 
 def test_consideration_sets_current_unknown_still_included():
