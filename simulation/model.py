@@ -70,7 +70,7 @@ class RelocationModel(mesa.Model):
         self.params = dict(sc.params)
         self.seed = int(self.params["run.seed"])
         super().__init__(rng=self.seed)
-        self._seed_seq = np.random.SeedSequence(self.seed)
+        self._seed_words = [int(w) for w in np.random.SeedSequence(self.seed).generate_state(2)]
         self.start = sc.start
         self.quarter = self.start + (-1)  # step 0 is the state at the end of the quarter before
         self.world, self.sectors = build_world(sc), build_sectors(sc)
@@ -79,8 +79,8 @@ class RelocationModel(mesa.Model):
         self.lever_settings = levers.all_settings(sc.params)
         self.lever_state: dict[str, dict] = {}
         self._freight_cache: dict[bytes, dict] = {}
-        self._quarter_cache: dict[int, tuple[levers.Effects, costs.QuarterCosts]] = {}
-        self._neutral: tuple[Quarter | None, levers.Effects | None] = (None, None)
+        self._quarter_cache: dict[int, tuple[levers.Effects, tuple[costs.QuarterCosts, np.ndarray]]] = {}
+        self._neutral: tuple[bytes, levers.Effects | None] = (b"", None)
         self._tallies: CellTallies | None = None
         self._lever_rng = self._stream(STREAM_LEVERS, 0)
         self._survival_log = np.zeros((1, self.world.n))  # (step, R): sum of log(1 - learn_prob)
@@ -107,7 +107,7 @@ class RelocationModel(mesa.Model):
 
     def _stream(self, stream: int, step: int = 0) -> np.random.Generator:
         """Generator for one purpose (and step), derived from the master seed only."""
-        return np.random.default_rng([*self._seed_seq.generate_state(2), stream, step])
+        return np.random.default_rng([*self._seed_words, stream, step])
 
     def _setup_provinces(self) -> None:
         w = self.world
@@ -260,7 +260,7 @@ class RelocationModel(mesa.Model):
         """This quarter's lever effects on top of ``columns``: inputs, parameters, freeness."""
         self.effects = levers.assemble(self, self.quarter, columns)
         self.columns, self.params = self.effects.columns, self.effects.params
-        self.freeness = self._freeness(self.effects)
+        self.freeness = self._quarter_costs(self.effects)[1]
 
     def _freeness(self, effects: levers.Effects) -> np.ndarray:
         w = self.world
@@ -275,10 +275,11 @@ class RelocationModel(mesa.Model):
 
     def no_policy_effects(self) -> levers.Effects:
         """This quarter's inputs without any lever (for the decomposition of lever effects); one
-        object per quarter."""
-        if self._neutral[0] != self.quarter:
-            neutral = levers.Effects.neutral(self._columns_at(self.quarter), self.spec.params, self.sectors.n)
-            self._neutral = (self.quarter, neutral)
+        object for as long as the inputs do not change."""
+        columns = self._columns_at(self.quarter)
+        key = b"".join(columns[name].tobytes() for name in sorted(columns))
+        if self._neutral[0] != key:  # the same object while the inputs are the same: costs reused
+            self._neutral = (key, levers.Effects.neutral(columns, self.spec.params, self.sectors.n))
         return self._neutral[1]
 
     def one_lever_effects(self, name: str) -> levers.Effects:
@@ -292,7 +293,7 @@ class RelocationModel(mesa.Model):
         saved = self.effects, self.columns, self.params, self.freeness, self.unit
         try:
             self.effects, self.columns, self.params = effects, effects.columns, effects.params
-            self.freeness = self._freeness(effects)
+            self.freeness = self._quarter_costs(effects)[1]
             self.unit = self._unit_costs()
             yield self.unit
         finally:
@@ -347,49 +348,44 @@ class RelocationModel(mesa.Model):
 
     def _unit_costs(self, effects: levers.Effects | None = None) -> costs.UnitCosts:
         """Unit costs at the current state under ``effects`` (default: this quarter's levers)."""
-        effects = self.effects if effects is None else effects
+        quarter, freeness = self._quarter_costs(self.effects if effects is None else effects)
         return costs.unit_costs(
-            self._quarter_costs(effects),
+            quarter,
             sectors=self.sectors,
             wage=self.wage,
             rent_index=self.rent_index,
             wage_ref=self.wage_ref,
             output_per_worker=self.output_per_worker,
-            freeness=self.freeness if effects is self.effects else self._freeness(effects),
+            freeness=freeness,
             firm_share=self.firm_share,
         )
 
-    def _quarter_costs(self, effects: levers.Effects) -> costs.QuarterCosts:
-        """The part of unit costs fixed under ``effects``, computed once per effects object (the
-        cache holds the objects, so their ids are not reused)."""
+    def _quarter_costs(self, effects: levers.Effects) -> tuple[costs.QuarterCosts, np.ndarray]:
+        """The part of unit costs fixed under ``effects``, and domestic freeness, computed once per
+        effects object (the cache holds the objects, so their ids are not reused)."""
         hit = self._quarter_cache.get(id(effects))
         if hit is None or hit[0] is not effects:
-            if len(self._quarter_cache) >= 4:
-                self._quarter_cache.clear()
-            hit = (
-                effects,
-                costs.quarter_costs(
-                    sectors=self.sectors,
-                    effects=effects,
-                    freight=self.freight,
-                    distance_km=self.world.distance_km,
-                    freight_by_market=self._freight_by_market(effects),
-                ),
+            quarter = costs.quarter_costs(
+                sectors=self.sectors,
+                effects=effects,
+                freight=self.freight,
+                distance_km=self.world.distance_km,
+                freight_by_market=self._freight_by_market(effects),
             )
-            self._quarter_cache[id(effects)] = hit
+            hit = _bounded_put(
+                self._quarter_cache, id(effects), (effects, (quarter, self._freeness(effects)))
+            )
         return hit[1]
 
     def _freight_by_market(self, effects: levers.Effects) -> dict:
         """Freight costs under ``effects``: they depend on the quarter's inputs and levers only (not
         on wages or where firms are), so they are computed again only when those change."""
         key = costs.market_costs_key(effects)
-        if key not in self._freight_cache:
-            if len(self._freight_cache) >= 4:
-                self._freight_cache.clear()
-            self._freight_cache[key] = costs.market_costs(
-                self.sectors, self.freight, effects, self.world.distance_km
-            )
-        return self._freight_cache[key]
+        hit = self._freight_cache.get(key)
+        if hit is None:
+            found = costs.market_costs(self.sectors, self.freight, effects, self.world.distance_km)
+            hit = _bounded_put(self._freight_cache, key, found)
+        return hit
 
     # --- margins and utilities -----------------------------------------------------------------
 
@@ -617,6 +613,14 @@ class RelocationModel(mesa.Model):
     def inland_employment_share(self) -> float:
         emp = self.employment_by_province()
         return float(emp[self.world.inland].sum() / emp.sum())
+
+
+def _bounded_put(cache: dict, key, value, size: int = 4):
+    """Store ``value`` under ``key`` in a small cache (emptied when full); return ``value``."""
+    if len(cache) >= size:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 def _log_not_learning(learn_prob: np.ndarray) -> np.ndarray:
