@@ -9,6 +9,7 @@ import pytest
 from conftest import REPO
 
 from simulation import scenario
+from simulation.choice import considered
 from simulation.model import RelocationModel
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -32,6 +33,29 @@ def test_per_agent_utilities_equal_the_vectorised_ones(stepped):
         agent, here = model.deciders[i], int(model.firms.location[i])
         loop = [agent.utility(r, here, ctx) for r in range(model.world.n)]
         np.testing.assert_allclose(loop, vectorised[row], rtol=1e-9, atol=1e-9)
+
+
+def test_utilities_of_considered_provinces_equal_the_full_ones(stepped):
+    """The decision computes utilities for the considered provinces only; they are the full ones."""
+    model, f = stepped, stepped.firms
+    idx = np.arange(0, f.n, 7)
+    options, _ = considered(np.random.default_rng(3), f.known[idx], f.location[idx], 5)
+    np.testing.assert_allclose(
+        model._utility(idx, model.unit, options),
+        np.take_along_axis(model._utility(idx, model.unit), options, axis=1),
+        rtol=1e-12,
+        atol=1e-12,
+    )
+
+
+def test_kernel_benchmark_measures_every_phase():
+    import bench_kernel
+
+    r = bench_kernel.measure(1500)
+    assert all(r[k] > 0 and np.isfinite(r[k]) for k in ("kernel_s", "decision_s", "step_s"))
+    phases = r["step_phases_s"]
+    assert set(phases) == {*bench_kernel.PHASES.values(), "recording", "other"}
+    assert all(v > 0 for k, v in phases.items() if k != "other")
 
 
 def test_per_agent_sector_means_equal_the_vectorised_ones(stepped):
