@@ -90,12 +90,12 @@ class _SectorBlock:
         denom = self.exp_u @ scale  # sum_r exp(u + alpha), rows scaled
         # rows whose every alternative has a far lower constant underflow: exact form for them
         low = denom < 1e-250
+        if not low.any():
+            return scale * ((self.weight / denom) @ self.exp_u) / self.total
         pred = scale * ((self.weight[~low] / denom[~low]) @ self.exp_u[~low])
-        if low.any():
-            v = self.u[low] + log_scale[None, :]
-            p = np.exp(v - v.max(axis=1, keepdims=True))
-            pred += self.weight[low] @ (p / p.sum(axis=1, keepdims=True))
-        return pred / self.total
+        v = self.u[low] + log_scale[None, :]
+        p = np.exp(v - v.max(axis=1, keepdims=True))
+        return (pred + self.weight[low] @ (p / p.sum(axis=1, keepdims=True))) / self.total
 
 
 def sort_by_swaps(

@@ -117,7 +117,7 @@ class CellTallies:
         self.shape = (s_n, r_n)
         self.inv_productivity = 1.0 / firms.productivity  # (F,) never changes
         self.cell = firms.sector * r_n + firms.location  # (F,) index into a raveled (S, R) array
-        self._sector_starts = _segment_starts(firms.sector, s_n)
+        self._sector_starts = _segment_starts(firms.sector)
         self.park_key = 2 * self.cell + firms.in_park  # (F,) index into a raveled (S, R, 2) array
         self.count = np.zeros(self.shape, np.int64)  # firms
         self.employment, self.output = np.zeros(self.shape), np.zeros(self.shape)
@@ -166,7 +166,7 @@ class CellTallies:
         self.park_employment += np.bincount(cells % r_n, employment * in_park, minlength=r_n)
 
 
-def _segment_starts(sector: np.ndarray, s_n: int) -> tuple[np.ndarray, np.ndarray] | None:
+def _segment_starts(sector: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """(sectors present, index of their first firm) if ``sector`` is sorted, else None."""
     if len(sector) == 0 or np.any(sector[1:] < sector[:-1]):
         return None
