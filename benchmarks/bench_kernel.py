@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from simulation.decision import annuity
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -48,7 +50,7 @@ def prepared(model) -> dict:
         "output": f.output,
         "starts": starts,  # firms are stored sorted by sector
         "sector_output": np.add.reduceat(f.output, starts),
-        "move": model.annuity() * p["behaviour.relocation_cost_share"] * kappa,  # (S,) per yuan
+        "move": annuity(p) * p["behaviour.relocation_cost_share"] * kappa,  # (S,) per yuan
         "setup": 1 - p["parks.setup_discount"] * avail,  # (R,)
         "agglo": p["agglomeration.gamma"] * np.log(counts + p["agglomeration.offset"]),
         "alpha": model.alpha,
@@ -75,8 +77,8 @@ def kernel(k: dict, rng: np.random.Generator) -> np.ndarray:
 
 
 def decision(model, rng: np.random.Generator) -> np.ndarray:
-    """The model's own decision at its current state (``_choose``), without moving anyone."""
-    return model._choose(rng, model.unit)[1]
+    """The model's own decision at its current state (``decide``), without moving anyone."""
+    return model.decide(rng, model.unit)[1]
 
 
 def best_of(fn, repeat: int = 7) -> float:
@@ -92,7 +94,7 @@ def best_of(fn, repeat: int = 7) -> float:
 PHASES = {
     "_update_inputs": "levers and inputs",
     "_update_factor_prices": "factor prices",
-    "_unit_costs": "unit costs",
+    "unit_costs": "unit costs",
     "_transition": "decision",
     "_relocate": "moves and park lottery",
 }

@@ -69,7 +69,7 @@ def measure(firms: int, steps: int, provinces: int | None) -> dict:
         "firms": firms,
         "provinces": model.world.n,
         "steps": steps,
-        "levers": len(model.lever_masks),
+        "levers": len(model.lever_plan.masks),
         "setup_s": t1 - t0,
         "per_step_s": (t2 - t1) / steps,
         "total_s": t2 - t0,

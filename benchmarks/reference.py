@@ -17,6 +17,7 @@ import mesa
 import numpy as np
 
 from simulation import costs
+from simulation.decision import annuity
 from simulation.model import RelocationModel
 
 
@@ -39,7 +40,7 @@ class DecidingFirm(mesa.Agent):
         return pre - tax
 
     def move_cost(self, r: int, ctx: dict) -> float:
-        """Annualised moving cost to ``r`` per yuan of output (as ``RelocationModel.move_cost``)."""
+        """Annualised moving cost to ``r`` per yuan of output (as :func:`simulation.decision.move_cost`)."""
         m, f, i, p, e = self.model, self.model.firms, self.idx, self.model.params, self.model.effects
         kappa = m.sectors.col("capital_output_ratio")[f.sector[i]]
         setup = (
@@ -75,14 +76,21 @@ class DecidingFirm(mesa.Agent):
         if rng.random() >= h:
             return here
         known = [r for r in range(m.world.n) if f.known[i, r] and r != here]
-        k = m.consideration_size()
-        options = [here] + (known if len(known) <= k else [known[j] for j in rng.permutation(len(known))[:k]])
+        picked = _sample(rng, known, p["behaviour.consideration_size"])
+        e = m.effects  # matchmaking's extra places, among the known provinces it promotes
+        promoted = [r for r in known if r not in picked and e.extra_considered_where[r]]
+        options = [here] + picked + _sample(rng, promoted, e.extra_considered)
         best, choice = -math.inf, here
         for r in options:
             u = self.utility(r, here, ctx) + rng.gumbel()
             if u > best:
                 best, choice = u, r
         return choice
+
+
+def _sample(rng: np.random.Generator, items: list[int], k: int) -> list[int]:
+    """``k`` of ``items`` drawn uniformly without replacement (all of them if there are fewer)."""
+    return items if len(items) <= k else [items[j] for j in rng.permutation(len(items))[:k]]
 
 
 class PerAgentModel(RelocationModel):
@@ -110,7 +118,7 @@ class PerAgentModel(RelocationModel):
             "fixed": unit.fixed_part(self.gross_margin),
             "avail": self.park_availability(),
             "grant": self.effects.move_subsidy_total(),
-            "annuity": self.annuity(),
+            "annuity": annuity(self.params),
             "counts": self.firm_counts(),
         }
 

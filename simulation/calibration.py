@@ -24,6 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulation import costs, decision
+from simulation.choice import consideration_sets, review_hazard
+
 SWAP_BLOCK = 16  # firms of adjacent size ranks paired for swaps: keeps employment shares
 
 
@@ -138,3 +141,91 @@ def _shuffled_within_blocks(rng: np.random.Generator, n: int, block: int) -> np.
     within = np.argsort(rng.random((blocks, block)), axis=1)
     positions = (np.arange(blocks)[:, None] * block + within).ravel()
     return positions[positions < n]
+
+
+# --- the two steps on a model's situation ---------------------------------------------------------
+
+
+def sort_locations(rng: np.random.Generator, s: decision.Situation) -> None:
+    """Place firms as if they had sorted among provinces in the past (:func:`sort_by_swaps`): the
+    documented distribution is kept while each firm meets the provinces that suit it. Changes
+    ``s.firms`` in place (location, park membership and known sets travel together).
+
+    The weight of firm i at province r is exp(U_i(r)) / h_i(r): the stationary distribution of a
+    logit chain in which firms leave r at their review hazard h_i(r).
+    """
+    p, f, unit = s.params, s.firms, s.unit
+    fixed = unit.fixed_part(s.gross_margin)
+    mu = p["behaviour.logit_scale"]
+    mean = decision.sector_mean_margin(s, decision.margins_here(s))
+    scaled = (unit.labour + unit.land).ravel()
+
+    def log_weight(idx: np.ndarray, where: np.ndarray) -> np.ndarray:
+        sector = f.sector[idx]
+        cell = sector * s.n_provinces + where
+        pre = fixed.ravel().take(cell) - scaled.take(cell) / f.productivity[idx]
+        post = costs.after_tax(pre, unit.tax_rate.take(where), unit.rd_deduction.ravel().take(cell))
+        hazard = review_hazard(
+            (mean[sector] - post) / mu,
+            p["behaviour.review_hazard"],
+            p["behaviour.hazard_gap_slope"],
+            p["behaviour.max_hazard"],
+        )
+        return post / mu - np.log(np.maximum(hazard, 1e-12))
+
+    sort_by_swaps(
+        rng,
+        f.sector,
+        f.employment,
+        f.location,
+        log_weight,
+        p["calibration.sorting_rounds"],
+        swap_along=(f.in_park, f.known),
+    )
+
+
+def province_constants(
+    rng: np.random.Generator, s: decision.Situation, documented: np.ndarray
+) -> CalibrationResult:
+    """Berry contraction at the current state: expected inflows equal expected outflows.
+
+    ``documented`` (S, R) is the documented distribution of employment; ``s.alpha`` is the start.
+    """
+    p, f = s.params, s.firms
+    n = min(f.n, p["calibration.sample_firms"])
+    idx = np.sort(rng.choice(f.n, n, replace=False)) if n < f.n else np.arange(f.n)
+    base = decision.utility(s, idx)
+    e = s.effects
+    size = p["behaviour.consideration_size"]
+    known, where = f.known[idx], f.location[idx]
+    mask = consideration_sets(rng, known, where, size, e.extra_considered, e.extra_considered_where)
+    weight = f.employment[idx] * decision.hazard(s)[idx]
+    target = _balance_target(s, idx, weight, documented)
+    return berry_contraction(
+        base,
+        mask,
+        f.sector[idx],
+        weight,
+        target,
+        p["calibration.tolerance"],
+        p["calibration.max_iter"],
+        start=s.alpha,
+    )
+
+
+def _balance_target(
+    s: decision.Situation, idx: np.ndarray, weight: np.ndarray, documented: np.ndarray
+) -> np.ndarray:
+    """Shares that make expected inflows equal expected outflows at step 0.
+
+    Outflows of a cell are proportional to its employment x hazard, so the target is the
+    hazard-weighted distribution of the firms themselves; a small weight on the documented
+    distribution keeps provinces with no firm of a sector choosable.
+    """
+    s_n, r_n = documented.shape
+    keys = s.firms.sector[idx] * r_n + s.firms.location[idx]
+    held = np.bincount(keys, weights=weight, minlength=s_n * r_n).reshape(s_n, r_n)
+    held /= np.maximum(held.sum(axis=1, keepdims=True), 1e-300)
+    shares = documented / documented.sum(axis=1, keepdims=True)
+    eta = s.params["calibration.documented_weight"]
+    return (1 - eta) * held + eta * shares

@@ -11,18 +11,15 @@ national employment weights fixed at step 0, so the advantages of all provinces 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
+from simulation import decision
 from simulation.costs import UnitCosts
 from simulation.levers import CHANNELS, Effects
-
-if TYPE_CHECKING:
-    from simulation.model import RelocationModel
+from simulation.state import ModelState
 
 
-def components(model: RelocationModel, unit: UnitCosts, move_subsidy: np.ndarray) -> np.ndarray:
+def components(model: ModelState, unit: UnitCosts, move_subsidy: np.ndarray) -> np.ndarray:
     """(C, S, R) margin components in the order of ``CHANNELS``."""
     p = model.params
     opw = model.output_per_worker[:, None]
@@ -41,7 +38,7 @@ def components(model: RelocationModel, unit: UnitCosts, move_subsidy: np.ndarray
     agglo = p["agglomeration.gamma"] * np.log(counts + p["agglomeration.offset"])
     parts = {
         **operating,
-        "subsidies": unit.subsidy + model.annuity() * move_subsidy[None, :] / opw,
+        "subsidies": unit.subsidy + decision.annuity(p) * move_subsidy[None, :] / opw,
         "tax": -tax,
         "agglomeration": agglo * p["behaviour.logit_scale"],
     }
@@ -59,7 +56,7 @@ def advantage(comp: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.einsum("csr,s->rc", centred, sector_w)
 
 
-def record(model: RelocationModel, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def record(model: ModelState, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(advantage with the levers, direct effect of the levers) at the current state, each (R, C).
 
     The direct effect compares unit costs with and without this quarter's levers at the same
@@ -68,22 +65,22 @@ def record(model: RelocationModel, weights: np.ndarray) -> tuple[np.ndarray, np.
     """
     with_levers = components(model, model.unit, model.effects.move_subsidy_total())
     adv = advantage(with_levers, weights)
-    if not model.lever_masks:
+    if not model.lever_plan.masks:
         return adv, np.zeros_like(adv)
     return adv, adv - _advantage_under(model, model.no_policy_effects(), weights)
 
 
-def components_under(model: RelocationModel, effects: Effects) -> np.ndarray:
+def components_under(model: ModelState, effects: Effects) -> np.ndarray:
     """(C, S, R) components at the current state under other lever ``effects``."""
     with model.under(effects) as unit:
         return components(model, unit, effects.move_subsidy_total())
 
 
-def _advantage_under(model: RelocationModel, effects: Effects, weights: np.ndarray) -> np.ndarray:
+def _advantage_under(model: ModelState, effects: Effects, weights: np.ndarray) -> np.ndarray:
     return advantage(components_under(model, effects), weights)
 
 
-def per_lever(model: RelocationModel, weights: np.ndarray) -> dict[str, np.ndarray]:
+def per_lever(model: ModelState, weights: np.ndarray) -> dict[str, np.ndarray]:
     """(R, C) direct effect of each enabled lever alone at the current state and quarter.
 
     Levers interact (cuts multiply, taxes apply to subsidised margins), so these need not sum to
@@ -94,5 +91,5 @@ def per_lever(model: RelocationModel, weights: np.ndarray) -> dict[str, np.ndarr
     base = _advantage_under(model, model.no_policy_effects(), weights)
     return {
         name: _advantage_under(model, model.one_lever_effects(name), weights) - base
-        for name in model.lever_masks
+        for name in model.lever_plan.masks
     }

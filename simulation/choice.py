@@ -15,30 +15,55 @@ def review_hazard(gap: np.ndarray, base: float, slope: float, cap: float) -> np.
 
 
 def considered(
-    rng: np.random.Generator, known: np.ndarray, current: np.ndarray, size: int
+    rng: np.random.Generator,
+    known: np.ndarray,
+    current: np.ndarray,
+    size: int,
+    extra: int = 0,
+    extra_among: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The provinces each firm considers, as (n, 1 + size) province indices and their validity.
+    """The provinces each firm considers, as (n, 1 + size + extra) province indices and their
+    validity.
 
     Column 0 is the current province; then up to ``size`` provinces sampled uniformly without
     replacement from the known, non-current ones, by random keys (the ``size`` smallest keys among
-    them). Entries beyond what a firm knows are invalid (``False``); their indices mean nothing.
+    them); then up to ``extra`` more from the known provinces in ``extra_among`` ((R,) bool) not
+    already drawn, by the same keys (so adding extras leaves the first draws unchanged). Entries
+    beyond what a firm knows are invalid (``False``); their indices mean nothing.
     """
     n, r = known.shape
     rows = np.arange(n)
     keys = np.where(known, rng.random((n, r)), np.inf)
     keys[rows, current] = np.inf
+    pick, valid = _smallest(keys, size)
+    options, ok = [current[:, None], pick], [np.ones((n, 1), bool), valid]
+    if extra > 0 and extra_among is not None and extra_among.any():
+        keys[rows[:, None], pick] = np.inf
+        keys[:, ~extra_among] = np.inf
+        more, more_valid = _smallest(keys, extra)
+        options.append(more)
+        ok.append(more_valid)
+    return np.concatenate(options, axis=1), np.concatenate(ok, axis=1)
+
+
+def _smallest(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Columns of the ``size`` smallest keys of each row, and whether each key is finite."""
+    n, r = keys.shape
     k = min(size, r - 1)
     pick = np.argpartition(keys, k - 1, axis=1)[:, :k] if k > 0 else np.zeros((n, 0), np.int64)
-    valid = np.isfinite(np.take_along_axis(keys, pick, axis=1))
-    options = np.concatenate([current[:, None], pick], axis=1)
-    return options, np.concatenate([np.ones((n, 1), bool), valid], axis=1)
+    return pick, np.isfinite(np.take_along_axis(keys, pick, axis=1))
 
 
 def consideration_sets(
-    rng: np.random.Generator, known: np.ndarray, current: np.ndarray, size: int
+    rng: np.random.Generator,
+    known: np.ndarray,
+    current: np.ndarray,
+    size: int,
+    extra: int = 0,
+    extra_among: np.ndarray | None = None,
 ) -> np.ndarray:
     """(n, R) mask of the provinces each firm considers (:func:`considered`)."""
-    options, valid = considered(rng, known, current, size)
+    options, valid = considered(rng, known, current, size, extra, extra_among)
     rows, cols = np.nonzero(valid)
     mask = np.zeros(known.shape, bool)
     mask[rows, options[rows, cols]] = True

@@ -10,16 +10,15 @@ the R&D lever sequentially (rate first, then deduction), so the parts add up to 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from simulation.model import RelocationModel
+from simulation import decision
+from simulation.state import ModelState
 
 
 def quarter_costs(
-    model: RelocationModel, moved: np.ndarray, pretax: np.ndarray, taxable: np.ndarray
+    model: ModelState, moved: np.ndarray, pretax: np.ndarray, taxable: np.ndarray
 ) -> dict[str, float]:
     """Spending of each enabled lever in the quarter just simulated (movers ``moved``;
     ``pretax``: every firm's pre-tax margin where it is; ``taxable``: (S, R) sum over firms of
@@ -42,7 +41,7 @@ def quarter_costs(
     return {k: v for k, v in out.items() if v}
 
 
-def _tax_forgone(model: RelocationModel, pre: np.ndarray, taxable: np.ndarray, out: dict[str, float]) -> None:
+def _tax_forgone(model: ModelState, pre: np.ndarray, taxable: np.ndarray, out: dict[str, float]) -> None:
     """Rate cut on the base after the extra deduction, then the extra deduction at the law's rate.
 
     Tax rates vary by province only, so both parts are cell sums of per-firm bases."""
@@ -59,13 +58,14 @@ def _tax_forgone(model: RelocationModel, pre: np.ndarray, taxable: np.ndarray, o
         out[rd_lever] += float((unit.tax_rate_law[None, :] * (taxable_law - taxable)).sum()) * quarter
 
 
-def _move_costs(model: RelocationModel, moved: np.ndarray, out: dict[str, float]) -> None:
+def _move_costs(model: ModelState, moved: np.ndarray, out: dict[str, float]) -> None:
     """One-off payments on this quarter's moves, by destination."""
     f, e, scale = model.firms, model.effects, model.scale
     dest = f.location[moved]
     for name, per_job in e.move_subsidy.items():
         out[name] += float((per_job[dest] * f.employment[moved]).sum()) * scale
-    setup_yuan = model.setup_cost(moved, model.park_availability(), dest[:, None])[:, 0] * f.output[moved]
+    setup = decision.setup_cost(model.situation(), moved, model.park_availability(), dest[:, None])
+    setup_yuan = setup[:, 0] * f.output[moved]
     owner = e.owners.get("foreign_move_cut")
     if owner:
         out[owner] += float((setup_yuan * f.foreign[moved] * e.foreign_move_cut[dest]).sum()) * scale

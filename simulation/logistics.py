@@ -4,7 +4,7 @@ Modes: sea via the nearest container port; air from a province with internationa
 China-Europe Railway Express (rail, to the EU) from an origin province; land ports to ASEAN. A
 province without a mode reaches a province that has it first (the domestic leg, by truck or by rail
 container where cheaper); levers change rates, days and subsidies at access points
-(:class:`simulation.levers.base.FreightPolicy`).
+(:class:`FreightPolicy`).
 Cost of a mode per yuan of goods = money (yuan/t) / value density (yuan/t) + time cost per day x days.
 Across modes the cost is the logsum with scale ``logistics.mode_choice_scale`` (0: the cheapest).
 """
@@ -12,15 +12,11 @@ Across modes the cost is the logsum with scale ``logistics.mode_choice_scale`` (
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from simulation.sectors import MARKETS
 from simulation.tables import Column, DataError, data_path, read_table
-
-if TYPE_CHECKING:
-    from simulation.levers.base import FreightPolicy
 
 MODES: tuple[str, ...] = ("sea", "air", "rail", "land")
 # province column that says a province has the mode itself (sea: every province via its port)
@@ -36,6 +32,39 @@ REQUIRED_CONSTANTS = (
     "payload_t_per_feu",
     "payload_t_per_teu",
 )
+
+
+@dataclass
+class FreightPolicy:
+    """Changes to international freight by mode (rows of ``MODES``) and province.
+
+    ``*_access`` arrays apply where goods leave the country (the port, rail origin, airport or land
+    port a province uses); ``origin_subsidy`` applies to the firm's own province.
+    """
+
+    rate_mult: np.ndarray  # (modes, R) multiplier on the international rate at the access point
+    days_cut: np.ndarray  # (modes, R) days saved at the access point
+    access_subsidy: dict[str, np.ndarray]  # lever -> (modes, R) share of the rate paid by government
+    origin_subsidy: dict[str, np.ndarray]  # lever -> (R,) share of the remaining rate, by origin
+    leg_mult: np.ndarray  # (R,) multiplier on the domestic leg to the access point
+
+    @classmethod
+    def neutral(cls, n: int) -> FreightPolicy:
+        m = len(MODES)
+        return cls(np.ones((m, n)), np.zeros((m, n)), {}, {}, np.ones(n))
+
+    def access_subsidy_total(self) -> np.ndarray:
+        return _capped_sum(self.access_subsidy.values(), (len(MODES), len(self.leg_mult)))
+
+    def origin_subsidy_total(self) -> np.ndarray:
+        return _capped_sum(self.origin_subsidy.values(), (len(self.leg_mult),))
+
+
+def _capped_sum(arrays, shape: tuple[int, ...]) -> np.ndarray:
+    total = np.zeros(shape)
+    for a in arrays:
+        total = total + a
+    return np.minimum(total, 1.0)
 
 
 @dataclass(frozen=True)

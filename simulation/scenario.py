@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from simulation import parameters
-from simulation.geography import NUMERIC_DEFAULTS, REGIONS, SPEC_BY_NAME, load_china
+from simulation.geography import NUMERIC_DEFAULTS, REGIONS, SPEC_BY_NAME, World, custom_world, load_china
 from simulation.sectors import NUMERIC as SECTOR_NUMERIC
-from simulation.sectors import SECTOR_COLUMNS
+from simulation.sectors import SECTOR_COLUMNS, Sectors, check_sectors, load_sectors
 from simulation.tables import DataError
 from simulation.timeline import EARLIEST_YEAR, Quarter, time_key
 
@@ -457,3 +457,37 @@ def _check_world(world: Any, source: str) -> dict | None:
                     if _number(v, source, f"world.{key}") < 0:
                         raise ScenarioError(source, f"world.{key}", "entries must be >= 0")
     return copy.deepcopy(world)
+
+
+# --- the world and sectors a scenario describes ----------------------------------------------------
+
+
+def resolve(scenario: Scenario | str | Path | None) -> Scenario:
+    """A validated scenario from a scenario, a file path, or None (the defaults)."""
+    if scenario is None:
+        return from_dict({}, "<defaults>")
+    if isinstance(scenario, Scenario):
+        return scenario
+    return load(scenario)
+
+
+def build_world(sc: Scenario) -> World:
+    """The scenario's world with its province overrides applied."""
+    world = custom_world(sc.world, sc.source) if sc.world else load_china()
+    for prov, cols in sc.provinces.items():
+        r = world.index(prov)
+        for col, value in cols.items():
+            world.columns[col][r] = value
+    return world
+
+
+def build_sectors(sc: Scenario) -> Sectors:
+    """The sector table with the scenario's overrides applied and re-checked."""
+    sectors = load_sectors()
+    for name, cols in sc.sectors.items():
+        s = sectors.index(name)
+        for col, value in cols.items():
+            sectors.columns[col][s] = value
+    if sc.sectors:
+        check_sectors(sectors, sc.source)
+    return sectors

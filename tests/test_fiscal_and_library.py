@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from conftest import SCENARIOS
 
-from simulation import cli, levers
+from simulation import cli, decision, levers
 from simulation import scenario as S
 from simulation.model import RelocationModel
 from simulation.outputs import summary
@@ -57,7 +57,7 @@ def test_tax_forgone_splits_exactly_between_rate_and_deduction():
     spent = model.recorder.fiscal[-1]
     f, unit = model.firms, model.unit
     s, r = f.sector, f.location
-    pre = model._pretax_here(unit, np.arange(f.n))
+    pre = decision.pretax_here(model.situation(unit), np.arange(f.n))
     law = unit.tax_rate_law[r] * np.maximum(pre - unit.rd_deduction_law[s, r], 0)
     new = unit.tax_rate[r] * np.maximum(pre - unit.rd_deduction[s, r], 0)
     direct = float(((law - new) * f.output).sum()) * model.scale / 4
@@ -139,7 +139,7 @@ def test_misnamed_lever_province_or_city_is_named_in_the_error(write_toml, capsy
 def test_cities_map_to_their_provinces():
     sc = S.from_dict({"levers": {"special_bonds": {"enabled": True, "targets": ["Zhengzhou", "Meishan"]}}})
     model = RelocationModel(sc.with_overrides(SMALL))
-    assert model.world.names[model.lever_masks["special_bonds"]].tolist() == ["Henan", "Sichuan"]
+    assert model.world.names[model.lever_plan.masks["special_bonds"]].tolist() == ["Henan", "Sichuan"]
 
 
 def test_ptsim_levers_prints_every_lever(capsys):

@@ -260,7 +260,8 @@ def test_matchmaking_spreads_knowledge_of_promoted_provinces_at_its_rate():
         assert known[~known0].mean() == pytest.approx(1 - 0.7**4, abs=0.02)
         assert known[known0].all()
         assert np.array_equal(model.firms.known[:, ~promoted], base.firms.known[:, ~promoted])
-    assert model.consideration_size() == base.consideration_size() + 2
+    assert model.effects.extra_considered == 2 and base.effects.extra_considered == 0
+    assert np.array_equal(model.effects.extra_considered_where, model.lever_plan.masks["matchmaking"])
 
 
 def test_lever_window_start_and_end():

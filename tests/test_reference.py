@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import REPO
 
-from simulation import scenario
+from simulation import decision, scenario
 from simulation.choice import considered
 from simulation.model import RelocationModel
 
@@ -28,7 +28,7 @@ def test_per_agent_utilities_equal_the_vectorised_ones(stepped):
     model = stepped
     ctx = model._context(model.unit)
     idx = np.arange(0, model.firms.n, 37)
-    vectorised = model._utility(idx, model.unit) + model.alpha[model.firms.sector[idx]]
+    vectorised = decision.utility(model.situation(), idx) + model.alpha[model.firms.sector[idx]]
     for row, i in enumerate(idx):
         agent, here = model.deciders[i], int(model.firms.location[i])
         loop = [agent.utility(r, here, ctx) for r in range(model.world.n)]
@@ -41,8 +41,8 @@ def test_utilities_of_considered_provinces_equal_the_full_ones(stepped):
     idx = np.arange(0, f.n, 7)
     options, _ = considered(np.random.default_rng(3), f.known[idx], f.location[idx], 5)
     np.testing.assert_allclose(
-        model._utility(idx, model.unit, options),
-        np.take_along_axis(model._utility(idx, model.unit), options, axis=1),
+        decision.utility(model.situation(), idx, options),
+        np.take_along_axis(decision.utility(model.situation(), idx), options, axis=1),
         rtol=1e-12,
         atol=1e-12,
     )
@@ -62,7 +62,9 @@ def test_per_agent_sector_means_equal_the_vectorised_ones(stepped):
     model = stepped
     ctx = model._context(model.unit)
     np.testing.assert_allclose(
-        model._mean_margins(ctx), model._sector_mean_margin(model.margins_here(model.unit)), rtol=1e-9
+        model._mean_margins(ctx),
+        decision.sector_mean_margin(model.situation(), decision.margins_here(model.situation())),
+        rtol=1e-9,
     )
 
 

@@ -14,7 +14,7 @@ from conftest import REPO, SMALL_FIRMS, SMALL_STEPS
 
 from simulation import cli, parameters
 from simulation.geography import load_china
-from simulation.outputs import COST_COLUMNS
+from simulation.recorder import COST_COLUMNS
 from simulation.sectors import load_sectors
 from simulation.timeline import Quarter
 

@@ -10,7 +10,7 @@ from conftest import BASELINE, SCENARIOS
 from simulation import levers, parameters
 from simulation import scenario as S
 from simulation.geography import load_china
-from simulation.model import build_world
+from simulation.scenario import build_world
 from simulation.sectors import load_sectors
 
 

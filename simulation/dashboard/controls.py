@@ -22,7 +22,7 @@ import solara
 
 from simulation import levers
 from simulation.geography import load_china
-from simulation.parameters import Param
+from simulation.schema import Param
 
 # headline levers of the issue and the parameters that get a control (besides `enabled`)
 HEADLINE: dict[str, tuple[str, ...]] = {

@@ -205,7 +205,7 @@ def advantage_data(
     r = model.world.index(province)
     weights = model.recorder.weights
     with_levers = channels.components(model, model.unit, model.effects.move_subsidy_total())
-    if model.lever_masks:
+    if model.lever_plan.masks:
         without = channels.components_under(model, model.no_policy_effects())
     else:
         without = with_levers

@@ -17,7 +17,7 @@ Every lever has four common keys besides its intensity parameters:
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -37,11 +37,12 @@ from simulation.levers import (
 )
 from simulation.levers.base import CHANNELS, Context, Effects, Lever
 from simulation.levers.targets import CARRIERS, resolve, target_vocabulary
-from simulation.parameters import Param
+from simulation.schema import Param
 from simulation.timeline import Quarter
 
 if TYPE_CHECKING:
-    from simulation.model import RelocationModel
+    from simulation.geography import World
+    from simulation.state import LeverState
 
 __all__ = [
     "ALL_PARAMS",
@@ -52,6 +53,7 @@ __all__ = [
     "PARAM_BY_KEY",
     "Effects",
     "Lever",
+    "Plan",
     "active",
     "all_settings",
     "assemble",
@@ -148,27 +150,47 @@ def enabled(values: dict[str, Any]) -> list[str]:
     return [lv.name for lv in LEVERS if values[f"levers.{lv.name}.enabled"]]
 
 
-def assemble(
-    model: RelocationModel, quarter: Quarter, columns: dict[str, np.ndarray], only: str | None = None
-) -> Effects:
-    """The effects of every lever active in ``quarter`` on top of ``columns`` and the scenario's
-    parameters. Levers run in registry order; stateful ones (special bonds) also carry their state
-    in quarters after their end.
+@dataclass
+class Plan:
+    """The enabled levers of a run: their target masks and settings (read once), and the memory of
+    stateful levers (special bonds' pipeline), which lives here rather than in the model."""
 
-    With ``only``, the effects of that one lever alone, without touching the model's state: a
-    stateful lever then contributes only what it writes into the effects (its state, e.g. park
-    capacity, is already part of the model).
+    params: dict[str, Any]  # the scenario's parameters, before any lever
+    masks: dict[str, np.ndarray]  # lever -> (R,) target mask
+    settings: dict[str, dict[str, Any]]  # lever -> local settings
+    memory: dict[str, dict[str, Any]] = field(default_factory=dict)  # lever -> its state
+
+    @classmethod
+    def of(cls, world: World, params: dict[str, Any]) -> Plan:
+        return cls(dict(params), masks(world, params), all_settings(params))
+
+
+def assemble(
+    plan: Plan,
+    state: LeverState,
+    quarter: Quarter,
+    columns: dict[str, np.ndarray],
+    only: str | None = None,
+) -> Effects:
+    """The effects of every lever of ``plan`` active in ``quarter`` on top of ``columns`` and the
+    scenario's parameters. Levers run in registry order; stateful ones (special bonds) also carry
+    their state in quarters after their end.
+
+    With ``only``, the effects of that one lever alone, without touching any lever's memory: a
+    stateful lever then contributes only what it writes into the effects (what it built before,
+    e.g. park capacity, is already part of the model's state).
     """
-    effects = Effects.neutral(columns, model.spec.params, model.sectors.n)
+    effects = Effects.neutral(columns, plan.params, state.sectors.n)
     for lever in LEVERS:
-        if lever.name not in model.lever_masks or only not in (None, lever.name):
+        if lever.name not in plan.masks or only not in (None, lever.name):
             continue
         if only is not None and lever.carry is not None:
             continue
-        cfg = model.lever_settings[lever.name]
+        cfg = plan.settings[lever.name]
         start = Quarter.parse(cfg["start"])
         since = (quarter.year - start.year) * 4 + quarter.q - start.q
-        ctx = Context(model, quarter, model.lever_masks[lever.name], since, effects, lever.name)
+        memory = plan.memory.setdefault(lever.name, {})
+        ctx = Context(state, quarter, plan.masks[lever.name], since, effects, lever.name, memory)
         if is_active(cfg, quarter):
             lever.apply(ctx, cfg)
         if lever.carry is not None and since >= 0:

@@ -1,7 +1,7 @@
 """What a lever is, where it acts, and the per-quarter effects all levers write into.
 
 A :class:`Lever` declares a measure of 商贸发〔2023〕308号: its scenario table ``[levers.<name>]``,
-intensity parameters (:class:`~simulation.parameters.Param`, with units and bases), default targets,
+intensity parameters (:class:`~simulation.schema.Param`, with units and bases), default targets,
 mechanism and how its fiscal cost is counted. Every lever also has the common keys ``enabled``,
 ``start``, ``end`` and ``targets``. While a lever is active, its ``apply`` function writes into one
 :class:`Effects` object per quarter; costs, choices and the fiscal accounts read only that object,
@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulation.logistics import MODES
-from simulation.parameters import Param
+from simulation.logistics import FreightPolicy
+from simulation.schema import Param
 
 if TYPE_CHECKING:
-    from simulation.model import RelocationModel
+    from simulation.state import LeverState
     from simulation.timeline import Quarter
 
 CHANNELS: tuple[str, ...] = (
@@ -35,39 +35,6 @@ CHANNELS: tuple[str, ...] = (
     "subsidies",
     "agglomeration",
 )
-
-
-@dataclass
-class FreightPolicy:
-    """Changes to international freight by mode (rows of ``MODES``) and province.
-
-    ``*_access`` arrays apply where goods leave the country (the port, rail origin, airport or land
-    port a province uses); ``origin_subsidy`` applies to the firm's own province.
-    """
-
-    rate_mult: np.ndarray  # (modes, R) multiplier on the international rate at the access point
-    days_cut: np.ndarray  # (modes, R) days saved at the access point
-    access_subsidy: dict[str, np.ndarray]  # lever -> (modes, R) share of the rate paid by government
-    origin_subsidy: dict[str, np.ndarray]  # lever -> (R,) share of the remaining rate, by origin
-    leg_mult: np.ndarray  # (R,) multiplier on the domestic leg to the access point
-
-    @classmethod
-    def neutral(cls, n: int) -> FreightPolicy:
-        m = len(MODES)
-        return cls(np.ones((m, n)), np.zeros((m, n)), {}, {}, np.ones(n))
-
-    def access_subsidy_total(self) -> np.ndarray:
-        return _capped_sum(self.access_subsidy.values(), (len(MODES), len(self.leg_mult)))
-
-    def origin_subsidy_total(self) -> np.ndarray:
-        return _capped_sum(self.origin_subsidy.values(), (len(self.leg_mult),))
-
-
-def _capped_sum(arrays, shape: tuple[int, ...]) -> np.ndarray:
-    total = np.zeros(shape)
-    for a in arrays:
-        total = total + a
-    return np.minimum(total, 1.0)
 
 
 @dataclass
@@ -95,7 +62,9 @@ class Effects:
     cit_coverage: np.ndarray  # (R,) share of firms that qualify for it
     rd_extra: np.ndarray  # (S, R) extra super-deduction, share of R&D spending
     learn_prob: np.ndarray  # (R,) chance per quarter that a firm learns of the province
-    extra_considered: int  # provinces added to every consideration set
+    park_capacity_opened: np.ndarray  # (R,) park places opening this quarter, model persons
+    extra_considered: int  # provinces added to a consideration set, among extra_considered_where
+    extra_considered_where: np.ndarray  # (R,) bool: the provinces matchmaking promotes
     programme: dict[str, float] = field(default_factory=dict)  # lever -> yuan spent this quarter
     owners: dict[str, str] = field(default_factory=dict)  # field name -> lever that pays for it
     tax_levers: tuple[str, str] = ("", "")  # names of the levers behind cit_rate and rd_extra
@@ -123,7 +92,9 @@ class Effects:
             cit_coverage=np.zeros(n),
             rd_extra=np.zeros((s_n, n)),
             learn_prob=np.zeros(n),
+            park_capacity_opened=np.zeros(n),
             extra_considered=0,
+            extra_considered_where=np.zeros(n, bool),
         )
 
     def subsidy_total(self, shape: tuple[int, int]) -> np.ndarray:
@@ -141,14 +112,16 @@ class Effects:
 
 @dataclass
 class Context:
-    """What a lever's ``apply`` sees: the model, the quarter, its target mask and the effects."""
+    """What a lever's ``apply`` sees: the model's state (read only), the quarter, its target mask,
+    the effects it writes into, and its own memory across quarters (stateful levers)."""
 
-    model: RelocationModel
+    model: LeverState
     quarter: Quarter
     mask: np.ndarray  # (R,) bool: the lever's target provinces
     quarters_active: int  # 0 in the lever's first active quarter
     effects: Effects
     name: str  # the lever's name (keys of per-lever dicts)
+    memory: dict[str, Any] = field(default_factory=dict)  # kept by the run's lever plan
 
     @property
     def scale(self) -> float:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from simulation.levers.base import Context, Lever, share_param
-from simulation.parameters import Param
+from simulation.schema import Param
 
 A = "assumption"
 MARGIN_BASIS = (

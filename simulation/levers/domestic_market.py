@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from simulation.levers.base import Context, Lever, budget_param, spend_budget
-from simulation.parameters import Param
+from simulation.schema import Param
 
 A = "assumption"
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from simulation.levers.base import Context, Lever, share_param
 from simulation.levers.targets import resolve
-from simulation.parameters import Param
+from simulation.schema import Param
 
 A = "assumption"
 PRESETS = ("scale", "ndrc2021", "set")

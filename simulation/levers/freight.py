@@ -12,7 +12,7 @@ import numpy as np
 from simulation.levers.base import Context, Lever, budget_param, share_param, spend_budget
 from simulation.levers.targets import resolve
 from simulation.logistics import MODES
-from simulation.parameters import Param
+from simulation.schema import Param
 
 A = "assumption"
 RAIL, AIR, LAND = MODES.index("rail"), MODES.index("air"), MODES.index("land")

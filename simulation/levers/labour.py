@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from simulation.levers.base import Context, Lever, share_param, spend
-from simulation.parameters import Param
+from simulation.schema import Param
 
 A = "assumption"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from simulation.levers.base import Context, Lever, combine_cuts, share_param
-from simulation.parameters import Param
+from simulation.schema import Param
 from simulation.timeline import Quarter
 
 A = "assumption"

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from simulation.levers.base import Context, Lever, budget_param, spend_budget
-from simulation.parameters import Param
+from simulation.schema import Param
 
 A = "assumption"
 
@@ -16,7 +16,9 @@ def apply(ctx: Context, cfg: dict[str, Any]) -> None:
     """Firms learn of the promoted provinces and weigh more provinces when they review."""
     e = ctx.effects
     e.learn_prob = np.maximum(e.learn_prob, cfg["learn_prob"] * ctx.mask)
-    e.extra_considered = max(e.extra_considered, cfg["extra_considered"])
+    if cfg["extra_considered"] > 0:
+        e.extra_considered = max(e.extra_considered, cfg["extra_considered"])
+        e.extra_considered_where = e.extra_considered_where | ctx.mask
     spend_budget(ctx, cfg)
 
 
@@ -28,7 +30,7 @@ MATCHMAKING = Lever(
     title_zh="完善加工贸易梯度转移对接合作机制（加博会、线上平台）",
     mechanism="Each quarter every firm that does not yet know a promoted province learns of it with "
     "probability `learn_prob`, and reviewing firms weigh `extra_considered` more provinces "
-    "(larger consideration sets, lower search cost).",
+    "(larger consideration sets, lower search cost), drawn among the promoted provinces they know.",
     params=(
         Param(
             "learn_prob",

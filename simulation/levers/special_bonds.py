@@ -16,7 +16,7 @@ from simulation.levers.base import (
     spend_budget,
 )
 from simulation.levers.targets import resolve
-from simulation.parameters import Param
+from simulation.schema import Param
 
 A = "assumption"
 ALLOCATIONS = ("equal", "carriers", "employment", "weights")
@@ -56,7 +56,7 @@ def designate(ctx: Context, cfg: dict[str, Any]) -> None:
 def apply(ctx: Context, cfg: dict[str, Any]) -> None:
     """Issue this quarter's bonds and start building; capacity arrives after the lag."""
     designate(ctx, cfg)
-    state = ctx.model.lever_state.setdefault(ctx.name, {"pipeline": [], "principal": 0.0})
+    state = _pipeline(ctx)
     money = cfg["budget_yuan_per_year"] / 4.0
     jobs = money * allocation(ctx, cfg) / yuan_per_job(cfg) / ctx.scale  # model jobs
     state["pipeline"].append((ctx.quarters_active + cfg["build_lag_quarters"], jobs))
@@ -65,12 +65,20 @@ def apply(ctx: Context, cfg: dict[str, Any]) -> None:
 
 
 def carry(ctx: Context, cfg: dict[str, Any]) -> None:
-    """Finish parks whose lag has passed; pay interest on the bonds outstanding."""
-    state = ctx.model.lever_state.setdefault(ctx.name, {"pipeline": [], "principal": 0.0})
-    due = [jobs for ready, jobs in state["pipeline"] if ready == ctx.quarters_active]
-    for jobs in due:
-        ctx.model.park_capacity = ctx.model.park_capacity + jobs
+    """Open parks whose lag has passed (handed to the model as ``park_capacity_opened``); pay
+    interest on the bonds outstanding."""
+    state = _pipeline(ctx)
+    for ready, jobs in state["pipeline"]:
+        if ready == ctx.quarters_active:
+            ctx.effects.park_capacity_opened = ctx.effects.park_capacity_opened + jobs
     spend(ctx, state["principal"] * cfg["interest_rate"] / 4.0)
+
+
+def _pipeline(ctx: Context) -> dict[str, Any]:
+    """The lever's memory: bonds issued (quarter ready, model jobs) and the principal outstanding."""
+    if not ctx.memory:
+        ctx.memory.update(pipeline=[], principal=0.0)
+    return ctx.memory
 
 
 def apply_sites(ctx: Context, cfg: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from simulation.outputs import atomic_write
+from simulation.io import atomic_write
 from simulation.plots import channels, dose, effects, flows, maps, sensitivity, style, timeseries
 from simulation.plots.data import PlotDataError, Results
 

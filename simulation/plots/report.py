@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from simulation.outputs import atomic_write
+from simulation.io import atomic_write
 from simulation.plots import figures, style
 from simulation.plots.data import PlotDataError, Results, load
 

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from simulation.geography import REGIONS  # noqa: E402
-from simulation.outputs import atomic_write  # noqa: E402
+from simulation.io import atomic_write  # noqa: E402
 from simulation.plots.style import REGION_COLOURS  # noqa: E402
 
 

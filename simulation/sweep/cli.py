@@ -133,8 +133,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """``ptsim compare``."""
-    from simulation.outputs import write_parquet
-    from simulation.sweep.store import write_csv
+    from simulation.io import write_csv, write_parquet
 
     table = _read_summary(args.results)
     scenarios = _scenario_order(args.results, table)

@@ -12,14 +12,14 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from simulation.outputs import write_parquet
+from simulation.io import write_csv, write_parquet
 from simulation.sweep import design as design_mod
 from simulation.sweep import effects as effects_mod
 from simulation.sweep.errors import SweepError
 from simulation.sweep.executors import Backend, Task, execute
 from simulation.sweep.runs import RunResult
 from simulation.sweep.spec import SweepSpec
-from simulation.sweep.store import Store, write_csv
+from simulation.sweep.store import Store
 
 
 @dataclass

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.outputs import atomic_write, write_json, write_parquet
+from simulation.io import atomic_write, write_csv, write_json, write_parquet
 from simulation.sweep.errors import SweepError
 from simulation.sweep.executors import Task
 from simulation.sweep.runs import RunResult
@@ -223,11 +223,6 @@ def summary_table(records: list[dict]) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in ID_COLUMNS})
     table["seed"] = table["seed"].astype(np.int64)
     return table.sort_values(["scenario", "point", "seed_index"], kind="stable").reset_index(drop=True)
-
-
-def write_csv(path: Path, table: pd.DataFrame) -> None:
-    """CSV for Stata and R: UTF-8, header row, floats round-trip exactly, empty cells for missing."""
-    atomic_write(path, lambda p: table.to_csv(p, index=False, na_rep=""))
 
 
 def read_runs(root: Path, folder: str = "runs") -> pd.DataFrame:

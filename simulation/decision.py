@@ -1,0 +1,223 @@
+"""The location decision: margins where firms are, the review hazard, moving costs, the utility of
+the considered provinces and the choice.
+
+Every lever reaches the decision through this file: the quarter's :class:`~simulation.levers.Effects`
+enter the unit costs (:mod:`simulation.costs`), the moving cost (relocation subsidies, financing
+and withholding-tax cuts), the consideration sets (matchmaking) and park availability.
+
+The functions read a :class:`Situation` — the firms, their cell sums, the unit costs and what the
+levers changed this quarter — never the model itself, so they can be called and tested on any
+state. Margins are yuan per yuan of output (after tax unless said); utilities are in logit units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from simulation import costs
+from simulation.choice import considered, logit_draw, logit_probabilities, review_hazard
+from simulation.firms import CellTallies, FirmArrays
+from simulation.levers import Effects
+from simulation.sectors import Sectors
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What the decision reads at one set of unit costs (views, not copies)."""
+
+    firms: FirmArrays
+    tallies: CellTallies
+    sectors: Sectors
+    params: Mapping[str, Any]  # in force this quarter (levers may change them)
+    effects: Effects
+    unit: costs.UnitCosts
+    gross_margin: np.ndarray  # (S,) world price net of unmodelled inputs, per yuan of output
+    alpha: np.ndarray  # (S, R) calibrated province constants, logit units
+    amenity: np.ndarray  # (R,) province amenity, logit units
+    park_capacity: np.ndarray  # (R,) park places, model persons
+
+    @property
+    def n_provinces(self) -> int:
+        return len(self.amenity)
+
+
+# --- parks ---------------------------------------------------------------------------------------
+
+
+def park_free(capacity: np.ndarray, tallies: CellTallies) -> np.ndarray:
+    """(R,) park capacity not yet taken (model persons)."""
+    return np.maximum(capacity - tallies.park_employment, 0.0)
+
+
+def park_availability(capacity: np.ndarray, tallies: CellTallies) -> np.ndarray:
+    """(R,) share of park capacity still free (0 where there is no park): the chance of a slot."""
+    return np.divide(park_free(capacity, tallies), capacity, out=np.zeros_like(capacity), where=capacity > 0)
+
+
+# --- margins where firms are ---------------------------------------------------------------------
+
+
+def pretax_here(s: Situation, idx: np.ndarray | None = None) -> np.ndarray:
+    """Pre-tax margin of firms ``idx`` (default all) where they are.
+
+    A[s, r] - (labour + land x (1 - rent discount if in a park)) / phi, read from flat cell
+    arrays by the firms' keys (one gather each, no (S, R) fancy indexing per firm)."""
+    t, unit = s.tallies, s.unit
+    cell, key, inv_phi = (
+        (t.cell, t.park_key, t.inv_productivity)
+        if idx is None
+        else (t.cell[idx], t.park_key[idx], t.inv_productivity[idx])
+    )
+    discount = s.params["parks.rent_discount"]
+    scaled = np.stack((unit.labour + unit.land, unit.labour + unit.land * (1 - discount)), axis=-1)
+    return unit.fixed_part(s.gross_margin).ravel().take(cell) - scaled.ravel().take(key) * inv_phi
+
+
+def margins_here(s: Situation) -> np.ndarray:
+    """After-tax margin of every firm at its current location."""
+    rate = s.unit.tax_rate.take(s.firms.location)
+    deduction = s.unit.rd_deduction.ravel().take(s.tallies.cell)
+    return costs.after_tax(pretax_here(s), rate, deduction)
+
+
+def sector_mean_margin(s: Situation, margin: np.ndarray) -> np.ndarray:
+    """(S,) output-weighted mean of ``margin`` over each sector's firms."""
+    f, t = s.firms, s.tallies
+    return t.sector_sum(f.sector, margin * f.output) / np.maximum(t.output.sum(axis=1), 1e-300)
+
+
+def hazard(s: Situation) -> np.ndarray:
+    """Each firm's chance of reviewing its location this quarter (rises with its margin gap)."""
+    p, f = s.params, s.firms
+    margin = margins_here(s)
+    gap = (sector_mean_margin(s, margin)[f.sector] - margin) / p["behaviour.logit_scale"]
+    return review_hazard(
+        gap, p["behaviour.review_hazard"], p["behaviour.hazard_gap_slope"], p["behaviour.max_hazard"]
+    )
+
+
+# --- the cost of moving --------------------------------------------------------------------------
+
+
+def annuity(params: Mapping[str, Any]) -> float:
+    """Annual payment per yuan of one-off cost over the planning horizon."""
+    r, h = params["behaviour.discount_rate"], params["behaviour.planning_horizon_years"]
+    return 1.0 / h if r == 0 else r / (1.0 - (1.0 + r) ** -h)
+
+
+def setup_cost(
+    s: Situation, idx: np.ndarray, avail: np.ndarray, where: np.ndarray | None = None
+) -> np.ndarray:
+    """(n, k) set-up cost of moving firms ``idx`` to ``where`` per yuan of output, before financing
+    terms (cheaper where a park place is likely: ``avail``, (R,))."""
+    kappa = s.sectors.col("capital_output_ratio")[s.firms.sector[idx]]
+    setup = 1 - s.params["parks.setup_discount"] * avail[_provinces(s, where)]
+    return s.params["behaviour.relocation_cost_share"] * kappa[:, None] * setup
+
+
+def move_cost_factor(s: Situation, idx: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+    """(n, k) financing multiplier on the set-up cost: the SME premium (less what credit support
+    removes) and the withholding-tax saving of foreign firms, by destination."""
+    f, e, where = s.firms, s.effects, _provinces(s, where)
+    premium = s.params["economy.sme_finance_premium"] * f.sme[idx][:, None] * (1 - e.sme_premium_cut[where])
+    return (1 + premium) * (1 - f.foreign[idx][:, None] * e.foreign_move_cut[where])
+
+
+def move_cost(
+    s: Situation, idx: np.ndarray, avail: np.ndarray, where: np.ndarray | None = None
+) -> np.ndarray:
+    """(n, k) annualised one-off cost of moving firms ``idx`` to ``where`` ((n, k) province
+    indices; default every province) per yuan of output: set-up and financing, the duty on
+    supervised equipment still under customs supervision, less relocation subsidies."""
+    p, f = s.params, s.firms
+    where = _provinces(s, where)
+    kappa = s.sectors.col("capital_output_ratio")[f.sector[idx]]
+    base = setup_cost(s, idx, avail, where) * move_cost_factor(s, idx, where)
+    per_job = f.employment[idx] / f.output[idx]  # jobs per yuan of output
+    subsidy = per_job[:, None] * s.effects.move_subsidy_total()[where]
+    years = p["economy.equipment_supervision_years"]
+    remaining = np.clip(1 - f.equipment_age[idx] / years, 0, 1) if years > 0 else 0.0
+    duty = (
+        f.foreign[idx]
+        * p["economy.supervised_equipment_share"]
+        * kappa
+        * p["economy.equipment_duty_rate"]
+        * remaining
+    )
+    return annuity(p) * (base + duty[:, None] - subsidy)
+
+
+# --- utility and choice --------------------------------------------------------------------------
+
+
+def cells(s: Situation, idx: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+    """Indices into raveled (S, R) arrays of firms ``idx`` at provinces ``where``."""
+    return s.firms.sector[idx][:, None] * s.n_provinces + _provinces(s, where)
+
+
+def utility(s: Situation, idx: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+    """Deterministic utility of firms ``idx`` at provinces ``where`` ((n, k) indices; default
+    every province), without the province constants alpha: after-tax margin net of the moving
+    cost over the logit scale, plus agglomeration and amenity."""
+    p, f, unit = s.params, s.firms, s.unit
+    where = _provinces(s, where)
+    cell = cells(s, idx, where)
+    here = where == f.location[idx][:, None]
+    avail = park_availability(s.park_capacity, s.tallies)
+    scaled = unit.labour + unit.land * (1 - p["parks.rent_discount"] * avail)[None, :]
+    pre = (
+        unit.fixed_part(s.gross_margin).ravel()[cell]
+        - scaled.ravel()[cell] * (1.0 / f.productivity[idx])[:, None]
+    )
+    pre = np.where(here, pretax_here(s, idx)[:, None], pre)
+    post = costs.after_tax(pre, unit.tax_rate[where], unit.rd_deduction.ravel()[cell])
+    mc = np.where(here, 0.0, move_cost(s, idx, avail, where))
+    agglo = p["agglomeration.gamma"] * np.log(s.tallies.count + p["agglomeration.offset"])
+    return (post - mc) / p["behaviour.logit_scale"] + agglo.ravel()[cell] + s.amenity[where]
+
+
+def choice_probabilities(s: Situation, idx: np.ndarray | None = None) -> np.ndarray:
+    """(n, R) logit probabilities of firms ``idx`` (default all) over every province, if they
+    reviewed now."""
+    idx = np.arange(s.firms.n) if idx is None else idx
+    u = utility(s, idx) + s.alpha[s.firms.sector[idx]]
+    return logit_probabilities(u, np.ones(u.shape, bool))
+
+
+def reviewers(rng: np.random.Generator, s: Situation) -> np.ndarray:
+    """Indices of the firms that review their location this quarter."""
+    return np.flatnonzero(rng.random(s.firms.n) < hazard(s))
+
+
+def consider(rng: np.random.Generator, s: Situation, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The provinces firms ``idx`` weigh (column 0: where they are) and which entries are valid:
+    ``behaviour.consideration_size`` drawn from what each firm knows, plus matchmaking's extra
+    places drawn among the known provinces it promotes (its targets)."""
+    e = s.effects
+    return considered(
+        rng,
+        s.firms.known[idx],
+        s.firms.location[idx],
+        s.params["behaviour.consideration_size"],
+        extra=e.extra_considered,
+        extra_among=e.extra_considered_where,
+    )
+
+
+def choose(rng: np.random.Generator, s: Situation, idx: np.ndarray) -> np.ndarray:
+    """The province each reviewing firm ``idx`` chooses by logit over the provinces it considers
+    (utilities of those provinces only)."""
+    if not len(idx):
+        return s.firms.location[idx]
+    options, valid = consider(rng, s, idx)
+    u = utility(s, idx, options) + s.alpha.ravel()[cells(s, idx, options)]
+    return options[np.arange(len(idx)), logit_draw(rng, u, valid)]
+
+
+def _provinces(s: Situation, where: np.ndarray | None) -> np.ndarray:
+    """``where``, or every province as a (1, R) row that broadcasts over firms."""
+    return np.arange(s.n_provinces)[None, :] if where is None else where

@@ -1,0 +1,75 @@
+"""What the parts of a run read of the model: small protocols instead of ``RelocationModel``.
+
+Levers read :class:`LeverState`; the recorder and the accounts (fiscal, channels) read
+:class:`ModelState`. :class:`~simulation.model.RelocationModel` satisfies both, and so can any other
+object with these members (a test double, a replayed state), so nothing below the model depends
+on it. Shapes: (R,) per province, (S, R) per sector x province; money in yuan at the real scale
+unless said; employment in model persons (times ``scale`` for real persons).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from simulation.calibration import CalibrationResult
+    from simulation.costs import UnitCosts
+    from simulation.decision import Situation
+    from simulation.firms import CellTallies, FirmArrays
+    from simulation.geography import World
+    from simulation.levers import Effects, Plan
+    from simulation.scenario import Scenario
+    from simulation.sectors import Sectors
+    from simulation.timeline import Quarter
+
+
+class LeverState(Protocol):
+    """What a lever's ``apply`` may read of the model (levers write only into ``Effects``)."""
+
+    world: World
+    sectors: Sectors
+    scale: float  # real persons per model person
+
+    def employment_by_province(self) -> np.ndarray: ...
+
+
+class ModelState(LeverState, Protocol):
+    """What the recorder and the accounts read after a step."""
+
+    spec: Scenario
+    seed: int
+    start: Quarter
+    quarter: Quarter
+    steps: int
+    params: Mapping[str, Any]  # in force this quarter
+    effects: Effects
+    unit: UnitCosts
+    lever_plan: Plan
+    firms: FirmArrays
+    tallies: CellTallies
+    gross_margin: np.ndarray
+    output_per_worker: np.ndarray
+    wage: np.ndarray
+    rent_index: np.ndarray
+    park_capacity: np.ndarray
+    calibration: CalibrationResult | None
+
+    def situation(self, unit: UnitCosts | None = None) -> Situation: ...
+
+    def by_cell(self, weights: np.ndarray | None = None, idx: np.ndarray | None = None) -> np.ndarray: ...
+
+    def firm_counts(self) -> np.ndarray: ...
+
+    def park_free(self) -> np.ndarray: ...
+
+    def park_availability(self) -> np.ndarray: ...
+
+    def no_policy_effects(self) -> Effects: ...
+
+    def one_lever_effects(self, name: str) -> Effects: ...
+
+    def under(self, effects: Effects) -> AbstractContextManager[UnitCosts]: ...
