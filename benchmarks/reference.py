@@ -109,7 +109,7 @@ class PerAgentModel(RelocationModel):
         movers = np.flatnonzero(chosen != f.location)
         origin = f.location[movers].copy()
         self._relocate(rng, movers, chosen[movers])
-        self._age_a_quarter()
+        f.age_a_quarter(self.params["economy.equipment_renewal_years"])
         return movers, origin
 
     def _context(self, unit: costs.UnitCosts) -> dict:

@@ -38,6 +38,22 @@ class FirmArrays:
     def n(self) -> int:
         return len(self.sector)
 
+    def relocate(self, idx: np.ndarray, dest: np.ndarray, supervision_years: float) -> None:
+        """Firms ``idx`` move to provinces ``dest``: tenure restarts, and equipment moved counts as
+        past customs supervision (``supervision_years``) so no duty is owed on it again."""
+        self.location[idx] = dest
+        self.tenure[idx] = 0.0
+        self.moves[idx] += 1
+        self.equipment_age[idx] = np.maximum(self.equipment_age[idx], supervision_years)
+
+    def age_a_quarter(self, renewal_years: float) -> None:
+        """Tenure and equipment age advance by a quarter (equipment is renewed cyclically)."""
+        self.tenure += 0.25
+        self.equipment_age += 0.25
+        due = self.equipment_age >= renewal_years
+        if due.any():  # in place and only where due: the same as a modulo over all firms, cheaper
+            self.equipment_age[due] %= renewal_years
+
 
 def allocate_counts(weights: np.ndarray, total: int) -> np.ndarray:
     """Integers proportional to ``weights`` summing to ``total`` (largest remainder)."""

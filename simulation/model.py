@@ -23,7 +23,7 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from simulation import calibration, costs, decision, levers
+from simulation import calibration, costs, decision, levers, markets
 from simulation import scenario as scenario_mod
 from simulation.calibration import CalibrationResult
 from simulation.choice import admit
@@ -253,7 +253,7 @@ class RelocationModel(mesa.Model):
         movers = reviewing[moving]
         origin = f.location[movers].copy()
         self._relocate(rng, movers, chosen[moving])
-        self._age_a_quarter()
+        f.age_a_quarter(self.params["economy.equipment_renewal_years"])
         return movers, origin
 
     def decide(self, rng: np.random.Generator, unit: costs.UnitCosts) -> tuple[np.ndarray, np.ndarray]:
@@ -271,43 +271,26 @@ class RelocationModel(mesa.Model):
         self.learning.sync(self.firms, idx, self._lever_rng)
 
     def _relocate(self, rng: np.random.Generator, movers: np.ndarray, dest: np.ndarray) -> None:
+        """Move firms ``movers`` to ``dest``; they enter a park there by lottery while there is room."""
         f = self.firms
         old_cell, old_in_park = self.tallies.cell[movers], f.in_park[movers]
         f.in_park[movers] = False
         if len(movers):
             has_park = self.park_capacity[dest] > 0
-            ok = admit(rng, dest, f.employment[movers], self.park_free()) & has_park
-            f.in_park[movers] = ok
-        f.location[movers] = dest
+            f.in_park[movers] = admit(rng, dest, f.employment[movers], self.park_free()) & has_park
+        f.relocate(movers, dest, self.params["economy.equipment_supervision_years"])
         self.tallies.move(f, movers, old_cell, old_in_park)
-        f.tenure[movers] = 0.0
-        f.moves[movers] += 1
-        f.equipment_age[movers] = np.maximum(
-            f.equipment_age[movers], self.params["economy.equipment_supervision_years"]
-        )
-
-    def _age_a_quarter(self) -> None:
-        """Tenure and equipment age advance by a quarter (equipment is renewed cyclically)."""
-        f, renewal = self.firms, self.params["economy.equipment_renewal_years"]
-        f.tenure += 0.25
-        f.equipment_age += 0.25
-        due = f.equipment_age >= renewal
-        if due.any():  # in place and only where due: the same as a modulo over all firms, cheaper
-            f.equipment_age[due] %= renewal
 
     def _update_factor_prices(self) -> None:
-        """Wages and land rents respond to local processing employment relative to the pool."""
-        p = self.params
-        change = (self.employment_by_province() - self.employment0) / self.labour_pool
-        pressure = np.maximum(1.0 + change, 0.05)
-        if p["labour.wage_feedback"]:
-            elasticity = p["labour.supply_elasticity"] * (
-                1.0 + p["labour.migrant_pool_weight"] * self.columns["outmigrant_share"]
-            )
-            self.wage = self.wage_level * pressure ** (1.0 / elasticity)
-        else:
-            self.wage = self.wage_level.copy()
-        self.rent_index = pressure ** p["land.rent_elasticity"]
+        """Wages and land rents respond to local processing employment (:mod:`simulation.markets`)."""
+        self.wage, self.rent_index = markets.wages_and_rents(
+            self.employment_by_province(),
+            self.employment0,
+            self.labour_pool,
+            self.wage_level,
+            self.columns["outmigrant_share"],
+            self.params,
+        )
 
     # --- the state, summed -----------------------------------------------------------------------
 

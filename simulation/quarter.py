@@ -18,7 +18,6 @@ from simulation.geography import World
 from simulation.logistics import FreightTable
 from simulation.scenario import Series
 from simulation.sectors import Sectors
-from simulation.state import LeverState
 from simulation.timeline import Quarter
 
 
@@ -50,7 +49,7 @@ class QuarterInputs:
         return cols
 
     def effects(
-        self, state: LeverState, quarter: Quarter, columns: dict[str, np.ndarray] | None = None
+        self, state: levers.LeverState, quarter: Quarter, columns: dict[str, np.ndarray] | None = None
     ) -> levers.Effects:
         """Every active lever's effects in ``quarter`` (on ``columns``, default the columns in force);
         stateful levers advance their memory, so call it once per simulated quarter."""
@@ -58,7 +57,7 @@ class QuarterInputs:
             self.plan, state, quarter, self.columns_at(quarter) if columns is None else columns
         )
 
-    def one_lever(self, state: LeverState, quarter: Quarter, name: str) -> levers.Effects:
+    def one_lever(self, state: levers.LeverState, quarter: Quarter, name: str) -> levers.Effects:
         """The effects of lever ``name`` alone in ``quarter`` (stateless part; memories untouched)."""
         return levers.assemble(self.plan, state, quarter, self.columns_at(quarter), only=name)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulation import parameters
+from simulation import levers, parameters
 from simulation.geography import NUMERIC_DEFAULTS, REGIONS, SPEC_BY_NAME, World, custom_world, load_china
 from simulation.sectors import NUMERIC as SECTOR_NUMERIC
 from simulation.sectors import SECTOR_COLUMNS, Sectors, check_sectors, load_sectors
@@ -169,9 +169,8 @@ def _deep_merge(base: dict, top: dict) -> dict:
 
 
 def _to_raw(s: Scenario) -> dict:
-    from simulation.levers import defaults as lever_defaults_of
 
-    lever_defaults = lever_defaults_of()
+    lever_defaults = levers.defaults()
     raw: dict[str, Any] = {"scenario": {"name": s.name, "description": s.description}}
     for key, value in s.params.items():
         section, name = key.split(".", 1)
@@ -256,8 +255,6 @@ def _validate(raw: dict, source: str) -> Scenario:
 
 def _check_levers(table: Any, names: list[str], source: str) -> dict[str, Any]:
     """Lever settings: known levers and keys, valid values, targets that exist in this world."""
-    from simulation import levers  # deferred: the registry imports the data-driven modules
-
     if not isinstance(table, dict):
         raise ScenarioError(source, "levers", "must be a table of [levers.<name>] tables")
     values = levers.defaults()
@@ -283,9 +280,6 @@ def _check_levers(table: Any, names: list[str], source: str) -> dict[str, Any]:
 
 def _check_lever_names(lever, values: dict[str, Any], names: list[str], source: str) -> None:
     """Quarters, target names, sector names and weight keys of one lever."""
-    from simulation import levers
-    from simulation.sectors import load_sectors
-
     prefix = f"levers.{lever.name}."
     for p in levers.params(lever):
         key, value = p.key, values[p.key]
@@ -367,8 +361,6 @@ def _province_value(column: str, value: Any, source: str, key: str) -> float:
 
 
 def _check_sector_overrides(table: dict, source: str) -> dict:
-    from simulation.sectors import load_sectors  # deferred: data files load only when needed
-
     names = load_sectors().names.tolist()
     spec = {c.name: c for c in SECTOR_COLUMNS}
     out: dict[str, dict[str, float]] = {}

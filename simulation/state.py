@@ -1,10 +1,11 @@
-"""What the parts of a run read of the model: small protocols instead of ``RelocationModel``.
+"""What the recorder and the accounts read of the model: a small protocol, not ``RelocationModel``.
 
-Levers read :class:`LeverState`; the recorder and the accounts (fiscal, channels) read
-:class:`ModelState`. :class:`~simulation.model.RelocationModel` satisfies both, and so can any other
-object with these members (a test double, a replayed state), so nothing below the model depends
-on it. Shapes: (R,) per province, (S, R) per sector x province; money in yuan at the real scale
-unless said; employment in model persons (times ``scale`` for real persons).
+The recorder and the accounts (fiscal, channels) read :class:`ModelState`; levers read its smaller
+part :class:`~simulation.levers.base.LeverState`. :class:`~simulation.model.RelocationModel`
+satisfies both, and so can any other object with these members (a test double, a replayed state),
+so nothing below the model depends on it. Shapes: (R,) per province, (S, R) per sector x
+province; money in yuan at the real scale unless said; employment in model persons (times
+``scale`` for real persons).
 """
 
 from __future__ import annotations
@@ -15,26 +16,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from simulation.levers.base import LeverState
+
 if TYPE_CHECKING:
     from simulation.calibration import CalibrationResult
     from simulation.costs import UnitCosts
     from simulation.decision import Situation
     from simulation.firms import CellTallies, FirmArrays
-    from simulation.geography import World
     from simulation.levers import Effects, Plan
     from simulation.scenario import Scenario
-    from simulation.sectors import Sectors
     from simulation.timeline import Quarter
-
-
-class LeverState(Protocol):
-    """What a lever's ``apply`` may read of the model (levers write only into ``Effects``)."""
-
-    world: World
-    sectors: Sectors
-    scale: float  # real persons per model person
-
-    def employment_by_province(self) -> np.ndarray: ...
 
 
 class ModelState(LeverState, Protocol):

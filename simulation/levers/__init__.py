@@ -35,14 +35,13 @@ from simulation.levers import (
     rd,
     special_bonds,
 )
-from simulation.levers.base import CHANNELS, Context, Effects, Lever
+from simulation.levers.base import CHANNELS, Context, Effects, Lever, LeverState
 from simulation.levers.targets import CARRIERS, resolve, target_vocabulary
 from simulation.schema import Param
 from simulation.timeline import Quarter
 
 if TYPE_CHECKING:
     from simulation.geography import World
-    from simulation.state import LeverState
 
 __all__ = [
     "ALL_PARAMS",

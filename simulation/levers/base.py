@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -20,7 +20,8 @@ from simulation.logistics import FreightPolicy
 from simulation.schema import Param
 
 if TYPE_CHECKING:
-    from simulation.state import LeverState
+    from simulation.geography import World
+    from simulation.sectors import Sectors
     from simulation.timeline import Quarter
 
 CHANNELS: tuple[str, ...] = (
@@ -35,6 +36,17 @@ CHANNELS: tuple[str, ...] = (
     "subsidies",
     "agglomeration",
 )
+
+
+class LeverState(Protocol):
+    """What a lever's ``apply`` may read of the model (levers write only into :class:`Effects`);
+    :class:`~simulation.model.RelocationModel` satisfies it."""
+
+    world: World
+    sectors: Sectors
+    scale: float  # real persons per model person
+
+    def employment_by_province(self) -> np.ndarray: ...
 
 
 @dataclass

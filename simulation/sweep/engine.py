@@ -16,9 +16,9 @@ from simulation.io import write_csv, write_parquet
 from simulation.sweep import design as design_mod
 from simulation.sweep import effects as effects_mod
 from simulation.sweep.errors import SweepError
-from simulation.sweep.executors import Backend, Task, execute
+from simulation.sweep.executors import Backend, execute
 from simulation.sweep.runs import RunResult
-from simulation.sweep.spec import SweepSpec
+from simulation.sweep.spec import SweepSpec, Task
 from simulation.sweep.store import Store
 
 

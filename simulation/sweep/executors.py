@@ -28,19 +28,8 @@ from typing import Any
 
 from simulation.sweep.errors import SweepError, require
 from simulation.sweep.runs import RunResult, run_one
-
-
-@dataclass(frozen=True)
-class Task:
-    """One run of a sweep: scenario (by name), design point, seed, overrides; ``run_id`` is
-    deterministic from (scenario, point, seed index) so that a resumed sweep finds its runs."""
-
-    run_id: str
-    scenario: str
-    point: int
-    seed_index: int
-    seed: int
-    overrides: dict[str, Any]
+from simulation.sweep.spec import Task
+from simulation.sweep.store import write_parts
 
 
 @dataclass(frozen=True)
@@ -97,8 +86,6 @@ def run_task(scenario: dict, task: Task, parts: dict[str, str] | None = None) ->
     result = run_one(scenario, task.seed, task.overrides, tag=task.run_id, timeseries=True)
     if parts is None or not result.ok:
         return result
-    from simulation.sweep.store import write_parts  # the store imports this module
-
     write_parts(result, task, parts)
     return replace(result, timeseries=None, flows=None, channels=None)
 

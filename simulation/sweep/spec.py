@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,22 @@ from simulation import scenario as scenario_mod
 from simulation.sweep.design import Design, Factor
 from simulation.sweep.design import spawn_seeds as _spawn
 from simulation.sweep.errors import SweepError
-from simulation.sweep.executors import Task
 from simulation.sweep.runs import scenario_dict
-from simulation.sweep.store import check_name
+
+NAME = re.compile(r"[\w+-][\w.+-]*")  # what may name a results folder
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run of a sweep: scenario (by name), design point, seed, overrides; ``run_id`` is
+    deterministic from (scenario, point, seed index) so that a resumed sweep finds its runs."""
+
+    run_id: str
+    scenario: str
+    point: int
+    seed_index: int
+    seed: int
+    overrides: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -111,3 +125,11 @@ def check_factors(scenarios: dict[str, scenario_mod.Scenario], factors: list[Fac
 
 def _end(factor: Factor, value: float | None) -> float | int:
     return int(round(value)) if factor.integer else float(value)
+
+
+def check_name(name: str, source: str) -> None:
+    """Scenario names become folder and file names: letters, digits, ``_ . + -`` only."""
+    if not NAME.fullmatch(name):
+        raise SweepError(
+            source, "scenario.name", f"{name!r} cannot name a results folder; use letters, digits, _ . + -"
+        )

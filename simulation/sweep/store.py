@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +28,12 @@ import pandas as pd
 
 from simulation.io import atomic_write, write_csv, write_json, write_parquet
 from simulation.sweep.errors import SweepError
-from simulation.sweep.executors import Task
 from simulation.sweep.runs import RunResult
+from simulation.sweep.spec import Task
 
 #: Per-run Parquet parts of a sweep folder; the series part (``runs``) is written last.
 PART_FOLDERS = ("flows", "channels", "runs")
 ID_COLUMNS = ("run_id", "scenario", "point", "seed_index", "seed", "status", "wall_time_s", "error")
-NAME = re.compile(r"[\w+-][\w.+-]*")
 OPTIONAL_VERSIONS = ("dask", "distributed", "SALib", "ema_workbench")
 
 
@@ -231,14 +229,6 @@ def read_runs(root: Path, folder: str = "runs") -> pd.DataFrame:
     parts = sorted((Path(root) / folder).glob("scenario=*/run-*.parquet"))
     frames = [pd.read_parquet(p).assign(scenario=p.parent.name.split("=", 1)[1]) for p in parts]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def check_name(name: str, source: str) -> None:
-    """Scenario names become folder and file names: letters, digits, ``_ . + -`` only."""
-    if not NAME.fullmatch(name):
-        raise SweepError(
-            source, "scenario.name", f"{name!r} cannot name a results folder; use letters, digits, _ . + -"
-        )
 
 
 def spec_diff(old: Any, new: Any, prefix: str = "") -> list[str]:
