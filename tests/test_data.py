@@ -170,41 +170,9 @@ def test_non_numeric_cell(data_dir):
     )
 
 
-def test_negative_wage(data_dir):
-    path = data_dir / "provinces.csv"
-    line = edit(path, "province", "Henan", "wage_yuan", "-5000")
-    raises(load_china, str(path), f"line {line}", "'wage_yuan'", "-5000", "[10000, 500000]")
-
-
-def test_latitude_out_of_range(data_dir):
-    path = data_dir / "provinces.csv"
-    line = edit(path, "province", "Hainan", "lat", "95")
-    raises(load_china, str(path), f"line {line}", "'lat'", "[15, 55] (degrees)")
-
-
-@pytest.mark.parametrize(
-    ("column", "allowed"),
-    [
-        ("lat", "expected a number in [15, 55]"),
-        ("region", "a value is required"),
-        ("coastal", "expected 0 or 1"),
-    ],
-)
-def test_empty_required_cell(data_dir, column, allowed):
-    path = data_dir / "provinces.csv"
-    line = edit(path, "province", "Sichuan", column, "")
-    raises(load_china, str(path), f"line {line}", f"'{column}'", "empty", allowed)
-
-
 def test_optional_cell_may_be_empty(data_dir):
     edit(data_dir / "provinces.csv", "province", "Sichuan", "name_zh", "")
     assert load_china().n == 31
-
-
-def test_flag_not_0_or_1(data_dir):
-    path = data_dir / "provinces.csv"
-    line = edit(path, "province", "Henan", "coastal", "yes")
-    raises(load_china, str(path), f"line {line}", "'coastal'", "'yes'", "0 or 1")
 
 
 def test_thirty_provinces(data_dir):
@@ -253,12 +221,6 @@ def test_regions_file_checked(data_dir):
     raises(load_china, str(path))
 
 
-def test_region_growth_out_of_range(data_dir):
-    path = data_dir / "regions.csv"
-    line = edit(path, "region", "west", "migrant_income_growth_2024", "0.9")
-    raises(load_regions, str(path), f"line {line}", "'migrant_income_growth_2024'", "[-0.5, 0.5]")
-
-
 def test_scenario_loading_reports_data_error(data_dir):
     """Scenario validation reads the province list; a broken data file surfaces as a DataError."""
     from simulation import scenario
@@ -286,12 +248,6 @@ def test_sector_employment_shares_not_summing_to_1(data_dir):
     food = next(r for r in rows if r["sector"] == "food")
     edit(path, "sector", "food", "employment_share", str(float(food["employment_share"]) + 0.05))
     raises(load_sectors, str(path), "employment_share", "sum to 1")
-
-
-def test_sector_share_out_of_range(data_dir):
-    path = data_dir / "sectors.csv"
-    line = edit(path, "sector", "machinery", "labour_share", "1.2")
-    raises(load_sectors, str(path), f"line {line}", "'labour_share'", "1.2", "[0, 1]")
 
 
 def test_sector_missing_column(data_dir):

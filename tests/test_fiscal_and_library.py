@@ -85,14 +85,6 @@ def test_special_bond_spending_is_budget_plus_interest():
     assert s["fiscal_cost_yuan"]["special_bonds"] == pytest.approx(expected)
 
 
-def test_lever_window_limits_spending():
-    tables = {"training": {"enabled": True, "start": "2024Q2", "end": "2024Q3"}}
-    sc = S.from_dict({"levers": tables}, "<test>").with_overrides(SMALL)
-    model, _ = run(sc)
-    spent = [q.get("training", 0.0) for q in model.recorder.fiscal]
-    assert spent[1] == 0 and spent[2] > 0 and spent[3] > 0 and spent[4] == 0
-
-
 @pytest.mark.parametrize("path", LIBRARY, ids=lambda p: str(p.relative_to(SCENARIOS)))
 def test_every_library_scenario_validates_runs_and_says_what_it_is(path, tmp_path):
     text = path.read_text(encoding="utf-8")

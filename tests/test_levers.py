@@ -264,16 +264,6 @@ def test_matchmaking_spreads_knowledge_of_promoted_provinces_at_its_rate():
     assert np.array_equal(model.effects.extra_considered_where, model.lever_plan.masks["matchmaking"])
 
 
-def test_lever_window_start_and_end():
-    tables = {"special_funds": {"enabled": True, "start": "2024Q2", "end": "2024Q3"}}
-    model = build(tables, steps=0)
-    active = []
-    for _ in range(4):
-        model.step()
-        active.append(bool(model.effects.move_subsidy))
-    assert active == [False, True, True, False]
-
-
 def test_switching_a_lever_on_leaves_the_start_and_other_draws_unchanged():
     """Common random numbers: the calibrated start is identical and a lever with no effect on
     costs (the default preferential CIT restates current law) gives an identical run."""

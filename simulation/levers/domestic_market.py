@@ -25,7 +25,8 @@ DOMESTIC_MARKET = Lever(
     title_en="Domestic market: integration of domestic and foreign trade",
     title_zh="支持拓展国内市场（内外贸一体化）",
     mechanism="Firms in the targets sell `domestic_share_add` more of their output at home: market "
-    "access (the footloose-capital term) weighs more in their margin and export freight less. In "
+    "access (the footloose-capital term) weighs more in their margin, and export freight, customs "
+    "compliance on exports and the export risk premium weigh less. In "
     "the calibrated China world both favour the interior, where fewer competitors share each "
     "domestic market and export freight is dearer.",
     params=(
@@ -44,5 +45,5 @@ DOMESTIC_MARKET = Lever(
     targets=("all",),
     fiscal="budget_yuan_per_year (0 unless set)",
     sources="商贸发〔2023〕308号 十一",
-    channels=("market_access", "logistics"),
+    channels=("market_access", "logistics", "customs", "finance"),
 )
