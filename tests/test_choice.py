@@ -58,6 +58,26 @@ def test_considered_lists_current_first_then_distinct_known_provinces():
     assert np.array_equal(mask.sum(axis=1), valid.sum(axis=1))
 
 
+def test_extra_considered_places_come_from_the_promoted_provinces_only():
+    """Matchmaking's extra places are drawn among the known promoted provinces not already drawn,
+    and leave the first ``size`` draws as they are without the extras (paired effects)."""
+    rng = np.random.default_rng(5)
+    known, current = random_known(rng, 400, 31, 0.6)
+    promoted = np.zeros(31, bool)
+    promoted[[3, 9, 17]] = True
+    plain, ok_plain = considered(np.random.default_rng(1), known, current, 4)
+    extra, ok_extra = considered(np.random.default_rng(1), known, current, 4, extra=2, extra_among=promoted)
+    assert np.array_equal(extra[:, :5], plain) and np.array_equal(ok_extra[:, :5], ok_plain)
+    more, valid = extra[:, 5:], ok_extra[:, 5:]
+    assert promoted[more[valid]].all() and known[np.nonzero(valid)[0], more[valid]].all()
+    for row in range(len(extra)):  # no province twice, and extras exist whenever one is available
+        chosen = extra[row][ok_extra[row]]
+        assert len(set(chosen.tolist())) == len(chosen)
+        left = known[row] & promoted & ~np.isin(np.arange(31), chosen)
+        left[current[row]] = False
+        assert valid[row].all() or not left.any()
+
+
 def test_consideration_sets_current_unknown_still_included():
     known = np.zeros((3, 5), bool)
     current = np.array([0, 2, 4])

@@ -85,10 +85,14 @@ PRE_TAX = ("labour", "land", "electricity", "logistics", "customs", "finance", "
 # Fields of Effects that record who pays and what was spent, not what the lever does to firms.
 BOOKKEEPING = ("programme", "owners", "tax_levers")
 
+# Scalar fields of Effects that act only where a province mask of Effects says: the mask is
+# checked against the targets in their place.
+PLACED_BY: dict[str, str] = {
+    "extra_considered": "extra_considered_where",  # matchmaking's extra places, among its targets
+}
+
 # (lever, check) -> why the lever fails that check today.
 KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
-    ("matchmaking", "targets"): "extra considered provinces ignore targets (to be fixed in the decision "
-    "refactor)",
     ("management", "targets"): "supervision_years lowers the national parameter "
     "economy.equipment_supervision_years, so back duty falls for every foreign mover whatever the "
     "targets (Effects has no per-province supervision period)",
@@ -289,10 +293,13 @@ def test_targets_restrict_where_it_acts(lever):
     base = run({}, 2)
     mask = resolve(narrow.model.world, TARGET)
     r_n = narrow.model.world.n
-    inside, outside = set(), {}
+    inside, outside, placed = set(), {}, set()
     for step in (1, 2):
         for name, (x, y) in differences(narrow.effects[step], base.effects[step]).items():
             x, y = np.asarray(x, float), np.asarray(y, float)
+            if name in PLACED_BY:
+                placed.add(PLACED_BY[name])  # must itself move, inside the targets only
+                continue
             if x.ndim == 0 or x.shape[-1] != r_n:
                 outside[name] = "not by province: acts everywhere"
                 continue
@@ -309,6 +316,7 @@ def test_targets_restrict_where_it_acts(lever):
             inside.add("park_capacity_jobs")
     assert not outside, f"{lever.name} acts outside its targets: {outside}"
     assert inside, f"{lever.name} does not act in its targets"
+    assert placed <= inside, f"{lever.name} sets {placed - inside} nowhere in its targets"
 
 
 @contract("channels")
