@@ -8,8 +8,8 @@ checks against theory; missing columns then take neutral defaults.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-import mesa
 import numpy as np
 
 from simulation.tables import Column, DataError, data_path, read_table
@@ -214,25 +214,12 @@ def custom_world(spec: dict, source: str) -> World:
     return World(names, region, columns, dist, freeness, label=spec.get("name", "custom"))
 
 
-class Province(mesa.Agent):
-    """A province as a Mesa agent: a view on the model's province arrays."""
+def __getattr__(name: str) -> Any:
+    """``Province`` (the Mesa agent) lives in :mod:`simulation.province_agent` and is imported on
+    first use: Mesa pulls in pandas, scipy and networkx (about a second), which loading or
+    validating a scenario never needs."""
+    if name == "Province":
+        from simulation.province_agent import Province
 
-    def __init__(self, model: mesa.Model, idx: int):
-        super().__init__(model)
-        self.idx = idx
-        self.name = str(model.world.names[idx])
-        self.region = str(model.world.region[idx])
-
-    @property
-    def employment(self) -> float:
-        """Processing employment (real persons represented)."""
-        return float(self.model.employment_by_province()[self.idx] * self.model.scale)
-
-    @property
-    def wage(self) -> float:
-        """Annual wage (yuan/year)."""
-        return float(self.model.wage[self.idx])
-
-    @property
-    def rent_index(self) -> float:
-        return float(self.model.rent_index[self.idx])
+        return Province
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -99,7 +99,7 @@ def test_every_library_scenario_validates_runs_and_says_what_it_is(path, tmp_pat
     assert text.lstrip().startswith("#"), f"{path} must open with a comment saying what it represents"
     sc = S.load(path, SMALL)
     assert sc.description
-    s = run_to_folder(sc, tmp_path / "out", figures=False)
+    s = run_to_folder(sc, tmp_path / "out")
     assert s["levers"] == levers.enabled(sc.params)
     for name in ("channels.parquet", "fiscal.parquet", "summary.json"):
         assert (tmp_path / "out" / name).is_file()

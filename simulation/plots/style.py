@@ -26,6 +26,8 @@ matplotlib.use("Agg")  # figures are drawn off-screen; a notebook shows the retu
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from simulation.plots.names import LANGS  # noqa: E402
+
 #: Okabe-Ito: orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple, black.
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
 #: One fixed colour per NBS region in every figure (also used by the dashboard).
@@ -72,8 +74,6 @@ class Size:
 
 
 SIZES = {"slide": Size(10.0, 6.0, 14.0, 2.0), "column": Size(3.5, 2.6, 7.0, 1.0)}
-LANGS = ("en", "zh")
-FORMATS = ("png", "svg", "pdf")
 DPI = 150
 
 #: Font families with Chinese glyphs, in order of preference.
