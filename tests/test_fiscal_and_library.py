@@ -93,6 +93,7 @@ def test_lever_window_limits_spending():
     assert spent[1] == 0 and spent[2] > 0 and spent[3] > 0 and spent[4] == 0
 
 
+@pytest.mark.slow  # runs all ~30 library scenarios; test_scenario validates them in the fast lane
 @pytest.mark.parametrize("path", LIBRARY, ids=lambda p: str(p.relative_to(SCENARIOS)))
 def test_every_library_scenario_validates_runs_and_says_what_it_is(path, tmp_path):
     text = path.read_text(encoding="utf-8")

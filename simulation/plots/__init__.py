@@ -18,7 +18,7 @@ module             figure                                       reads
 
 ``simulation.plots.data.load(folder)`` opens a folder; :mod:`simulation.plots.figures` lists the
 kinds; :mod:`simulation.plots.report` writes the HTML and Markdown report. ``run_figures`` (the PNGs
-``ptsim run`` writes) and ``REGION_COLOURS`` are kept here for the runner and the dashboard.
+``ptsim run`` writes) and ``REGION_COLOURS`` are kept here for ``ptsim run`` and the dashboard.
 """
 
 from __future__ import annotations
