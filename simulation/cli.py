@@ -3,22 +3,55 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from simulation import parameters
 from simulation import scenario as scenario_mod
 from simulation.tables import DataError
 
+#: Exit status when the reader of stdout went away (``ptsim params | head``): what a shell reports
+#: for a program killed by SIGPIPE, 128 + 13.
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
+
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit status (0 ok, 2 bad input)."""
+    """Entry point; returns the exit status (0 ok, 2 bad input, 141 stdout closed by its reader)."""
+    try:
+        try:
+            return _dispatch(argv)
+        finally:
+            # flush here, not at interpreter exit, so a closed pipe surfaces as BrokenPipeError below
+            # (also after --help, which exits through SystemExit)
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _dispatch(argv: list[str] | None) -> int:
+    """Parse ``argv`` and run its command; bad input is reported in one line, status 2."""
     args = _parser().parse_args(argv)
     try:
         return args.func(args)
     except (scenario_mod.ScenarioError, DataError) as exc:
         print(f"ptsim: error: {exc}", file=sys.stderr)
         return 2
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null: what is still buffered for the closed pipe would otherwise fail
+    again at interpreter exit ("Exception ignored ... BrokenPipeError")."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):  # a replaced stdout (tests, notebooks) has no fd
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -140,9 +173,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     sc = _load(args)
     out = args.out or default_out(sc)
-    summary = run_to_folder(sc, out, progress=sys.stderr.isatty(), figures=not args.no_figures)
+    figures = None if args.no_figures else _run_figures
+    summary = run_to_folder(sc, out, progress=sys.stderr.isatty(), figures=figures)
     _print_summary(summary, out)
     return 0
+
+
+def _run_figures(ts: Any, folder: Path) -> None:
+    """The run folder's PNG figures; matplotlib is imported only when a run wants them."""
+    from simulation.plots import run_figures
+
+    run_figures(ts, folder)
 
 
 def _print_summary(s: dict, out: Path) -> None:

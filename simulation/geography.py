@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import mesa
 import numpy as np
 
 from simulation.tables import Column, DataError, data_path, read_table
@@ -212,27 +211,3 @@ def custom_world(spec: dict, source: str) -> World:
         dist = np.where(np.eye(n, dtype=bool), 0.0, 1000.0)
     freeness = np.asarray(spec["freeness"], float) if "freeness" in spec else None
     return World(names, region, columns, dist, freeness, label=spec.get("name", "custom"))
-
-
-class Province(mesa.Agent):
-    """A province as a Mesa agent: a view on the model's province arrays."""
-
-    def __init__(self, model: mesa.Model, idx: int):
-        super().__init__(model)
-        self.idx = idx
-        self.name = str(model.world.names[idx])
-        self.region = str(model.world.region[idx])
-
-    @property
-    def employment(self) -> float:
-        """Processing employment (real persons represented)."""
-        return float(self.model.employment_by_province()[self.idx] * self.model.scale)
-
-    @property
-    def wage(self) -> float:
-        """Annual wage (yuan/year)."""
-        return float(self.model.wage[self.idx])
-
-    @property
-    def rent_index(self) -> float:
-        return float(self.model.rent_index[self.idx])

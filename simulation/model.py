@@ -28,9 +28,9 @@ from simulation import scenario as scenario_mod
 from simulation.calibration import CalibrationResult
 from simulation.choice import admit
 from simulation.firms import CellTallies, Firm, FirmArrays, output_per_worker, synthesize
-from simulation.geography import Province
 from simulation.knowledge import Learning
 from simulation.logistics import load_freight
+from simulation.province_agent import Province
 from simulation.quarter import QuarterInputs
 from simulation.recorder import Recorder
 

@@ -20,11 +20,11 @@ PARAMS: tuple[Param, ...] = (
         "2024Q1",
         "quarter",
         "First simulated quarter (any from 2010Q1).",
-        "DESIGN.md §2: default run 2024Q1-2035Q4",
+        "docs/model.md §2: default run 2024Q1-2035Q4, the years after 商贸发〔2023〕308号",
         kind=str,
     ),
     Param(
-        "run.steps", 48, "quarters", "Number of quarterly steps.", "DESIGN.md §2", kind=int, low=1, high=400
+        "run.steps", 48, "quarters", "Number of quarterly steps.", "docs/model.md", kind=int, low=1, high=400
     ),
     Param(
         "run.firms",
@@ -61,8 +61,8 @@ PARAMS: tuple[Param, ...] = (
         0.02,
         "profit margin (yuan per yuan of output)",
         "Scale mu of the logit error: a margin advantage of mu multiplies the odds by e.",
-        A + ": no Chinese location-choice coefficients found (LOGISTICS-AND-BEHAVIOUR.md §2c "
-        "gives signs only); 2 margin points; varied in sensitivity analysis",
+        A + ": no Chinese location-choice coefficients found (Cheng & Kwan 2000; Amiti & Javorcik 2008 "
+        "give signs only); 2 margin points; varied in sensitivity analysis",
         low=0.0,
         low_open=True,
         high=10.0,
@@ -84,7 +84,7 @@ PARAMS: tuple[Param, ...] = (
         0.5,
         "per logit-scale unit",
         "Extra review hazard per unit of (sector mean margin - own margin)/mu when behind.",
-        A + ": 'review more when profit falls behind' (DESIGN.md §2)",
+        A + ": 'review more when profit falls behind' (docs/model.md §7.10)",
         low=0.0,
         high=100.0,
     ),
@@ -114,7 +114,7 @@ PARAMS: tuple[Param, ...] = (
         0.3,
         "share of fixed capital",
         "One-off cost of moving (dismantling, transport, reinstallation, lost output).",
-        A + ": no structural estimate found (LOGISTICS-AND-BEHAVIOUR.md §2b)",
+        A + ": no structural estimate of relocation costs found",
         low=0.0,
         high=10.0,
     ),
@@ -143,8 +143,8 @@ PARAMS: tuple[Param, ...] = (
         0.2,
         "utility per log firm",
         "Agglomeration: gamma * ln(N + offset), N = same-sector firms in the province.",
-        A + ": China's density elasticity of productivity is ~8.8% (LOGISTICS-AND-BEHAVIOUR.md "
-        "§2e); expressed in logit units here; must stay < 1 for a dispersed equilibrium",
+        A + ": China's density elasticity of productivity is ~8.8% (261 cities, 2004; "
+        "Fan 2006, 经济研究); expressed in logit units here; must stay < 1 for a dispersed equilibrium",
         low=0.0,
         high=5.0,
     ),
@@ -163,7 +163,7 @@ PARAMS: tuple[Param, ...] = (
         True,
         "-",
         "Wages respond to processing labour demand.",
-        "DESIGN.md §2 feedback",
+        "docs/model.md §7.12",
         kind=bool,
     ),
     Param(
@@ -179,7 +179,7 @@ PARAMS: tuple[Param, ...] = (
         2.0,
         "-",
         "Base elasticity of local labour supply to the wage.",
-        A + ": no migrant supply elasticity found (LOGISTICS-AND-BEHAVIOUR.md §2d)",
+        A + ": no migrant supply elasticity found (NBS 农民工监测调查报告 give levels only)",
         low=0.0,
         low_open=True,
         high=1000.0,
@@ -244,7 +244,7 @@ PARAMS: tuple[Param, ...] = (
         high=100.0,
     ),
     # --- parks -------------------------------------------------------------------------------
-    Param("parks.enabled", True, "-", "Designated parks with limited capacity.", "DESIGN.md §2", kind=bool),
+    Param("parks.enabled", True, "-", "Designated parks with limited capacity.", "docs/model.md", kind=bool),
     Param(
         "parks.capacity_jobs",
         20000.0,
@@ -417,7 +417,7 @@ PARAMS: tuple[Param, ...] = (
         0.5,
         "share of moving cost",
         "Extra cost SMEs pay to finance a move (credit constraints); lever finance cuts it.",
-        A + ": DESIGN.md §3 'SME financing limit on moving'; size not found",
+        A + ": 商贸发〔2023〕308号 八 (financing of SMEs that move); size not found",
         low=0.0,
         high=5.0,
     ),
@@ -524,7 +524,7 @@ PARAMS: tuple[Param, ...] = (
         "share of rail cost",
         "Subsidy on China-Europe Railway Express freight.",
         "reported subsidy caps 50% (2018) -> 40% (2019) -> 30% (2020) -> 0 by 2022 "
-        "(LOGISTICS-AND-BEHAVIOUR.md §1c); 0 for a 2024 start",
+        "(BOFIT Weekly 2019/35; simulation/data/SOURCES.md §5); 0 for a 2024 start",
         low=0.0,
         high=1.0,
     ),
@@ -536,7 +536,7 @@ PARAMS: tuple[Param, ...] = (
         "How province constants are set: 'berry' "
         "contraction to the initial distribution, or 'none' (constants from the data's "
         "`amenity` column only).",
-        "DESIGN.md §2",
+        "docs/model.md §7.14",
         kind=str,
         choices=("berry", "none"),
     ),

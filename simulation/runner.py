@@ -7,14 +7,22 @@ import importlib.metadata
 import platform
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
 from simulation import outputs
 from simulation import scenario as scenario_mod
 from simulation.model import RelocationModel
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Draws a run's figures: the timeseries table in, the ``figures/`` folder to write into. The runner
+#: knows no plotting library; ``ptsim run`` passes :func:`simulation.plots.run_figures`.
+FigureWriter = Callable[["pd.DataFrame", Path], object]
 
 VERSIONED = ("processing-trade-sim", "mesa", "numpy", "pandas", "scipy", "pyarrow", "matplotlib")
 
@@ -30,9 +38,10 @@ def simulate(sc: scenario_mod.Scenario, progress: bool = False) -> RelocationMod
 
 
 def run_to_folder(
-    sc: scenario_mod.Scenario, out: Path, progress: bool = False, figures: bool = True
+    sc: scenario_mod.Scenario, out: Path, progress: bool = False, figures: FigureWriter | None = None
 ) -> dict[str, Any]:
-    """Run ``sc`` and write timeseries, flows, summary, manifest (and figures) to ``out``."""
+    """Run ``sc`` and write timeseries, flows, summary and manifest to ``out``; with ``figures``,
+    also the figures it draws into ``out/figures`` (before the manifest, which lists them)."""
     t0 = time.perf_counter()
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     model = simulate(sc, progress)
@@ -44,10 +53,8 @@ def run_to_folder(
     outputs.write_parquet(out / "channels.parquet", model.recorder.channel_table(model))
     outputs.write_parquet(out / "fiscal.parquet", model.recorder.fiscal_table(model))
     outputs.write_json(out / "summary.json", summary)
-    if figures:
-        from simulation import plots  # matplotlib only when figures are wanted
-
-        plots.run_figures(ts, out / "figures")
+    if figures is not None:
+        figures(ts, out / "figures")
     outputs.write_json(
         out / "manifest.json",
         {
@@ -60,7 +67,7 @@ def run_to_folder(
             "wall_time_s": round(time.perf_counter() - t0, 3),
             "command": sys.argv,
             "files": sorted({p.name for p in out.iterdir() if p.is_file()} | {"manifest.json"})
-            + (["figures/"] if figures else []),
+            + (["figures/"] if figures is not None else []),
         },
     )
     return summary

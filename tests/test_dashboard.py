@@ -176,6 +176,7 @@ def _stat(rc, key: str) -> str:
     return rc.find(v.Html, attributes={"id": f"ptsim-{key}"}).widget.children[1].children[0]
 
 
+@pytest.mark.slow  # renders the page repeatedly
 def test_page_steps_restarts_on_a_lever_and_loads_a_lesson():
     box, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
     try:

@@ -26,6 +26,9 @@ from simulation.dashboard import cli as dash_cli
 from simulation.dashboard import controls, lessons
 from simulation.dashboard.session import DashboardModel
 
+# slow lane: a real Solara server driven by chromium
+pytestmark = pytest.mark.slow
+
 CHROMIUM = os.environ.get("PTSIM_CHROMIUM", "/usr/bin/chromium")
 FLAGS = [
     "--headless",

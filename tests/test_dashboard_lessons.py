@@ -31,6 +31,7 @@ def _run(name: str, baseline: Baseline, steps: int = 3) -> DashboardModel:
     return m
 
 
+@pytest.mark.slow  # a run per lesson
 @pytest.mark.parametrize("lesson", lessons.LESSONS, ids=lambda lesson: lesson.name)
 def test_every_lesson_loads_validates_and_runs(lesson: lessons.Lesson, baseline: Baseline):
     assert lesson.path.is_file(), lesson.path

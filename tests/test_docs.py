@@ -3,6 +3,7 @@ and every parameter is documented."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from simulation import docs, parameters
@@ -48,3 +49,28 @@ def test_every_lever_parameter_is_documented():
     text = (DOCS / "levers.md").read_text(encoding="utf-8")
     missing = [p.key for p in levers.ALL_PARAMS if p.key not in text]
     assert not missing
+
+
+# Design notes that were never part of the repository; a citation must name the project's own files
+# (simulation/data/SOURCES.md, docs/) or a public source. Spelled in pieces so this file passes.
+ABSENT_DOCUMENTS = ("DESIGN" + ".md", "MESA" + "-NOTES", "LOGISTICS" + "-AND-BEHAVIOUR")
+
+
+def _repository_files() -> list[Path]:
+    """Every file of the repository: tracked, or new and not ignored (so .venv and results are out)."""
+    root = DOCS.parent
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=root, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    return [root / name for name in listed.split("\0") if name and (root / name).is_file()]
+
+
+def test_no_file_cites_documents_that_are_not_in_the_repository():
+    files = _repository_files()
+    assert len(files) > 100 and any(f.name == "SOURCES.md" for f in files)
+    hits = []
+    for path in files:
+        text = path.read_bytes().decode("utf-8", errors="ignore")
+        hits += [f"{path.relative_to(DOCS.parent)}: {name}" for name in ABSENT_DOCUMENTS if name in text]
+    assert not hits, "cite simulation/data/SOURCES.md, docs/ or the public source:\n" + "\n".join(hits)

@@ -85,13 +85,14 @@ def test_special_bond_spending_is_budget_plus_interest():
     assert s["fiscal_cost_yuan"]["special_bonds"] == pytest.approx(expected)
 
 
+@pytest.mark.slow  # runs all ~30 library scenarios; test_scenario validates them in the fast lane
 @pytest.mark.parametrize("path", LIBRARY, ids=lambda p: str(p.relative_to(SCENARIOS)))
 def test_every_library_scenario_validates_runs_and_says_what_it_is(path, tmp_path):
     text = path.read_text(encoding="utf-8")
     assert text.lstrip().startswith("#"), f"{path} must open with a comment saying what it represents"
     sc = S.load(path, SMALL)
     assert sc.description
-    s = run_to_folder(sc, tmp_path / "out", figures=False)
+    s = run_to_folder(sc, tmp_path / "out")
     assert s["levers"] == levers.enabled(sc.params)
     for name in ("channels.parquet", "fiscal.parquet", "summary.json"):
         assert (tmp_path / "out" / name).is_file()

@@ -7,8 +7,8 @@ import numpy as np
 from simulation import costs
 from simulation import scenario as scenario_mod
 from simulation.firms import CellTallies, Firm
-from simulation.geography import Province
 from simulation.model import RelocationModel
+from simulation.province_agent import Province
 from simulation.sectors import load_sectors
 
 BASELINE = "scenarios/baseline.toml"

@@ -161,6 +161,7 @@ def test_plot_names_a_missing_column(run_folder, tmp_path, capsys):
     assert "timeseries.parquet" in err and "missing column 'employment'" in err
 
 
+@pytest.mark.slow  # builds broken copies of two folders
 def test_plot_names_a_missing_file_or_part(run_folder, sweep_folder, tmp_path, capsys):
     run = tmp_path / "run"
     shutil.copytree(run_folder, run)
@@ -413,6 +414,7 @@ def test_sensitivity_equals_the_csv(morris_folder):
 # --- the command, sizes, languages ---------------------------------------------------------------
 
 
+@pytest.mark.slow  # draws every kind, 3 s
 def test_plot_command_writes_every_applicable_kind(sweep_folder, run_folder, capsys, tmp_path):
     assert cli.main(["plot", str(sweep_folder), "--out", str(tmp_path / "s")]) == 0
     names = {p.name for p in (tmp_path / "s").iterdir()}
@@ -476,6 +478,7 @@ def test_figure_api_takes_a_filtered_table(sweep_res):
 # --- report ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # draws every figure of a report
 def test_report_is_self_contained_with_a_markdown_twin(sweep_folder, capsys):
     assert cli.main(["report", str(sweep_folder)]) == 0
     folder = sweep_folder / "report"
@@ -495,6 +498,7 @@ def test_report_is_self_contained_with_a_markdown_twin(sweep_folder, capsys):
     assert str(manifest["master_seed"]) in md
 
 
+@pytest.mark.slow  # draws a whole report
 def test_report_of_a_run(run_folder, tmp_path):
     rep = report.build(run_folder, tmp_path / "r")
     page = rep.html.read_text(encoding="utf-8")

@@ -13,7 +13,7 @@ from simulation.choice import considered
 from simulation.model import RelocationModel
 
 sys.path.insert(0, str(REPO / "benchmarks"))
-from reference import PerAgentModel  # noqa: E402
+from reference import PerAgentModel
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,9 @@ from test_sweep import ALT, TINY
 from simulation import cli
 from simulation.sweep import runs
 
+# slow lane: local clusters, killed workers and resumes take 25 s together
+pytestmark = pytest.mark.slow
+
 DASK_CRASH_RUN = "crash-p00000-s0001"  # kills its Dask worker on the first attempt
 DASK_KILLER_RUN = "killer-p00000-s0000"  # kills every Dask worker that runs it
 

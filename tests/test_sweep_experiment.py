@@ -26,6 +26,7 @@ def test_there_are_canonical_experiments():
         assert (folder / "README.md").is_file(), folder
 
 
+@pytest.mark.slow  # 2 s per experiment
 @pytest.mark.parametrize("folder", EXPERIMENTS, ids=lambda p: p.name)
 def test_every_experiment_runs_small_from_the_cli(folder, tmp_path, capsys):
     out = tmp_path / "out"
@@ -90,6 +91,7 @@ def tiny_scenario(tmp_path_factory):
     return scenario.load(path)
 
 
+@pytest.mark.slow  # EMA Workbench start-up
 def test_ema_workbench_sequential_evaluator_runs_the_model(tiny_scenario):
     import ema_workbench as ema  # in the test extra
 

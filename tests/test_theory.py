@@ -1,4 +1,4 @@
-"""Checks against theory (DESIGN.md §7) in small worlds where the answer is known in closed form.
+"""Checks against theory (docs/model.md §10) in small worlds where the answer is known in closed form.
 
 Each test switches off the mechanisms the theorem abstracts from, runs the model to its long run and
 compares the simulated shares with the formula, within Monte-Carlo error.
@@ -191,7 +191,7 @@ def test_simulation_shows_home_market_effect_at_small_noise():
 
 
 def general_fc_share(phi: float, phi1: float, phi2: float, s_e: float) -> float:
-    """s_n1 = s_E phi2 / (phi2 - phi) - (1 - s_E) phi / (phi1 - phi) (DESIGN.md §7)."""
+    """s_n1 = s_E phi2 / (phi2 - phi) - (1 - s_E) phi / (phi1 - phi) (docs/model.md §10)."""
     return s_e * phi2 / (phi2 - phi) - (1 - s_e) * phi / (phi1 - phi)
 
 

@@ -88,7 +88,7 @@ BORDER_PORTS = Lever(
     apply=apply_border,
     targets=("Guangxi", "Yunnan"),
     fiscal="budget_yuan_per_year (0 unless set)",
-    sources="商贸发〔2023〕308号 六; LOGISTICS-AND-BEHAVIOUR.md §1f",
+    sources="商贸发〔2023〕308号 六; simulation/data/SOURCES.md §4 (land route; China Daily 2025)",
     channels=("logistics",),
 )
 
@@ -170,7 +170,7 @@ FREIGHT_ROUTES = Lever(
     targets=("inland",),
     fiscal="rail and air subsidies paid at the origins in the targets plus the freight refunds, "
     "each = share x freight money on the goods that use it",
-    sources="商贸发〔2023〕308号 九; LOGISTICS-AND-BEHAVIOUR.md §1c-1e",
+    sources="商贸发〔2023〕308号 九; simulation/data/SOURCES.md §4-5 (rail, air and truck rates)",
     channels=("logistics",),
 )
 
@@ -202,6 +202,6 @@ DOMESTIC_LINKS = Lever(
     apply=apply_links,
     targets=("inland",),
     fiscal="budget_yuan_per_year (0 unless set)",
-    sources="商贸发〔2023〕308号 九; DESIGN.md §3 (Martin & Rogers 1995; Baldwin et al. 2003; Faber 2014)",
+    sources="商贸发〔2023〕308号 九; Martin & Rogers 1995; Baldwin et al. 2003; Faber 2014",
     channels=("market_access",),
 )

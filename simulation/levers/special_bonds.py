@@ -184,7 +184,7 @@ SPECIAL_BONDS = Lever(
     targets=("national_parks",),
     fiscal="bond-funded spending when issued, plus interest on the principal outstanding every "
     "quarter to the end of the run (principal repayment is not counted again)",
-    sources="商贸发〔2023〕308号 四; LOGISTICS-AND-BEHAVIOUR.md §4 (quota, rates, lags)",
+    sources="商贸发〔2023〕308号 四; 2024 work report (quota); MOF 2023 (rates); press (lags)",
     channels=("land", "subsidies"),
 )
 

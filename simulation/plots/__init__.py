@@ -18,17 +18,30 @@ module             figure                                       reads
 
 ``simulation.plots.data.load(folder)`` opens a folder; :mod:`simulation.plots.figures` lists the
 kinds; :mod:`simulation.plots.report` writes the HTML and Markdown report. ``run_figures`` (the PNGs
-``ptsim run`` writes) and ``REGION_COLOURS`` are kept here for the runner and the dashboard.
+``ptsim run`` writes) and ``REGION_COLOURS`` are kept here for ``ptsim run`` and the dashboard.
 """
 
-from simulation.plots.runfigs import inland_share_figure, region_employment, region_figure, run_figures, save
-from simulation.plots.style import REGION_COLOURS
+from __future__ import annotations
 
-__all__ = [
-    "REGION_COLOURS",
-    "inland_share_figure",
-    "region_employment",
-    "region_figure",
-    "run_figures",
-    "save",
-]
+import importlib
+from typing import Any
+
+# name -> submodule holding it. Resolved on first use (PEP 562) so that ``ptsim`` can register the
+# plot commands (``simulation.plots.cli``) without importing matplotlib.
+_EXPORTS = {
+    "REGION_COLOURS": "style",
+    "inland_share_figure": "runfigs",
+    "region_employment": "runfigs",
+    "region_figure": "runfigs",
+    "run_figures": "runfigs",
+    "save": "runfigs",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    """The figure helpers above, imported from their submodule when first asked for."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)

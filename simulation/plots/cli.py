@@ -11,8 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from simulation.plots import style
-from simulation.plots.figures import KINDS
+from simulation.plots import names
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -21,7 +20,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "plot",
         help="figures from a results folder (ptsim run or a sweep)",
         description="Draw the figures of a results folder with matplotlib: every kind that applies, or "
-        "those named by --kind. Kinds: " + ", ".join(KINDS) + ". Figures go to RESULTS/plots (--out).",
+        "those named by --kind. Kinds: " + ", ".join(names.KINDS) + ". Figures go to RESULTS/plots (--out).",
     )
     pl.add_argument("results", type=Path, help="a results folder of ptsim run, sweep or experiment")
     pl.add_argument("--out", type=Path, help="folder for the figures (default RESULTS/plots)")
@@ -29,11 +28,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--kind",
         action="extend",
         nargs="+",
-        choices=KINDS,
+        choices=names.KINDS,
         metavar="K",
-        help=f"figure kinds: {', '.join(KINDS)}",
+        help=f"figure kinds: {', '.join(names.KINDS)}",
     )
-    pl.add_argument("--format", choices=style.FORMATS, default="png", help="file format (default png)")
+    pl.add_argument("--format", choices=names.FORMATS, default="png", help="file format (default png)")
     _common(pl)
     pl.set_defaults(func=cmd_plot)
 
@@ -49,10 +48,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _common(p: argparse.ArgumentParser, scenario: bool = True) -> None:
-    p.add_argument("--lang", choices=style.LANGS, default="en", help="label language (zh needs a CJK font)")
-    p.add_argument(
-        "--size", choices=tuple(style.SIZES), default="slide", help="slide (10x6 in) or column (3.5 in)"
-    )
+    p.add_argument("--lang", choices=names.LANGS, default="en", help="label language (zh needs a CJK font)")
+    p.add_argument("--size", choices=names.SIZES, default="slide", help="slide (10x6 in) or column (3.5 in)")
     if scenario:
         p.add_argument(
             "--scenario", help="scenario of the map and flow figures of a sweep (default: the focal one)"
@@ -60,6 +57,8 @@ def _common(p: argparse.ArgumentParser, scenario: bool = True) -> None:
 
 
 def _lang(requested: str) -> str:
+    from simulation.plots import style
+
     lang, message = style.resolve_lang(requested)
     if message:
         print(f"ptsim: note: {message}", file=sys.stderr)

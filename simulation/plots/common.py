@@ -70,13 +70,6 @@ def param_unit(key: str) -> str:
                 for q in levers.params(lever):
                     if q.key == key:
                         p = q
-        except Exception:  # noqa: BLE001 - a label, never worth failing a figure
+        except Exception:  # broad on purpose: a label, never worth failing a figure
             p = None
     return getattr(p, "unit", "") or ""
-
-
-def no_data(ax: Axes, text: str) -> None:
-    """Write ``text`` in the middle of an empty panel."""
-    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, wrap=True)
-    ax.set_xticks([])
-    ax.set_yticks([])

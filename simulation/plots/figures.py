@@ -15,8 +15,8 @@ from matplotlib.figure import Figure
 from simulation.io import atomic_write
 from simulation.plots import channels, dose, effects, flows, maps, sensitivity, style, timeseries
 from simulation.plots.data import PlotDataError, Results
+from simulation.plots.names import FORMATS, KINDS
 
-KINDS = ("timeseries", "effects", "map", "flows", "channels", "dose", "sensitivity")
 SWEEP_ONLY = {
     "effects": "effects against the baseline need a sweep (ptsim sweep BASELINE SCENARIO --seeds K)",
     "dose": "dose-response needs a sweep that varies a lever parameter (ptsim sweep ... --vary KEY=V1,V2)",
@@ -161,8 +161,8 @@ def make_all(
 def save(fig: Figure, path: Path) -> Path:
     """Write ``fig`` to ``path`` (format from the suffix) atomically, and free it."""
     fmt = path.suffix.lstrip(".")
-    if fmt not in style.FORMATS:
-        raise PlotDataError("--format", fmt, f"unknown format; choose one of {', '.join(style.FORMATS)}")
+    if fmt not in FORMATS:
+        raise PlotDataError("--format", fmt, f"unknown format; choose one of {', '.join(FORMATS)}")
     atomic_write(path, lambda p: fig.savefig(p, format=fmt, dpi=style.DPI))
     return path
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from simulation.geography import REGIONS  # noqa: E402
-from simulation.io import atomic_write  # noqa: E402
-from simulation.plots.style import REGION_COLOURS  # noqa: E402
+from simulation.geography import REGIONS
+from simulation.io import atomic_write
+from simulation.plots.style import REGION_COLOURS
 
 
 def region_employment(ts: pd.DataFrame) -> pd.DataFrame:

@@ -23,11 +23,14 @@ from dataclasses import dataclass
 import matplotlib
 
 matplotlib.use("Agg")  # figures are drawn off-screen; a notebook shows the returned Figure itself
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib import font_manager
+from matplotlib.figure import Figure
 
-#: Okabe-Ito: orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple, black.
-OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
+from simulation.plots.names import LANGS
+
+# Okabe-Ito: orange #E69F00, sky blue #56B4E9, bluish green #009E73, yellow #F0E442, blue #0072B2,
+# vermillion #D55E00, reddish purple #CC79A7, black #000000.
+
 #: One fixed colour per NBS region in every figure (also used by the dashboard).
 REGION_COLOURS = {"east": "#0072B2", "central": "#E69F00", "west": "#009E73", "northeast": "#CC79A7"}
 INLAND_COLOUR = "#D55E00"
@@ -35,16 +38,6 @@ BASELINE_COLOUR = "#000000"
 #: Scenario colours after the baseline: Okabe-Ito without black, the yellow last (weak on white).
 SCENARIO_CYCLE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 LINESTYLES = ("-", "--", ":", "-.")
-#: One colour per sector (Okabe-Ito without black), in the order of simulation/data/sectors.csv.
-SECTOR_COLOURS = {
-    "electronics": "#E69F00",
-    "apparel": "#56B4E9",
-    "food": "#009E73",
-    "machinery": "#F0E442",
-    "biomedicine": "#0072B2",
-    "new_energy": "#D55E00",
-    "aerospace": "#CC79A7",
-}
 #: One colour per channel of the profit advantage (ten channels: Okabe-Ito without black, Tol's
 #: indigo and two greys; black is kept for the net effect).
 CHANNEL_COLOURS = {
@@ -72,8 +65,6 @@ class Size:
 
 
 SIZES = {"slide": Size(10.0, 6.0, 14.0, 2.0), "column": Size(3.5, 2.6, 7.0, 1.0)}
-LANGS = ("en", "zh")
-FORMATS = ("png", "svg", "pdf")
 DPI = 150
 
 #: Font families with Chinese glyphs, in order of preference.

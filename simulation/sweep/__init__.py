@@ -5,7 +5,20 @@ The unit of work is :func:`simulation.sweep.runs.run_one` (a scenario, a seed an
 ``docs/sweeps.md``.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from simulation.sweep.errors import SweepError
-from simulation.sweep.runs import RunResult, run_one
 
 __all__ = ["RunResult", "SweepError", "run_one"]
+
+
+def __getattr__(name: str) -> Any:
+    """``run_one`` and ``RunResult`` from :mod:`simulation.sweep.runs`, imported on first use (it
+    loads pandas) so that ``ptsim`` can register the sweep commands cheaply."""
+    if name in ("RunResult", "run_one"):
+        from simulation.sweep import runs
+
+        return getattr(runs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,14 +11,18 @@ import argparse
 import json
 import sys
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from simulation import scenario as scenario_mod
-from simulation.sweep import design as design_mod
-from simulation.sweep import effects as effects_mod
-from simulation.sweep import experiment as experiment_mod
 from simulation.sweep.errors import SweepError
+from simulation.sweep.names import METHODS
+
+# pandas, scipy (effects) and the design samplers load when a command runs, not when ``ptsim``
+# builds its parser: ``ptsim --help`` stays fast.
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from simulation.sweep.spec import SweepSpec
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -34,7 +38,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     sw.add_argument(
         "--vary", action="append", default=[], metavar="KEY=V1,V2,...", help="grid factor (repeatable)"
     )
-    sw.add_argument("--sample", choices=design_mod.METHODS[1:], help="sampler over the --range factors")
+    sw.add_argument("--sample", choices=METHODS[1:], help="sampler over the --range factors")
     sw.add_argument(
         "--n", type=int, help="sample size (points; trajectories for morris; base N for saltelli)"
     )
@@ -100,6 +104,7 @@ def _common(p: argparse.ArgumentParser, sets: bool = True) -> None:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``ptsim sweep``."""
+    from simulation.sweep import design as design_mod
     from simulation.sweep.spec import SweepSpec, check_factors, load_scenarios
 
     fixed = dict(scenario_mod.parse_assignment(a) for a in args.assignments)
@@ -126,6 +131,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_experiment(args: argparse.Namespace) -> int:
     """``ptsim experiment``."""
+    from simulation.sweep import experiment as experiment_mod
+
     sizes = experiment_mod.Sizes(args.small, args.seeds, args.n, args.steps, args.firms)
     spec = experiment_mod.load(args.path, sizes)
     return _run(spec, args.out or experiment_mod.default_out(spec, args.small), args)
@@ -134,6 +141,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     """``ptsim compare``."""
     from simulation.io import write_csv, write_parquet
+    from simulation.sweep import effects as effects_mod
 
     table = _read_summary(args.results)
     scenarios = _scenario_order(args.results, table)
@@ -155,7 +163,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(spec, out: Path, args: argparse.Namespace) -> int:
+def _run(spec: SweepSpec, out: Path, args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from simulation.sweep import effects as effects_mod
     from simulation.sweep.engine import run_sweep
     from simulation.sweep.executors import backend
 
@@ -194,6 +205,8 @@ def _run(spec, out: Path, args: argparse.Namespace) -> int:
 
 
 def _read_summary(folder: Path) -> pd.DataFrame:
+    import pandas as pd
+
     path = Path(folder) / "summary.parquet"
     if not path.is_file():
         raise SweepError(str(folder), "summary.parquet", "not found: give a finished sweep's results folder")

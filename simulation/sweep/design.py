@@ -32,8 +32,8 @@ import pandas as pd
 from simulation import parameters
 from simulation import scenario as scenario_mod
 from simulation.sweep.errors import SweepError, require
+from simulation.sweep.names import METHODS
 
-METHODS = ("grid", "lhs", "sobol", "morris", "saltelli")
 SENSITIVITY = ("morris", "saltelli")  # designs with an analysis of indices
 
 

@@ -110,7 +110,7 @@ def run_one(
             regions = dict(zip(model.world.names, model.world.region, strict=True))
             flows = flow_totals(model.recorder.flow_table(model), regions)
             channels = channel_end(model.recorder.channel_table(model))
-    except Exception:  # noqa: BLE001 - a failed run is a result, not a crash of the sweep
+    except Exception:  # broad on purpose: a failed run is a result, not a crash of the sweep
         return RunResult(tag, int(seed), "failed", time.perf_counter() - t0, error=traceback.format_exc())
     elapsed = time.perf_counter() - t0
     return RunResult(
