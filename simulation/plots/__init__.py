@@ -21,8 +21,8 @@ kinds; :mod:`simulation.plots.report` writes the HTML and Markdown report. ``run
 ``ptsim run`` writes) and ``REGION_COLOURS`` are kept here for the runner and the dashboard.
 """
 
+from simulation.plots.palette import REGION_COLOURS
 from simulation.plots.runfigs import inland_share_figure, region_employment, region_figure, run_figures, save
-from simulation.plots.style import REGION_COLOURS
 
 __all__ = [
     "REGION_COLOURS",
