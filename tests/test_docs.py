@@ -48,3 +48,20 @@ def test_every_lever_parameter_is_documented():
     text = (DOCS / "levers.md").read_text(encoding="utf-8")
     missing = [p.key for p in levers.ALL_PARAMS if p.key not in text]
     assert not missing
+
+
+def test_outputs_page_is_up_to_date():
+    path = DOCS / "outputs.md"
+    assert path.is_file() and path.read_text(encoding="utf-8") == docs.render_outputs(), (
+        f"{path} is out of date with simulation/results_format.py; run `python -m simulation.docs`"
+    )
+
+
+def test_outputs_page_documents_every_declared_column():
+    from simulation import results_format
+
+    text = (DOCS / "outputs.md").read_text(encoding="utf-8")
+    for spec in results_format.RUN_FOLDER:
+        assert f"`{spec.name}`" in text
+        for field in spec.fields:
+            assert f"| `{field.name}` | {field.dtype} |" in text, (spec.name, field.name)

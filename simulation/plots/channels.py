@@ -1,6 +1,6 @@
 """Why firms move: the levers' direct effect on the profit advantage, decomposed by channel.
 
-``lever_effect`` (``docs/outputs.md`` §3a) is a province's profit advantage with the quarter's
+``lever_effect`` (``docs/outputs.md`` §4) is a province's profit advantage with the quarter's
 levers minus without them, by channel (labour, land, electricity, logistics, customs, finance,
 market access, tax, subsidies, agglomeration), in yuan per yuan of output; plotted in yuan per
 thousand yuan of output. Averages over provinces use step-0 employment as weights (as
