@@ -18,14 +18,13 @@ module             figure                                       reads
 
 ``simulation.plots.data.load(folder)`` opens a folder; :mod:`simulation.plots.figures` lists the
 kinds; :mod:`simulation.plots.report` writes the HTML and Markdown report. ``run_figures`` (the PNGs
-``ptsim run`` writes) and ``REGION_COLOURS`` are kept here for the runner and the dashboard.
+``ptsim run`` writes) is kept here for the runner; the colours of every figure and of the
+dashboard are in :mod:`simulation.plots.palette`.
 """
 
-from simulation.plots.palette import REGION_COLOURS
 from simulation.plots.runfigs import inland_share_figure, region_employment, region_figure, run_figures, save
 
 __all__ = [
-    "REGION_COLOURS",
     "inland_share_figure",
     "region_employment",
     "region_figure",
