@@ -127,6 +127,19 @@ class QuarterCosts:
     fixed: dict
 
 
+def domestic_share(sectors: Sectors, effects: Effects) -> np.ndarray:
+    """(S, R) share of output sold at home: the sector's ``domestic_sales_share`` plus the
+    domestic-market lever's ``Effects.domestic_share_add`` in its provinces, clipped to [0, 1]."""
+    share = sectors.col("domestic_sales_share")[:, None] + effects.domestic_share_add[None, :]
+    return np.clip(share, 0.0, 1.0)
+
+
+def export_share(sectors: Sectors, effects: Effects) -> np.ndarray:
+    """(S, R) share of output exported, in [0, 1]: one minus :func:`domestic_share`. The costs, the
+    recorded ``exports_yuan`` and the fiscal cost of the export-risk cut all use this one share."""
+    return 1 - domestic_share(sectors, effects)
+
+
 def quarter_costs(
     *,
     sectors: Sectors,
@@ -154,10 +167,11 @@ def quarter_costs(
         if freight_by_market is not None
         else market_costs(sectors, freight, effects, distance_km)
     )
-    domestic = np.clip(sc("domestic_sales_share")[:, None] + effects.domestic_share_add[None, :], 0.0, 1.0)
+    domestic = domestic_share(sectors, effects)
+    exports = export_share(sectors, effects)
     weights = _freight_weights(sectors, domestic)
     zone = (cols["bonded_zones"] > 0) * params["economy.bonded_zone_discount"]
-    trade = (1 - domestic) + sc("imported_input_share")[:, None]
+    trade = exports + sc("imported_input_share")[:, None]
     keep = (1 - zone) * (1 - effects.compliance_cut)
     law = _law_tax_rate(cols, params)
     cut = np.nan_to_num(effects.cit_coverage * np.maximum(law - effects.cit_rate, 0.0))
@@ -167,7 +181,7 @@ def quarter_costs(
         "logistics": (weights * freight_cost["cost"]).sum(axis=2),
         "compliance": params["economy.compliance_cost_share"] * trade * keep[None, :],
         "maintenance": effects.maintenance,
-        "risk": params["economy.export_risk_premium"] * (1 - domestic) * (1 - effects.risk_cut)[None, :],
+        "risk": params["economy.export_risk_premium"] * exports * (1 - effects.risk_cut)[None, :],
         "subsidy": effects.subsidy_total(domestic.shape),
         "tax_rate": law - cut,
         "tax_rate_law": law,

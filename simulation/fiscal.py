@@ -13,7 +13,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from simulation import decision
+from simulation import costs, decision
 from simulation.state import ModelState
 
 
@@ -31,9 +31,7 @@ def quarter_costs(
     _tax_forgone(model, pretax, taxable, out)
     owner = e.owners.get("risk_cut")
     if owner:
-        exports = 1 - np.clip(
-            model.sectors.col("domestic_sales_share")[:, None] + e.domestic_share_add[None, :], 0, 1
-        )
+        exports = costs.export_share(model.sectors, e)
         premium = model.params["economy.export_risk_premium"] * exports * e.risk_cut[None, :]
         out[owner] += float((premium * output).sum()) * scale / 4
     if len(moved):

@@ -10,11 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from simulation.tables import Column, DataError, data_path, read_table
 
 REGIONS: tuple[str, ...] = ("east", "central", "west", "northeast")
-INLAND_REGIONS: tuple[str, ...] = ("central", "west", "northeast")
+#: "Inland": every NBS region but the east (central, west, northeast). The one place that says so;
+#: everything else asks :func:`is_inland` or uses this tuple.
+INLAND_REGIONS: tuple[str, ...] = tuple(r for r in REGIONS if r != "east")
 EARTH_RADIUS_KM = 6371.0
 
 _F, _B, _S = "float", "bool", "str"
@@ -111,7 +114,7 @@ class World:
     @property
     def inland(self) -> np.ndarray:
         """Boolean mask of central, western and north-eastern provinces."""
-        return np.isin(self.region, INLAND_REGIONS)
+        return is_inland(self.region)
 
     def index(self, name: str) -> int:
         """Index of a province by English name."""
@@ -136,6 +139,12 @@ class World:
         if spec in self.names:
             return self.names == spec
         raise KeyError(spec)
+
+
+def is_inland(region: ArrayLike) -> np.ndarray:
+    """Boolean mask, same length as ``region`` (NBS region names, an array or a pandas column):
+    True for the inland regions (:data:`INLAND_REGIONS`)."""
+    return np.isin(np.asarray(region), INLAND_REGIONS)
 
 
 def great_circle_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from simulation import channels
+from simulation.geography import is_inland
 from simulation.io import write_json, write_parquet  # noqa: F401  (runner writes through these)
 from simulation.levers import CHANNELS, enabled
 
@@ -31,7 +32,7 @@ def summary(model: ModelState, ts: pd.DataFrame) -> dict[str, Any]:
 
     def inland(step: int, column: str) -> float:
         frame = ts[ts["step"] == step]
-        inland_mask = frame["region"] != "east"
+        inland_mask = is_inland(frame["region"])
         return float(frame.loc[inland_mask, column].sum() / frame[column].sum())
 
     moved = ts[ts["step"] > first]
@@ -48,7 +49,7 @@ def summary(model: ModelState, ts: pd.DataFrame) -> dict[str, Any]:
         "inland_employment_share_end": inland(last, "employment"),
         "inland_output_share_start": inland(first, "output_yuan"),
         "inland_output_share_end": inland(last, "output_yuan"),
-        "inland_employment_end": float(end.loc[end["region"] != "east", "employment"].sum()),
+        "inland_employment_end": float(end.loc[is_inland(end["region"]), "employment"].sum()),
         "inland_employment_share_end_by_sector": _by_sector(end, "employment", inland_only=True),
         "electricity_cost_share_end_by_sector": _by_sector(end, "electricity_cost_yuan"),
         "region_employment_share_start": region_shares(first),
@@ -71,7 +72,7 @@ def _by_sector(frame: pd.DataFrame, column: str, inland_only: bool = False) -> d
     """Per sector: the inland share of ``column`` (``inland_only``), else ``column`` per yuan of output."""
     g = frame.groupby("sector", sort=False)
     if inland_only:
-        inland = frame[frame["region"] != "east"].groupby("sector", sort=False)[column].sum()
+        inland = frame[is_inland(frame["region"])].groupby("sector", sort=False)[column].sum()
         total = g[column].sum()
         return {str(k): float(inland.get(k, 0.0) / v) if v > 0 else 0.0 for k, v in total.items()}
     out = g["output_yuan"].sum()

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation import channels, decision, fiscal
+from simulation import channels, costs, decision, fiscal
 from simulation.levers import CHANNELS, enabled
 from simulation.state import ModelState
 
@@ -58,7 +58,7 @@ class Recorder:
             "firms": t.count.copy(),
             "employment": t.employment * scale,
             "output_yuan": t.output * scale,
-            "exports_yuan": t.output * scale * (1 - model.sectors.col("domestic_sales_share"))[:, None],
+            "exports_yuan": t.output * scale * costs.export_share(model.sectors, model.effects),
             "labour_cost_yuan": unit.labour * t.inputs * scale,
             "land_cost_yuan": unit.land * land_inputs * scale,
             "electricity_cost_yuan": unit.electricity * t.output * scale,

@@ -74,3 +74,20 @@ def test_no_file_cites_documents_that_are_not_in_the_repository():
         text = path.read_bytes().decode("utf-8", errors="ignore")
         hits += [f"{path.relative_to(DOCS.parent)}: {name}" for name in ABSENT_DOCUMENTS if name in text]
     assert not hits, "cite simulation/data/SOURCES.md, docs/ or the public source:\n" + "\n".join(hits)
+
+
+def test_outputs_page_is_up_to_date():
+    path = DOCS / "outputs.md"
+    assert path.is_file() and path.read_text(encoding="utf-8") == docs.render_outputs(), (
+        f"{path} is out of date with simulation/results_format.py; run `python -m simulation.docs`"
+    )
+
+
+def test_outputs_page_documents_every_declared_column():
+    from simulation import results_format
+
+    text = (DOCS / "outputs.md").read_text(encoding="utf-8")
+    for spec in results_format.RUN_FOLDER:
+        assert f"`{spec.name}`" in text
+        for field in spec.fields:
+            assert f"| `{field.name}` | {field.dtype} |" in text, (spec.name, field.name)

@@ -17,7 +17,13 @@ PACKAGE = REPO / "simulation"
 # Bottom to top. A module matches the first pattern that fits (fnmatch-like: ``*`` within one
 # name); modules of one layer may import each other as long as no cycle forms.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("simulation.schema", "simulation.io", "simulation.tables", "simulation.timeline"),
+    (
+        "simulation.schema",
+        "simulation.results_format",
+        "simulation.io",
+        "simulation.tables",
+        "simulation.timeline",
+    ),
     ("simulation.geography", "simulation.sectors"),
     ("simulation.logistics",),
     ("simulation.levers.targets", "simulation.levers.base"),

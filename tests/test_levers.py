@@ -345,3 +345,17 @@ def test_each_lever_alone_explains_its_own_channel():
     assert mean["training"][CHANNELS.index("labour")] > 0
     assert mean["bonded_sites"][CHANNELS.index("customs")] > 0
     assert mean["training"][CHANNELS.index("logistics")] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_recorded_exports_count_the_domestic_market_lever():
+    """With the lever on in the west, recorded exports / output = 1 - (domestic share + lever add)
+    there, and 1 - domestic share elsewhere (issue 12, item 5: one export share)."""
+    add = 0.3
+    lever = {"enabled": True, "targets": ["west"], "domestic_share_add": add}
+    model = build({"domestic_market": lever}, steps=2)
+    ts = model.recorder.timeseries(model)
+    last = ts[(ts["step"] == 2) & (ts["output_yuan"] > 0)]
+    share = dict(zip(model.sectors.names, model.sectors.col("domestic_sales_share"), strict=True))
+    domestic = last["sector"].map(share) + np.where(last["region"] == "west", add, 0.0)
+    np.testing.assert_allclose(last["exports_yuan"] / last["output_yuan"], 1 - domestic, rtol=1e-12)
+    assert (last["region"] == "west").any() and (last["region"] != "west").any()

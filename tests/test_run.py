@@ -366,3 +366,68 @@ def test_python_m_simulation_run_help():
     assert proc.returncode == 0, proc.stderr
     for flag in ("--seed", "--steps", "--firms", "--out", "--set", "--no-figures"):
         assert flag in proc.stdout
+
+
+# --- the declared format (simulation.results_format) ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def lever_run(small_scenario_file, tmp_path_factory) -> Path:
+    """The small scenario with a spending lever, so that fiscal.parquet has rows."""
+    out = tmp_path_factory.mktemp("lever") / "out"
+    args = ("--set", "levers.special_funds.enabled=true", "--set", "levers.domestic_market.enabled=true")
+    assert run(small_scenario_file, "--out", out, "--no-figures", *args) == 0
+    return out
+
+
+JSON_TYPES = {
+    "str": (str,),
+    "int": (int,),
+    "float": (float,),
+    "bool": (bool,),
+    "object": (dict,),
+    "list of str": (list,),
+}
+
+
+def _json_type_ok(value: object, declared: str) -> bool:
+    """Whether a JSON value has the declared type (``X or null`` also admits None)."""
+    base, _, null = declared.partition(" or ")
+    if value is None:
+        return null == "null"
+    if isinstance(value, bool) and base != "bool":
+        return False
+    if base == "list of str":
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return isinstance(value, JSON_TYPES[base])
+
+
+def _dtype_ok(series: pd.Series, declared: str) -> bool:
+    """Whether a column read back has the declared pandas dtype (``str``: any text dtype)."""
+    if declared == "str":
+        return pd.api.types.is_string_dtype(series.dtype)
+    return str(series.dtype) == declared
+
+
+@pytest.mark.parametrize("folder", ["result", "lever_run"])
+def test_run_folder_has_exactly_the_declared_format(folder, request):
+    from simulation import results_format
+
+    out: Path = request.getfixturevalue(folder)
+    for name, spec in results_format.TABLES.items():
+        frame = pd.read_parquet(out / name)
+        assert tuple(frame.columns) == spec.columns, name
+        wrong = {c: str(frame[c].dtype) for c, d in spec.dtypes.items() if not _dtype_ok(frame[c], d)}
+        assert not wrong, f"{name}: columns whose dtype is not the declared one: {wrong}"
+    for name, spec in results_format.JSON_FILES.items():
+        data = json.loads((out / name).read_text(encoding="utf-8"))
+        assert set(data) == set(spec.columns), f"{name}: {set(data) ^ set(spec.columns)}"
+        wrong = {k: data[k] for k, d in spec.dtypes.items() if not _json_type_ok(data[k], d)}
+        assert not wrong, f"{name}: keys whose type is not the declared one: {wrong}"
+    declared = {f.name.rstrip("/") for f in results_format.RUN_FOLDER}
+    assert {p.name for p in out.iterdir()} <= declared
+
+
+def test_lever_run_fills_the_fiscal_table(lever_run):
+    fiscal = pd.read_parquet(lever_run / "fiscal.parquet")
+    assert set(fiscal["lever"]) == {"special_funds", "domestic_market"}

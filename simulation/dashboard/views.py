@@ -3,7 +3,8 @@
 Each ``*_figure`` function takes the model (and a choice, for the advantage view) and returns a
 ``matplotlib.figure.Figure`` (no pyplot: figures are garbage-collected, nothing is shared between
 sessions). The ``*_data`` helpers compute what is plotted, so tests can compare the plotted numbers
-with the model's. Colours are Okabe-Ito (colour-blind safe); fonts are large for a projector.
+with the model's. Colours are those of every figure (:mod:`simulation.plots.palette`, Okabe-Ito,
+colour-blind safe); fonts are large for a projector.
 """
 
 from __future__ import annotations
@@ -19,7 +20,16 @@ from matplotlib.ticker import FormatStrFormatter
 from simulation import channels
 from simulation.geography import REGIONS
 from simulation.levers import CHANNELS
-from simulation.plots import REGION_COLOURS
+from simulation.plots.palette import (
+    BASELINE_COLOUR,
+    INLAND_MOVE_COLOUR,
+    LEVEL_COLOUR,
+    LEVER_COLOUR,
+    OTHER_MOVE_COLOUR,
+    POLICY_COLOUR,
+    REGION_COLOURS,
+    sector_colour,
+)
 
 if TYPE_CHECKING:
     from simulation.dashboard.session import DashboardModel
@@ -35,11 +45,6 @@ STYLE = {
     "axes.spines.right": False,
 }
 DPI = 80
-# Okabe-Ito without black: one colour per sector (seven sectors)
-SECTOR_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
-POLICY_COLOUR, BASELINE_COLOUR = "#0072B2", "#000000"
-ADVANTAGE_COLOUR, LEVER_COLOUR = "#0072B2", "#E69F00"
-INLAND_MOVE_COLOUR, OTHER_MOVE_COLOUR = "#000000", "#999999"
 ALL_SECTORS = "all sectors"
 
 
@@ -95,7 +100,7 @@ def map_figure(model: DashboardModel, top: int = 8) -> Figure:
         flows = latest_flows(model, top)
         biggest = max((e for _, _, e in flows), default=1.0)
         for o, t, emp in flows:
-            inland_move = w.region[o] == "east" and w.inland[t]
+            inland_move = not w.inland[o] and w.inland[t]
             ax.annotate(
                 "",
                 xy=(d["lon"][t], d["lat"][t]),
@@ -176,7 +181,7 @@ def employment_figure(model: DashboardModel) -> Figure:
         y = np.arange(len(REGIONS))
         left = np.zeros(len(REGIONS))
         for s, name in enumerate(model.sectors.names):
-            ax.barh(y, table[s], left=left, color=SECTOR_COLOURS[s % 7], label=str(name), height=0.6)
+            ax.barh(y, table[s], left=left, color=sector_colour(str(name), s), label=str(name), height=0.6)
             left += table[s]
         ax.scatter(
             base_total, y, marker="|", s=900, color="black", linewidths=3, label="baseline total", zorder=3
@@ -229,7 +234,7 @@ def advantage_figure(model: DashboardModel, province: str, sector: str = ALL_SEC
     with matplotlib.rc_context(STYLE):
         ax = fig.subplots()
         y = np.arange(len(CHANNELS))
-        ax.barh(y - 0.2, 100 * adv, height=0.4, color=ADVANTAGE_COLOUR, label="advantage over national mean")
+        ax.barh(y - 0.2, 100 * adv, height=0.4, color=LEVEL_COLOUR, label="advantage over national mean")
         ax.barh(y + 0.2, 100 * change, height=0.4, color=LEVER_COLOUR, label="change by the levers")
         ax.axvline(0, color="black", lw=1)
         ax.set_yticks(y, [c.replace("_", " ") for c in CHANNELS])

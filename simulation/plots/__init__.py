@@ -18,7 +18,8 @@ module             figure                                       reads
 
 ``simulation.plots.data.load(folder)`` opens a folder; :mod:`simulation.plots.figures` lists the
 kinds; :mod:`simulation.plots.report` writes the HTML and Markdown report. ``run_figures`` (the PNGs
-``ptsim run`` writes) and ``REGION_COLOURS`` are kept here for ``ptsim run`` and the dashboard.
+``ptsim run`` writes) are kept here for ``ptsim run``; the colours of every figure and of the
+dashboard are in :mod:`simulation.plots.palette`.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from typing import Any
 # name -> submodule holding it. Resolved on first use (PEP 562) so that ``ptsim`` can register the
 # plot commands (``simulation.plots.cli``) without importing matplotlib.
 _EXPORTS = {
-    "REGION_COLOURS": "style",
     "inland_share_figure": "runfigs",
     "region_employment": "runfigs",
     "region_figure": "runfigs",

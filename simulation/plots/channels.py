@@ -1,6 +1,6 @@
 """Why firms move: the levers' direct effect on the profit advantage, decomposed by channel.
 
-``lever_effect`` (``docs/outputs.md`` §3a) is a province's profit advantage with the quarter's
+``lever_effect`` (``docs/outputs.md`` §4) is a province's profit advantage with the quarter's
 levers minus without them, by channel (labour, land, electricity, logistics, customs, finance,
 market access, tax, subsidies, agglomeration), in yuan per yuan of output; plotted in yuan per
 thousand yuan of output. Averages over provinces use step-0 employment as weights (as
@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from simulation.geography import INLAND_REGIONS, REGIONS
-from simulation.plots import common, style
+from simulation.plots import common, palette, style
 from simulation.plots.data import PlotDataError, Results
 
 SCALE = 1e3  # plotted: yuan per thousand yuan of output
@@ -102,7 +102,7 @@ def channels_figure(
     :func:`channels_data`."""
     table = common.table(source, channels_data, stat=stat, point=point)
     groups = list(dict.fromkeys(table["group"]))
-    channels = [c for c in style.CHANNEL_COLOURS if c in set(table["channel"])]
+    channels = [c for c in palette.CHANNEL_COLOURS if c in set(table["channel"])]
     with style.context(size, lang) as s:
         fig = style.figure(s, rows=1.3 if s.width < 5 else 1.0)
         ax = fig.add_subplot()
@@ -125,7 +125,7 @@ def channels_figure(
                 x,
                 v,
                 0.7,
-                color=style.CHANNEL_COLOURS[c],
+                color=palette.CHANNEL_COLOURS[c],
                 label=style.t(c),
                 edgecolor="#FFFFFF",
                 linewidth=0.3,
@@ -147,8 +147,8 @@ def channels_figure(
             ax.axhline(0, color="#777777", linewidth=0.8)
             ax.set_xticks(x, names)
             for lab, g in zip(ax.get_xticklabels(), groups, strict=True):
-                if g in style.REGION_COLOURS:
-                    lab.set_color(style.REGION_COLOURS[g])
+                if g in palette.REGION_COLOURS:
+                    lab.set_color(palette.REGION_COLOURS[g])
             ax.set_ylabel(style.t(UNIT))
             ax.grid(axis="y", alpha=0.3)
         when = "mean over quarters" if stat == "mean" else "last quarter"

@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
-from simulation.plots import common, style
+from simulation.plots import common, palette, style
 from simulation.plots.data import PlotDataError, Results, require_columns
 
 #: Jobs outcomes in order of preference (the first present in the summary is used).
@@ -104,7 +104,7 @@ def dose_figure(
         column = s.width < 5
         fig = style.figure(s, rows=2.0 if column else 1.0, cols=2)
         ax_e, ax_c = fig.subplots(2, 1, sharex=True) if column else fig.subplots(1, 2, sharex=True)
-        dashes = style.LINESTYLES
+        dashes = palette.LINESTYLES
         positive = xs[xs > 0]
         log = len(positive) == len(xs) and positive.max() / positive.min() >= 10
         for (name, series), g in table.groupby(["scenario", "series"], sort=False):

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from simulation.geography import REGIONS
-from simulation.plots import common, style
+from simulation.geography import REGIONS, is_inland
+from simulation.plots import common, palette, style
 from simulation.plots.data import Results
 
 FLOW_CLASSES = ("east to inland", "inland to east", "within east", "within inland")
@@ -49,7 +49,7 @@ def sector_flow_data(res: Results, scenario: str | None = None, point: int | Non
     within the inland regions): one row per sector x class, ``employment`` in persons (mean over
     seeds in a sweep); sectors in order of total moved, largest first."""
     f, n, _ = _od(res, scenario, point)
-    o_in, d_in = f["origin_region"] != "east", f["destination_region"] != "east"
+    o_in, d_in = is_inland(f["origin_region"]), is_inland(f["destination_region"])
     cls = np.select(
         [~o_in & d_in, o_in & ~d_in, ~o_in & ~d_in], list(FLOW_CLASSES[:3]), default=FLOW_CLASSES[3]
     )
@@ -98,9 +98,9 @@ def flows_figure(
         ax_m.set_xticks(range(len(REGIONS)), ticks, rotation=30 if column else 0)
         ax_m.set_yticks(range(len(REGIONS)), ticks)
         for lab, r in zip(ax_m.get_xticklabels(), REGIONS, strict=True):
-            lab.set_color(style.REGION_COLOURS[r])
+            lab.set_color(palette.REGION_COLOURS[r])
         for lab, r in zip(ax_m.get_yticklabels(), REGIONS, strict=True):
-            lab.set_color(style.REGION_COLOURS[r])
+            lab.set_color(palette.REGION_COLOURS[r])
         ax_m.set_xlabel(style.t("destination region"))
         ax_m.set_ylabel(style.t("origin region"))
         ax_m.set_title(style.t("Relocation flows between NBS regions"))

@@ -22,7 +22,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from simulation.geography import REGIONS
-from simulation.plots import common, style
+from simulation.plots import common, palette, style
 from simulation.plots.data import Results
 
 #: (column, row) of each province's tile: columns west to east, rows north to south.
@@ -216,7 +216,7 @@ def map_figure(
                     0.92,
                     0.92,
                     facecolor=cmap(norm(r.change)),
-                    edgecolor=style.REGION_COLOURS.get(r.region, "#777777"),
+                    edgecolor=palette.REGION_COLOURS.get(r.region, "#777777"),
                     linewidth=s.line * 2,
                 )
             )
@@ -282,7 +282,7 @@ def map_figure(
             fontsize=s.font * (1.0 if big else 0.9),
         )
         handles = [
-            Line2D([], [], color=style.REGION_COLOURS[r], linewidth=s.line * 3, label=style.t(r))
+            Line2D([], [], color=palette.REGION_COLOURS[r], linewidth=s.line * 3, label=style.t(r))
             for r in REGIONS
         ]
         ax.legend(handles=handles, loc="lower left", frameon=False, fontsize=s.font * 0.75, title=None)

@@ -11,9 +11,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from simulation.geography import REGIONS
+from simulation.geography import REGIONS, is_inland
 from simulation.io import atomic_write
-from simulation.plots.style import REGION_COLOURS
+from simulation.plots.palette import REGION_COLOURS
 
 
 def region_employment(ts: pd.DataFrame) -> pd.DataFrame:
@@ -24,7 +24,7 @@ def region_employment(ts: pd.DataFrame) -> pd.DataFrame:
 
 def inland_share_figure(ts: pd.DataFrame) -> plt.Figure:
     """Inland (central + western + north-eastern) share of processing employment and output."""
-    by = ts.assign(inland=ts["region"] != "east").groupby(["step", "quarter", "inland"])
+    by = ts.assign(inland=is_inland(ts["region"])).groupby(["step", "quarter", "inland"])
     emp = by["employment"].sum().unstack("inland")
     out = by["output_yuan"].sum().unstack("inland")
     fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")

@@ -1,9 +1,9 @@
 """Colours, sizes, units and languages shared by every figure.
 
-* **Palette**: Okabe & Ito (2008), safe for the common colour-vision deficiencies. Each NBS region
-  has one fixed colour (:data:`REGION_COLOURS`); each scenario gets a colour (and, beyond the eight
-  colours, a line style) from its position in the sweep's scenario list (:func:`scenario_styles`),
-  the baseline always black: the same scenario looks the same in every figure of a folder.
+* **Palette**: the colours are in :mod:`simulation.plots.palette` (shared with the dashboard); each
+  scenario gets a colour (and, beyond the seven colours, a line style) from its position in the
+  sweep's scenario list (:func:`scenario_styles`), the baseline always black: the same scenario
+  looks the same in every figure of a folder.
 * **Sizes**: ``slide`` (10 x 6 in, large type for a projector) and ``column`` (3.5 in wide, a paper
   column); :func:`context` applies one to everything drawn inside it.
 * **Units**: :func:`outcome_unit` gives the label, unit and divisor used to plot an outcome column
@@ -27,31 +27,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from simulation.plots.names import LANGS
-
-# Okabe-Ito: orange #E69F00, sky blue #56B4E9, bluish green #009E73, yellow #F0E442, blue #0072B2,
-# vermillion #D55E00, reddish purple #CC79A7, black #000000.
-
-#: One fixed colour per NBS region in every figure (also used by the dashboard).
-REGION_COLOURS = {"east": "#0072B2", "central": "#E69F00", "west": "#009E73", "northeast": "#CC79A7"}
-INLAND_COLOUR = "#D55E00"
-BASELINE_COLOUR = "#000000"
-#: Scenario colours after the baseline: Okabe-Ito without black, the yellow last (weak on white).
-SCENARIO_CYCLE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
-LINESTYLES = ("-", "--", ":", "-.")
-#: One colour per channel of the profit advantage (ten channels: Okabe-Ito without black, Tol's
-#: indigo and two greys; black is kept for the net effect).
-CHANNEL_COLOURS = {
-    "labour": "#0072B2",
-    "land": "#E69F00",
-    "electricity": "#F0E442",
-    "logistics": "#009E73",
-    "customs": "#56B4E9",
-    "finance": "#CC79A7",
-    "market_access": "#D55E00",
-    "tax": "#332288",
-    "subsidies": "#999999",
-    "agglomeration": "#DDDDDD",
-}
+from simulation.plots.palette import BASELINE_COLOUR, LINESTYLES, SCENARIO_CYCLE
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from simulation.geography import REGIONS
-from simulation.plots import common, style
+from simulation.geography import INLAND_REGIONS, REGIONS
+from simulation.plots import common, palette, style
 from simulation.plots.data import Results
 
 GROUPS = ("inland", *REGIONS)
@@ -35,7 +35,7 @@ def share_data(res: Results, point: int | None = None) -> pd.DataFrame:
     regions = [r for r in REGIONS if r in per.columns]
     total = per[regions].sum(axis=1)
     shares = pd.DataFrame({r: per[r] / total for r in regions})
-    shares["inland"] = shares[[r for r in regions if r != "east"]].sum(axis=1)
+    shares["inland"] = shares[[r for r in regions if r in INLAND_REGIONS]].sum(axis=1)
     shares[["scenario", "run_id", "step", "quarter"]] = per[["scenario", "run_id", "step", "quarter"]]
     long = shares.melt(["scenario", "run_id", "step", "quarter"], var_name="group", value_name="value")
     out = (
@@ -93,7 +93,7 @@ def region_share_figure(
         axes = fig.subplots(2, 2, sharex=True)
         for ax, region in zip(axes.ravel(), REGIONS, strict=True):
             _lines(ax, table[table["group"] == region], scenarios, styles, xlabel=False)
-            ax.set_title(style.t(region), color=style.REGION_COLOURS[region], fontweight="bold")
+            ax.set_title(style.t(region), color=palette.REGION_COLOURS[region], fontweight="bold")
             ax.grid(alpha=0.3)
         for ax in axes[1]:
             ax.set_xlabel(style.t("year"))
@@ -113,7 +113,7 @@ def _lines(ax, table: pd.DataFrame, scenarios: list[str], styles: dict, xlabel: 
         if t.empty:
             continue
         x = range(len(t))
-        st = styles.get(name, {"color": style.INLAND_COLOUR, "linestyle": "-"})
+        st = styles.get(name, {"color": palette.INLAND_COLOUR, "linestyle": "-"})
         ax.plot(x, 100 * t["share"], label=name, **st)
         if (t["n"] > 1).any():
             ax.fill_between(x, 100 * t["low"], 100 * t["high"], color=st["color"], alpha=0.2, linewidth=0)

@@ -27,6 +27,7 @@ import numpy as np
 
 from simulation import parameters
 from simulation import scenario as scenario_mod
+from simulation.geography import is_inland
 from simulation.sweep.effects import DEFAULT_OUTCOMES
 from simulation.sweep.errors import SweepError, require
 from simulation.sweep.runs import run_one, scenario_dict
@@ -90,7 +91,7 @@ def ema_function(
         if result.ok:
             ts = result.timeseries
             emp = ts.groupby("step")["employment"].sum()
-            inland = ts[ts["region"] != "east"].groupby("step")["employment"].sum()
+            inland = ts[is_inland(ts["region"])].groupby("step")["employment"].sum()
             values = (inland / emp).reindex(range(steps + 1)).to_numpy(dtype=float)
             share[: len(values)] = values
         out[SERIES_OUTCOME] = share

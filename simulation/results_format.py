@@ -1,0 +1,413 @@
+"""The format of a run folder, declared once: each file, and each column (or JSON key) with its type,
+unit and meaning.
+
+``docs/outputs.md`` is generated from these declarations (``python -m simulation.docs``), and the
+tests check that the files of a real run have exactly the declared columns with the declared types,
+so this module is the one place the format is written down and the one that fails when it drifts.
+
+Types of Parquet columns are pandas dtypes as read back by ``pandas.read_parquet``: ``int64``,
+``float64`` and ``str`` (text; pandas < 3 reads it as ``object``). Types of JSON keys are JSON types:
+``str``, ``int``, ``float``, ``bool``, ``object``, ``list of str``, ``... or null``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SCALED_YUAN = "yuan/year (scaled)"
+SCALED_PERSONS = "persons (real, scaled)"
+PER_YUAN = "yuan per yuan of output"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a Parquet file or one top-level key of a JSON file."""
+
+    name: str
+    dtype: str  # pandas dtype (Parquet) or JSON type (JSON), see the module docstring
+    unit: str
+    meaning: str
+
+
+@dataclass(frozen=True)
+class ResultFile:
+    """One file (or folder) of a run folder: what one row is, its fields, and notes after the table."""
+
+    name: str
+    content: str  # one line for the overview of the folder
+    rows: str = ""  # what one row (Parquet) or the file (JSON) is
+    fields: tuple[Field, ...] = ()
+    notes: str = ""  # prose after the table
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    @property
+    def dtypes(self) -> dict[str, str]:
+        return {f.name: f.dtype for f in self.fields}
+
+
+def _f(name: str, dtype: str, unit: str, meaning: str) -> Field:
+    return Field(name, dtype, unit, meaning)
+
+
+_STEP = _f("step", "int64", "–", "as in the time series")
+_QUARTER = _f("quarter", "str", "`YYYYQn`", "as in the time series")
+
+TIMESERIES = ResultFile(
+    "timeseries.parquet",
+    "one row per step × province × sector",
+    "One row per step × province × sector: `(run.steps + 1) × 31 × 7` rows for China.",
+    (
+        _f("step", "int64", "–", "step number; 0 = before the first quarter"),
+        _f(
+            "quarter",
+            "str",
+            "`YYYYQn`",
+            "quarter simulated in this step (step 0: the quarter before `run.start`)",
+        ),
+        _f("province", "str", "–", "province (English name)"),
+        _f("region", "str", "–", "NBS region: `east`, `central`, `west`, `northeast`"),
+        _f(
+            "sector",
+            "str",
+            "–",
+            "sector slug (`electronics`, `apparel`, `food`, `machinery`, `biomedicine`, `new_energy`, "
+            "`aerospace`)",
+        ),
+        _f("firms", "int64", "synthetic firms", "firms of the sector located in the province (not scaled)"),
+        _f("employment", "float64", SCALED_PERSONS, "processing employment"),
+        _f("output_yuan", "float64", SCALED_YUAN, "gross output"),
+        _f(
+            "exports_yuan",
+            "float64",
+            SCALED_YUAN,
+            "exports = output × export share; the export share is 1 − (`domestic_sales_share` + the "
+            "domestic-market lever's `domestic_share_add` in its targets), clipped to [0, 1], the same "
+            "share the costs use (`simulation.costs.export_share`)",
+        ),
+        _f(
+            "labour_cost_yuan",
+            "float64",
+            SCALED_YUAN,
+            "wage bill in efficiency terms: employment × wage ÷ skill efficiency",
+        ),
+        _f(
+            "land_cost_yuan",
+            "float64",
+            SCALED_YUAN,
+            "annual cost of industrial land, after the park rent discount for firms in parks",
+        ),
+        _f(
+            "electricity_cost_yuan",
+            "float64",
+            SCALED_YUAN,
+            "electricity bill at the time-of-use structure of the province",
+        ),
+        _f(
+            "logistics_cost_yuan",
+            "float64",
+            SCALED_YUAN,
+            "international freight, products out and imported parts in, money plus time cost (logsum "
+            "over modes)",
+        ),
+        _f(
+            "compliance_cost_yuan",
+            "float64",
+            SCALED_YUAN,
+            "customs and compliance cost of processing trade, after the bonded-zone discount",
+        ),
+        _f(
+            "market_access_gain_yuan",
+            "float64",
+            SCALED_YUAN,
+            "operating profit from domestic sales (a gain, not a cost)",
+        ),
+        _f(
+            "tax_yuan",
+            "float64",
+            SCALED_YUAN,
+            "corporate income tax, after the R&D super-deduction (no tax on losses)",
+        ),
+        _f(
+            "pretax_profit_yuan",
+            "float64",
+            SCALED_YUAN,
+            "pre-tax profit (margin × output); the sector's gross margin is normalised so that the mean "
+            "pre-tax margin equals `economy.profit_margin` at the start",
+        ),
+        _f(
+            "relocations_in",
+            "int64",
+            "synthetic firms",
+            "firms that moved into this province and sector during the quarter (0 at step 0)",
+        ),
+        _f(
+            "relocations_out",
+            "int64",
+            "synthetic firms",
+            "firms that moved out during the quarter (0 at step 0)",
+        ),
+        _f("relocated_employment_in", "float64", SCALED_PERSONS, "employment of the firms that moved in"),
+        _f("relocated_employment_out", "float64", SCALED_PERSONS, "employment of the firms that moved out"),
+        _f(
+            "wage_yuan",
+            "float64",
+            "yuan/year per worker",
+            "province wage in force at the end of the step (trend × labour-demand feedback); per "
+            "province, repeated over sectors",
+        ),
+        _f(
+            "rent_index",
+            "float64",
+            "index, 1 at the start",
+            "land-rent index (rises with local processing employment); per province",
+        ),
+        _f(
+            "park_capacity_jobs",
+            "float64",
+            "jobs (real, scaled)",
+            "capacity of the designated park(s) in the province; per province",
+        ),
+        _f(
+            "park_occupied_jobs",
+            "float64",
+            "jobs (real, scaled)",
+            "employment of firms inside the park(s); per province",
+        ),
+    ),
+    "The after-tax profit of a cell is `pretax_profit_yuan − tax_yuan`. The cost columns are the\n"
+    "channels of `simulation.costs.CHANNELS`; together with the unitemised gross margin they make up the\n"
+    "pre-tax profit. Unit costs per yuan of output are the cost columns divided by `output_yuan`.",
+)
+
+FLOWS = ResultFile(
+    "flows.parquet",
+    "origin–destination relocation flows per step and sector",
+    "One row per step × origin × destination × sector with at least one move (steps ≥ 1 only). An\n"
+    "empty table (with these columns) if no firm moved.",
+    (
+        _f(
+            "step",
+            "int64",
+            "–",
+            "step in which the firms moved (the quarter is the `quarter` of that step in the time series)",
+        ),
+        _f("origin", "str", "–", "province the firms left"),
+        _f("destination", "str", "–", "province the firms moved to"),
+        _f("sector", "str", "–", "sector slug"),
+        _f("firms", "int64", "synthetic firms", "number of firms that made this move (not scaled)"),
+        _f("employment", "float64", SCALED_PERSONS, "their employment"),
+    ),
+    "Summed over destinations (origins) and sectors, the flows of a step equal `relocations_out`\n"
+    "(`relocations_in`) and the relocated employment of the time series.",
+)
+
+CHANNEL_TABLE = ResultFile(
+    "channels.parquet",
+    "each province's profit advantage by channel per step, and the levers' direct effect on it",
+    "One row per step × province × channel (channels: `labour`, `land`, `electricity`, `logistics`,\n"
+    "`customs`, `finance`, `market_access`, `tax`, `subsidies`, `agglomeration`). Definitions:\n"
+    "[model.md](model.md) §7.17.",
+    (
+        _STEP,
+        _QUARTER,
+        _f("province", "str", "–", "province"),
+        _f("region", "str", "–", "its NBS region"),
+        _f("channel", "str", "–", "margin component"),
+        _f(
+            "advantage",
+            "float64",
+            PER_YUAN,
+            "the province's component minus the sector's national employment-weighted mean, averaged "
+            "over sectors with step-0 weights; summed over channels, the margin advantage of a "
+            "representative firm",
+        ),
+        _f(
+            "lever_effect",
+            "float64",
+            PER_YUAN,
+            "`advantage` with the quarter's levers minus without any lever at the same state: why the "
+            "policy moves firms. 0 in a run without levers",
+        ),
+    ),
+)
+
+FISCAL = ResultFile(
+    "fiscal.parquet",
+    "what each enabled lever cost in each quarter",
+    "One row per step × enabled lever (no rows when no lever is enabled).",
+    (
+        _f("step", "int64", "–", "as in the time series; step 0 always has 0"),
+        _QUARTER,
+        _f("lever", "str", "–", "lever name ([levers.md](levers.md))"),
+        _f(
+            "yuan",
+            "float64",
+            "yuan (real scale)",
+            "public spending, tax forgone or deferred in that quarter ([model.md](model.md) §7.16)",
+        ),
+    ),
+)
+
+SUMMARY = ResultFile(
+    "summary.json",
+    "headline outcomes of the run",
+    "One JSON object (keys sorted in the file):",
+    (
+        _f("scenario", "str", "–", "scenario name"),
+        _f(
+            "scenario_hash",
+            "str",
+            "–",
+            "SHA-256 of the scenario's model inputs (parameters, overrides, series, world; not the name "
+            "or description): equal hashes mean identical inputs",
+        ),
+        _f("seed", "int", "–", "master seed (`run.seed`)"),
+        _f("steps", "int", "quarters", "number of the last step (= quarters simulated)"),
+        _f("firms", "int", "synthetic firms", "number of synthetic firms"),
+        _f("start_quarter", "str", "`YYYYQn`", "first simulated quarter (`run.start`)"),
+        _f("end_quarter", "str", "`YYYYQn`", "last simulated quarter"),
+        _f(
+            "inland_employment_share_start",
+            "float",
+            "share",
+            "inland share of processing employment at step 0",
+        ),
+        _f("inland_employment_share_end", "float", "share", "the same at the last step"),
+        _f("inland_output_share_start", "float", "share", "inland share of processing output at step 0"),
+        _f("inland_output_share_end", "float", "share", "the same at the last step"),
+        _f(
+            "inland_employment_end",
+            "float",
+            SCALED_PERSONS,
+            "inland processing employment at the last step (the level whose paired difference gives "
+            "jobs moved inland by a lever)",
+        ),
+        _f(
+            "inland_employment_share_end_by_sector",
+            "object",
+            "share",
+            "`{sector: inland share of the sector's employment}` at the last step",
+        ),
+        _f(
+            "electricity_cost_share_end_by_sector",
+            "object",
+            PER_YUAN,
+            "`{sector: electricity cost / output}` at the last step (bill and outage losses, time-of-use "
+            "included)",
+        ),
+        _f("region_employment_share_start", "object", "share", "`{region: share of employment}` at step 0"),
+        _f("region_employment_share_end", "object", "share", "the same at the last step"),
+        _f(
+            "relocations_total",
+            "int",
+            "synthetic firms",
+            "moves over the run (steps ≥ 1; a firm that moves twice counts twice)",
+        ),
+        _f("relocated_employment_total", "float", SCALED_PERSONS, "employment moved over the run"),
+        _f("levers", "list of str", "–", "enabled levers, in registry order"),
+        _f(
+            "fiscal_cost_yuan",
+            "object",
+            "yuan",
+            "`{lever: total over the run}` for every enabled lever (sums of `fiscal.parquet`)",
+        ),
+        _f("fiscal_cost_yuan_total", "float", "yuan", "their sum (0 without levers)"),
+        _f(
+            "relocated_jobs_to_inland",
+            "float",
+            SCALED_PERSONS,
+            "employment that moved from an eastern to an inland province over the run (gross, baseline "
+            "drift included)",
+        ),
+        _f(
+            "jobs_relocated_per_100m_yuan",
+            "float or null",
+            "persons per 10^8 yuan",
+            "`relocated_jobs_to_inland / (fiscal_cost_yuan_total / 1e8)`; null when nothing was spent. A "
+            "gross figure: the lever's own effect is the paired difference against the baseline over seeds",
+        ),
+        _f(
+            "advantage_change_by_channel",
+            "object",
+            PER_YUAN,
+            '`{"inland": {channel: value}, "provinces": {province: {channel: value}}}`: change of '
+            "`advantage` from step 0 to the last step (inland: weighted by step-0 employment)",
+        ),
+        _f(
+            "lever_effect_by_channel",
+            "object",
+            PER_YUAN,
+            "the same layout: mean `lever_effect` over steps ≥ 1",
+        ),
+        _f(
+            "lever_effect_by_channel_each",
+            "object",
+            PER_YUAN,
+            "`{lever: {channel: value}}`: the inland mean of each enabled lever's direct effect *alone*, "
+            "at the last step (levers interact, so these need not add up to the joint effect; special "
+            "bonds act through park capacity, the state, and show no direct effect here)",
+        ),
+        _f(
+            "employment_total",
+            "float",
+            SCALED_PERSONS,
+            "total processing employment at the last step (equals `economy.processing_employment_total`: "
+            "there is no entry or exit)",
+        ),
+        _f(
+            "calibration",
+            "object or null",
+            "–",
+            '`null` when `calibration.method = "none"`; else `iterations` (int), `max_log_error` (float, '
+            "max abs. log difference between target and predicted shares at the end) and `converged` "
+            "(bool, `max_log_error < calibration.tolerance`) of the Berry contraction",
+        ),
+    ),
+)
+
+MANIFEST = ResultFile(
+    "manifest.json",
+    "provenance: the resolved scenario, its hash, seed, versions, timing",
+    "One JSON object (keys sorted in the file):",
+    (
+        _f(
+            "scenario",
+            "object",
+            "–",
+            "the resolved scenario in canonical form: `name`, `description`, `params` (every parameter, "
+            "`{key: value}`), `provinces` (province overrides), `sectors` (sector overrides), `series` "
+            "(`variable`, `where`, `points` as `[decimal year, value]`), `world` (the custom world or null)",
+        ),
+        _f("scenario_source", "str", "–", "the scenario file the run was loaded from"),
+        _f("scenario_hash", "str", "–", "as in `summary.json`"),
+        _f("seed", "int", "–", "master seed"),
+        _f(
+            "versions",
+            "object",
+            "–",
+            "`python`, `platform` and the versions of `processing-trade-sim`, `mesa`, `numpy`, `pandas`, "
+            "`scipy`, `pyarrow`, `matplotlib`",
+        ),
+        _f("started_utc", "str", "ISO 8601, UTC", "start time, to the second"),
+        _f("wall_time_s", "float", "seconds", "wall-clock time for the run and its files"),
+        _f("command", "list of str", "–", "the command line (`sys.argv`)"),
+        _f("files", "list of str", "–", "the files of the folder (`figures/` when figures were made)"),
+    ),
+    "Rerunning with the `scenario` of a manifest (same parameters, overrides, series, world) and the\n"
+    "same package versions reproduces the run exactly.",
+)
+
+FIGURES = ResultFile(
+    "figures/",
+    "PNG figures: `inland_share.png` (inland share of employment and output), `employment_by_region.png` "
+    "(stacked employment by NBS region); skipped with `--no-figures`",
+)
+
+#: Every file of a run folder, in the order of the documentation.
+RUN_FOLDER: tuple[ResultFile, ...] = (TIMESERIES, FLOWS, CHANNEL_TABLE, FISCAL, SUMMARY, MANIFEST, FIGURES)
+#: The Parquet tables and the JSON files, by file name.
+TABLES = {f.name: f for f in RUN_FOLDER if f.name.endswith(".parquet")}
+JSON_FILES = {f.name: f for f in RUN_FOLDER if f.name.endswith(".json")}
