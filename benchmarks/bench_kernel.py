@@ -52,7 +52,7 @@ def prepared(model) -> dict:
         "sector_output": np.add.reduceat(f.output, starts),
         "move": annuity(p) * p["behaviour.relocation_cost_share"] * kappa,  # (S,) per yuan
         "setup": 1 - p["parks.setup_discount"] * avail,  # (R,)
-        "agglo": p["agglomeration.gamma"] * np.log(counts + p["agglomeration.offset"]),
+        "agglo": p["agglomeration.gamma"] * np.log(counts * model.firm_scale + p["agglomeration.offset"]),
         "alpha": model.alpha,
         "mu": p["behaviour.logit_scale"],
         "hazard": (p["behaviour.review_hazard"], p["behaviour.hazard_gap_slope"], p["behaviour.max_hazard"]),

@@ -119,7 +119,7 @@ class PerAgentModel(RelocationModel):
             "avail": self.park_availability(),
             "grant": self.effects.move_subsidy_total(),
             "annuity": annuity(self.params),
-            "counts": self.firm_counts(),
+            "counts": self.firm_counts() * self.firm_scale,  # real firms, as the model counts them
         }
 
     def _mean_margins(self, ctx: dict) -> list[float]:

@@ -34,8 +34,7 @@ def components(model: ModelState, unit: UnitCosts, move_subsidy: np.ndarray) -> 
     }
     pre = model.gross_margin[:, None] + sum(operating.values()) + unit.subsidy
     tax = unit.tax_rate[None, :] * np.maximum(pre - unit.rd_deduction, 0.0)
-    counts = model.firm_counts()
-    agglo = p["agglomeration.gamma"] * np.log(counts + p["agglomeration.offset"])
+    agglo = decision.agglomeration(model.firm_counts(), model.firm_scale, p)
     parts = {
         **operating,
         "subsidies": unit.subsidy + decision.annuity(p) * move_subsidy[None, :] / opw,

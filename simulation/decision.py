@@ -39,6 +39,7 @@ class Situation:
     alpha: np.ndarray  # (S, R) calibrated province constants, logit units
     amenity: np.ndarray  # (R,) province amenity, logit units
     park_capacity: np.ndarray  # (R,) park places, model persons
+    firm_scale: float = 1.0  # real firms per synthetic firm (agglomeration counts real firms)
 
     @property
     def n_provinces(self) -> int:
@@ -176,8 +177,14 @@ def utility(s: Situation, idx: np.ndarray, where: np.ndarray | None = None) -> n
     pre = np.where(here, pretax_here(s, idx)[:, None], pre)
     post = costs.after_tax(pre, unit.tax_rate[where], unit.rd_deduction.ravel()[cell])
     mc = np.where(here, 0.0, move_cost(s, idx, avail, where))
-    agglo = p["agglomeration.gamma"] * np.log(s.tallies.count + p["agglomeration.offset"])
+    agglo = agglomeration(s.tallies.count, s.firm_scale, p)
     return (post - mc) / p["behaviour.logit_scale"] + agglo.ravel()[cell] + s.amenity[where]
+
+
+def agglomeration(count: np.ndarray, firm_scale: float, params: Mapping[str, Any]) -> np.ndarray:
+    """(S, R) agglomeration utility gamma x ln(N + offset), N the real firms of a sector in a
+    province (synthetic ``count`` x ``firm_scale``), so that it does not depend on the run's size."""
+    return params["agglomeration.gamma"] * np.log(count * firm_scale + params["agglomeration.offset"])
 
 
 def choice_probabilities(s: Situation, idx: np.ndarray | None = None) -> np.ndarray:

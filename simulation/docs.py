@@ -70,7 +70,7 @@ Values outside the allowed range are rejected with a message naming the file and
 
 Units: a *margin* is yuan per yuan of output per year; *logit units* are utility units in which the
 logit error has scale 1; *model units* of employment are persons of the synthetic firms, scaled to the
-real economy by `economy.processing_employment_total`.
+real economy by the scale anchored on `economy.processing_exports_yuan` (docs/model.md §2).
 """
 
 
@@ -267,11 +267,12 @@ steps 0–48, the last labelled 2035Q4.
 **Scaling to the real economy.** The model holds `run.firms` synthetic firms. Employment and all
 money values are multiplied by
 
-    scale = economy.processing_employment_total / (total employment of the synthetic firms)
+    scale = economy.processing_exports_yuan / (exports of the synthetic firms at the start)
 
-so that they describe the real processing-trade economy (about 30 million workers by default).
-`firms`, `relocations_in`, `relocations_out` (and `firms` in the flows) count **synthetic firms** and
-are not scaled: use them for shares and rates, not as counts of real firms.
+so that they describe the real processing-trade economy: the documented processing exports at the
+start (employment follows, about 7.9 million by default). `firms`, `relocations_in`,
+`relocations_out` (and `firms` in the flows) count **synthetic firms**; each stands for
+`economy.processing_firms / run.firms` real firms (1 by default).
 
 **Money flows are annual rates.** Output, exports, costs, tax and profit are in **yuan per year**,
 evaluated at the state of the step (firm locations, wages and rents at the end of that quarter). To

@@ -135,7 +135,9 @@ class RelocationModel(mesa.Model):
             p["run.firms"], self.sectors, self.target, self.world.region, self.wage_ref, p, rng
         )
         total = self.firms.employment.sum()
-        self.scale = p["economy.processing_employment_total"] / total  # real persons per model job
+        exports = self.firms.output @ (1 - self.sectors.col("domestic_sales_share")[self.firms.sector])
+        self.scale = p["economy.processing_exports_yuan"] / exports  # real yuan (persons) per model one
+        self.firm_scale = p["economy.processing_firms"] / self.firms.n  # real firms per synthetic firm
         pop = self.columns["population"]
         self.labour_pool = total / p["labour.processing_share_of_workforce"] * pop / pop.sum()
         cap = p["parks.capacity_jobs"] / self.scale if p["parks.enabled"] else 0.0
@@ -241,6 +243,7 @@ class RelocationModel(mesa.Model):
             alpha=self.alpha,
             amenity=self.columns["amenity"],
             park_capacity=self.park_capacity,
+            firm_scale=self.firm_scale,
         )
 
     # --- the step ------------------------------------------------------------------------------

@@ -1,8 +1,7 @@
-"""Outputs: aggregates recorded every step, and the result files of a run.
+"""Outputs: the headline summary of a run (with its scale card) from the recorder's tables.
 
-Per step the recorder keeps (sector x province) arrays only, never per-firm data, so memory grows
-with steps x provinces x sectors, not with firms. Monetary values and employment are scaled to the
-real economy (``economy.processing_employment_total``); ``firms`` counts synthetic firms.
+Monetary values and employment are scaled to the real economy (the scale anchored on
+``economy.processing_exports_yuan``); ``firms`` counts synthetic firms.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from simulation import channels
+from simulation import channels, scale
 from simulation.geography import is_inland
 from simulation.io import write_json, write_parquet  # noqa: F401  (runner writes through these)
 from simulation.levers import CHANNELS, enabled
@@ -58,6 +57,7 @@ def summary(model: ModelState, ts: pd.DataFrame) -> dict[str, Any]:
         "relocated_employment_total": float(moved["relocated_employment_in"].sum()),
         **lever_outcomes(model),
         "employment_total": float(ts.loc[ts["step"] == last, "employment"].sum()),
+        "scale": scale.card(model, model.recorder, ts),
         "calibration": None
         if model.calibration is None
         else {

@@ -28,10 +28,11 @@ PARAMS: tuple[Param, ...] = (
     ),
     Param(
         "run.firms",
-        10000,
+        100_000,
         "firms",
         "Number of synthetic firms.",
-        "model size; not a count of real firms (see economy.processing_employment_total for the scale)",
+        "one per documented processing firm (economy.processing_firms) by default; fewer for the "
+        "dashboard and tests (each then stands for processing_firms / run.firms real firms)",
         kind=int,
         low=10,
         high=5_000_000,
@@ -142,7 +143,8 @@ PARAMS: tuple[Param, ...] = (
         "agglomeration.gamma",
         0.2,
         "utility per log firm",
-        "Agglomeration: gamma * ln(N + offset), N = same-sector firms in the province.",
+        "Agglomeration: gamma * ln(N + offset), N = same-sector real firms in the province (synthetic "
+        "firms x economy.processing_firms / run.firms).",
         A + ": China's density elasticity of productivity is ~8.8% (261 cities, 2004; "
         "Fan 2006, 经济研究); expressed in logit units here; must stay < 1 for a dispersed equilibrium",
         low=0.0,
@@ -152,7 +154,7 @@ PARAMS: tuple[Param, ...] = (
         "agglomeration.offset",
         1.0,
         "firms",
-        "Offset in ln(N + offset) so empty provinces remain choosable.",
+        "Offset in ln(N + offset) (N in real firms) so empty provinces remain choosable.",
         "numerical",
         low=0.0,
         high=1e6,
@@ -301,13 +303,27 @@ PARAMS: tuple[Param, ...] = (
         high=1.0,
     ),
     Param(
-        "economy.processing_employment_total",
-        3.0e7,
-        "persons",
-        "Real processing-trade employment the synthetic firms stand for (scale of fiscal and jobs outputs).",
-        A + ": official statements cite 30-40 million; not verified in the shared sources",
+        "economy.processing_exports_yuan",
+        4.93416e12,
+        "yuan/year",
+        "Documented processing exports the synthetic firms stand for at the start: the scale of "
+        "money and jobs (real yuan per model yuan); employment follows from output per worker.",
+        "2023: processing trade 76,432 亿元 (NBS communique) less processing imports 384.44 bn USD "
+        "(GACC) x 7.0467 (C; simulation/data/documented.csv); set it for another start year",
         low=1.0,
-        high=1e9,
+        high=1e15,
+    ),
+    Param(
+        "economy.processing_firms",
+        100_000,
+        "firms",
+        "Documented number of processing-trade firms the synthetic firms stand for (real firms per "
+        "synthetic firm = this / run.firms; agglomeration counts real firms).",
+        "about 100,000 processing-trade enterprises (MOFCOM, published 2016-01, A); no later count "
+        "found, so the 2014 count stands for the start (assumption)",
+        kind=int,
+        low=1,
+        high=10_000_000,
     ),
     Param(
         "economy.compliance_cost_share",

@@ -13,6 +13,7 @@ import pandas as pd
 
 from simulation import channels, costs, decision, fiscal
 from simulation.levers import CHANNELS, enabled
+from simulation.sectors import Sectors
 from simulation.state import ModelState
 
 COST_COLUMNS = (
@@ -21,6 +22,10 @@ COST_COLUMNS = (
     "electricity_cost_yuan",
     "logistics_cost_yuan",
     "compliance_cost_yuan",
+    "export_risk_cost_yuan",
+    "maintenance_gain_yuan",
+    "subsidy_yuan",
+    "other_inputs_yuan",
     "market_access_gain_yuan",
     "tax_yuan",
     "pretax_profit_yuan",
@@ -36,6 +41,7 @@ class Recorder:
         self.advantage: list[tuple[np.ndarray, np.ndarray]] = []  # per step: (R, C) with, lever effect
         self.fiscal: list[dict[str, float]] = []  # per step: lever -> yuan spent in the quarter
         self.weights: np.ndarray | None = None  # (S, R) step-0 employment: channel weights
+        self.exports_by_mode: list[np.ndarray] = []  # per step: (markets, modes) exports, yuan/year
 
     def record(self, model: ModelState, moved: np.ndarray, origin: np.ndarray) -> None:
         """Aggregate the state after a step; ``moved`` are the firms that moved, from ``origin``."""
@@ -64,6 +70,10 @@ class Recorder:
             "electricity_cost_yuan": unit.electricity * t.output * scale,
             "logistics_cost_yuan": unit.logistics * t.output * scale,
             "compliance_cost_yuan": unit.compliance * t.output * scale,
+            "export_risk_cost_yuan": unit.risk * t.output * scale,
+            "maintenance_gain_yuan": unit.maintenance * t.output * scale,
+            "subsidy_yuan": unit.subsidy * t.output * scale,
+            "other_inputs_yuan": (1 - model.gross_margin)[:, None] * t.output * scale,
             "market_access_gain_yuan": unit.market_access * t.output * scale,
             "tax_yuan": unit.tax_rate[None, :] * taxable * scale,
             "pretax_profit_yuan": pretax_profit * scale,
@@ -79,6 +89,7 @@ class Recorder:
         row["relocated_employment_in"] = by_cell(f.employment[moved], dest_cell) * scale
         row["relocated_employment_out"] = by_cell(f.employment[moved], orig_cell) * scale
         self.steps.append(row)
+        self.exports_by_mode.append(exports_by_mode(row["exports_yuan"], model.sectors, unit))
         if self.weights is None:
             self.weights = t.employment.copy()
         self.advantage.append(channels.record(model, self.weights))
@@ -163,3 +174,9 @@ class Recorder:
                 "employment": a[:, 5],
             }
         )
+
+
+def exports_by_mode(exports: np.ndarray, sectors: Sectors, unit: costs.UnitCosts) -> np.ndarray:
+    """(markets, modes) exports in yuan/year: ``exports`` (S, R) by each sector's destination shares
+    and the value shares of the freight modes to each market (``UnitCosts.mode_shares``)."""
+    return np.einsum("sr,sm,srmk->mk", exports, sectors.destinations(), unit.mode_shares)

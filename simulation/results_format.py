@@ -119,6 +119,26 @@ TIMESERIES = ResultFile(
             "customs and compliance cost of processing trade, after the bonded-zone discount",
         ),
         _f(
+            "export_risk_cost_yuan",
+            "float64",
+            SCALED_YUAN,
+            "export risk premium on exports (less the finance lever's cut)",
+        ),
+        _f(
+            "maintenance_gain_yuan",
+            "float64",
+            SCALED_YUAN,
+            "bonded-maintenance margin (a gain, levers 二 and 三)",
+        ),
+        _f("subsidy_yuan", "float64", SCALED_YUAN, "operating subsidies received from levers (a gain)"),
+        _f(
+            "other_inputs_yuan",
+            "float64",
+            SCALED_YUAN,
+            "inputs not itemised (imported parts, domestic materials and services): output × (1 − the "
+            "sector's gross margin)",
+        ),
+        _f(
             "market_access_gain_yuan",
             "float64",
             SCALED_YUAN,
@@ -177,9 +197,10 @@ TIMESERIES = ResultFile(
             "employment of firms inside the park(s); per province",
         ),
     ),
-    "The after-tax profit of a cell is `pretax_profit_yuan − tax_yuan`. The cost columns are the\n"
-    "channels of `simulation.costs.CHANNELS`; together with the unitemised gross margin they make up the\n"
-    "pre-tax profit. Unit costs per yuan of output are the cost columns divided by `output_yuan`.",
+    "The after-tax profit of a cell is `pretax_profit_yuan − tax_yuan`. The columns add up: `output_yuan`\n"
+    "= `other_inputs_yuan` + labour + land + electricity + logistics + compliance + export risk − market\n"
+    "access gain − maintenance gain − subsidy + `pretax_profit_yuan` (checked in `tests/test_scale.py`).\n"
+    "Unit costs per yuan of output are the cost columns divided by `output_yuan`.",
 )
 
 FLOWS = ResultFile(
@@ -354,8 +375,20 @@ SUMMARY = ResultFile(
             "employment_total",
             "float",
             SCALED_PERSONS,
-            "total processing employment at the last step (equals `economy.processing_employment_total`: "
-            "there is no entry or exit)",
+            "total processing employment at the last step (the same as at step 0: there is no entry or "
+            "exit); it follows from the documented exports (`economy.processing_exports_yuan`) and output "
+            "per worker",
+        ),
+        _f(
+            "scale",
+            "object",
+            "as in each entry's `unit`",
+            "the scale card: `{entry: {model, documented, ratio, unit, documented_year, source, "
+            "confidence, note}}` for the start (step 0, annual rates): processing exports (the anchor) "
+            "and imports, employment, firms represented, exports by market (beside China's total "
+            "exports to it), China–Europe Railway Express cargo, land-port exports to ASEAN, the air "
+            "share of export value; `documented`/`ratio` are null where no figure was found "
+            "(`simulation/data/documented.csv`)",
         ),
         _f(
             "calibration",

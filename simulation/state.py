@@ -48,6 +48,7 @@ class ModelState(LeverState, Protocol):
     rent_index: np.ndarray
     park_capacity: np.ndarray
     calibration: CalibrationResult | None
+    firm_scale: float  # real firms per synthetic firm
 
     def situation(self, unit: UnitCosts | None = None) -> Situation: ...
 

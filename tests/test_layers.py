@@ -40,6 +40,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("simulation.fiscal", "simulation.channels"),
     ("simulation.recorder",),
     ("simulation.model",),
+    ("simulation.scale",),
     ("simulation.outputs",),
     ("simulation.runner",),
     ("simulation.docs",),

@@ -159,4 +159,4 @@ def test_agents_are_views_on_the_arrays():
     model.firms.location[agent.idx] = (model.firms.location[agent.idx] + 1) % 31
     assert agent.province != before
     total = sum(p.employment for p in provinces)
-    np.testing.assert_allclose(total, model.params["economy.processing_employment_total"])
+    np.testing.assert_allclose(total, model.employment_by_province().sum() * model.scale)

@@ -337,7 +337,7 @@ def test_error_in_parent_is_reported(write_toml):
         ("behaviour.logit_scale=0.03", "behaviour.logit_scale", 0.03),
         ("run.firms=600", "run.firms", 600),
         (" run.steps = 12 ", "run.steps", 12),
-        ("economy.processing_employment_total=3e7", "economy.processing_employment_total", 3e7),
+        ("economy.processing_exports_yuan=4.9e12", "economy.processing_exports_yuan", 4.9e12),
         ("labour.wage_feedback=false", "labour.wage_feedback", False),
         ("parks.enabled=true", "parks.enabled", True),
         ("run.start=2025Q3", "run.start", "2025Q3"),
