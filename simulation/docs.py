@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from simulation import levers, parameters, results_format
-from simulation.geography import NUMERIC_DEFAULTS, PROVINCE_COLUMNS, REGION_COLUMNS
+from simulation.geography import NUMERIC_DEFAULTS, PROVINCE_COLUMNS, REGION_COLUMNS, START_ONLY
 from simulation.sectors import SECTOR_COLUMNS
 from simulation.tables import Column
 
@@ -139,8 +139,14 @@ def overridable_table() -> str:
             return f"regions.csv `{FROM_REGIONS[name]}` of the province's region"
         return "the default (no data column)"
 
-    rows = ((f"`{name}`", f"{default:g}", origin(name)) for name, default in NUMERIC_DEFAULTS.items())
-    return _table(("column", "default in a custom [world]", "value for China from"), rows)
+    def series(name: str) -> str:
+        return f"no: {START_ONLY[name]}" if name in START_ONLY else "yes"
+
+    rows = (
+        (f"`{name}`", f"{default:g}", origin(name), series(name))
+        for name, default in NUMERIC_DEFAULTS.items()
+    )
+    return _table(("column", "default in a custom [world]", "value for China from", "series"), rows)
 
 
 def data_section() -> str:
@@ -166,9 +172,11 @@ def data_section() -> str:
             "`wage_yuan = 50000`, or `--set provinces.Henan.wage_yuan=50000`), driven over time by a "
             "series (`[[series]]` with `variable`, `where` = a province, an NBS region, `inland`, "
             "`coastal` or `all`, and `values = { 2024 = ..., 2030Q3 = ... }`; a value holds from its "
-            "quarter on), and given per province in a custom `[world]`, where a missing column takes "
-            "the default below. Overrides and series values of columns declared in `provinces.csv` are "
-            "checked against the ranges above (flags must be 0 or 1).\n",
+            "quarter on; two series of one variable may not share a province), and given per province "
+            "in a custom `[world]`, where a missing column takes the default below. A column that only "
+            "sets the start of a run cannot be a series (last column). Overrides and series values of "
+            "columns declared in `provinces.csv` are checked against the ranges above (flags must be 0 "
+            "or 1).\n",
             overridable_table(),
         ]
     )

@@ -60,7 +60,8 @@ REGION_COLUMNS: tuple[Column, ...] = (
     Column("migrant_income_growth_2024", _F, "1/year", -0.5, 0.5),
 )
 
-# Columns a scenario may override or drive by a time series, with their defaults for custom worlds.
+# Columns a scenario may override or drive by a time series (except START_ONLY), with their defaults
+# for custom worlds.
 NUMERIC_DEFAULTS: dict[str, float] = {
     "population": 1e7,
     "wage_yuan": 60_000.0,
@@ -94,6 +95,12 @@ NUMERIC_DEFAULTS: dict[str, float] = {
     "outmigrant_share": 0.0,
 }
 SPEC_BY_NAME = {c.name: c for c in PROVINCE_COLUMNS}
+# Columns of NUMERIC_DEFAULTS that only set the start of a run (read once, at set-up): a scenario may
+# override them but not drive them by a series, which would have no effect after step 0.
+START_ONLY: dict[str, str] = {
+    "processing_trade_100m_yuan": "it sets the initial distribution of firms (the target of the sorting "
+    "and of the calibration) and is not read after set-up",
+}
 
 
 @dataclass

@@ -140,8 +140,11 @@ class RelocationModel(mesa.Model):
         self.firm_scale = p["economy.processing_firms"] / self.firms.n  # real firms per synthetic firm
         pop = self.columns["population"]
         self.labour_pool = total / p["labour.processing_share_of_workforce"] * pop / pop.sum()
-        cap = p["parks.capacity_jobs"] / self.scale if p["parks.enabled"] else 0.0
-        self.park_capacity = (self.columns["national_park"] > 0) * cap
+        # a series that changes a population later scales that pool alone, at the start's ratio
+        self.pool_per_person = total / p["labour.processing_share_of_workforce"] / pop.sum()
+        self.park_standard = p["parks.capacity_jobs"] / self.scale if p["parks.enabled"] else 0.0
+        self.park_designated = self.columns["national_park"] > 0  # have received park_standard
+        self.park_capacity = self.park_designated * self.park_standard
         fill = self.park_capacity * p["parks.initial_occupancy"]
         f = self.firms
         f.in_park[:] = admit(rng, f.location, f.employment, fill) & (self.park_capacity[f.location] > 0)
@@ -180,20 +183,36 @@ class RelocationModel(mesa.Model):
     # --- the quarter's inputs ------------------------------------------------------------------
 
     def _update_inputs(self) -> None:
-        """Series, lever effects and wage trend for the new quarter."""
+        """Series, lever effects, wage trend and labour pools for the new quarter."""
         previous = self.columns
         self._apply_levers(self.inputs.effects(self, self.quarter))
         changed = self.columns["wage_yuan"] != previous["wage_yuan"]
         self.wage_level[changed] = self.columns["wage_yuan"][changed]  # a new level from a series
         if self.params["labour.wage_trend"]:
             self.wage_level[~changed] *= (1.0 + self.columns["wage_growth"][~changed]) ** 0.25
+        pop = self.columns["population"]
+        moved = pop != previous["population"]
+        if moved.any():  # only a series changes a population
+            self.labour_pool = np.where(moved, self.pool_per_person * pop, self.labour_pool)
 
     def _apply_levers(self, effects: levers.Effects) -> None:
         """Put this quarter's lever ``effects`` in force: inputs, parameters, freeness, parks."""
         self.effects, self.columns, self.params = effects, effects.columns, effects.params
         self.freeness = self.inputs.costs(effects)[1]
-        if effects.park_capacity_opened.any():
-            self.park_capacity = self.park_capacity + effects.park_capacity_opened
+        self._open_parks(effects.park_capacity_opened)
+
+    def _open_parks(self, built: np.ndarray) -> None:
+        """Add the (R,) park places opening this quarter (model persons): what levers ``built``
+        (special bonds) and the standard capacity of each province the scenario's inputs (data,
+        overrides, series; not a lever's ``designate``, whose capacity is what bonds buy) make a
+        national park for the first time. Capacity is never taken away: when a series drops a
+        designation the factories and the firms in them stay, and a later one adds nothing."""
+        new = (self.inputs.column_at("national_park", self.quarter) > 0) & ~self.park_designated
+        if new.any():
+            self.park_designated = self.park_designated | new
+            built = built + new * self.park_standard
+        if built.any():
+            self.park_capacity = self.park_capacity + built
 
     def no_policy_effects(self) -> levers.Effects:
         """This quarter's inputs without any lever (for the decomposition of lever effects)."""

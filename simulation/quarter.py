@@ -39,14 +39,27 @@ class QuarterInputs:
         self._neutral: tuple[bytes, levers.Effects | None] = (b"", None)
 
     def columns_at(self, quarter: Quarter) -> dict[str, np.ndarray]:
-        """Province columns in force at ``quarter``: base values with the scenario's series."""
+        """Province columns in force at ``quarter``: base values with the scenario's series (which
+        never overlap, so their order does not matter)."""
         cols = {k: v.copy() for k, v in self.base_columns.items()}
-        t = quarter.decimal_year
         for s in self.series:
-            value = s.value_at(t)
-            if value is not None:
-                cols[s.variable][self.world.targets(s.where)] = value
+            self._put(s, cols[s.variable], quarter)
         return cols
+
+    def column_at(self, name: str, quarter: Quarter) -> np.ndarray:
+        """(R,) province column ``name`` in force at ``quarter`` (data, overrides and series; no
+        lever), without building the other columns."""
+        col = self.base_columns[name].copy()
+        for s in self.series:
+            if s.variable == name:
+                self._put(s, col, quarter)
+        return col
+
+    def _put(self, series: Series, column: np.ndarray, quarter: Quarter) -> None:
+        """Write the value ``series`` has in force at ``quarter`` (if any) into ``column``."""
+        value = series.value_at(quarter.decimal_year)
+        if value is not None:
+            column[self.world.targets(series.where)] = value
 
     def effects(
         self, state: levers.LeverState, quarter: Quarter, columns: dict[str, np.ndarray] | None = None

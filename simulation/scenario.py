@@ -14,19 +14,29 @@ import dataclasses
 import hashlib
 import json
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from simulation import levers, parameters
-from simulation.geography import NUMERIC_DEFAULTS, REGIONS, SPEC_BY_NAME, World, custom_world, load_china
+from simulation.geography import (
+    NUMERIC_DEFAULTS,
+    REGIONS,
+    SPEC_BY_NAME,
+    START_ONLY,
+    World,
+    custom_world,
+    load_china,
+)
 from simulation.sectors import NUMERIC as SECTOR_NUMERIC
 from simulation.sectors import SECTOR_COLUMNS, Sectors, check_sectors, load_sectors
 from simulation.tables import DataError
 from simulation.timeline import EARLIEST_YEAR, Quarter, time_key
 
 TOP_LEVEL = ("scenario", *parameters.SECTIONS, "levers", "provinces", "sectors", "series", "world")
-SERIES_VARIABLES = tuple(sorted(NUMERIC_DEFAULTS))
+# every column a scenario may override, except those read only at set-up (one declaration: geography)
+SERIES_VARIABLES = tuple(sorted(c for c in NUMERIC_DEFAULTS if c not in START_ONLY))
 WORLD_PROVINCE_KEYS = ("province", "region", "lat", "lon", *NUMERIC_DEFAULTS)
 
 
@@ -241,6 +251,7 @@ def _validate(raw: dict, source: str) -> Scenario:
     provinces = _check_province_overrides(raw.get("provinces", {}), names, source)
     sectors = _check_sector_overrides(raw.get("sectors", {}), source)
     series = tuple(_check_series(s, i, names, source) for i, s in enumerate(raw.get("series", [])))
+    _check_overlaps(series, lambda: _world_of(world, provinces, source), source)
     return Scenario(
         str(meta.get("name", Path(source).stem)),
         str(meta.get("description", "")),
@@ -386,6 +397,13 @@ def _check_series(entry: Any, i: int, names: list[str], source: str) -> Series:
     where = f"series[{i}]"
     _check_keys(entry, ("variable", "where", "values"), where, source)
     variable = entry.get("variable")
+    if variable in START_ONLY:
+        raise ScenarioError(
+            source,
+            f"{where}.variable",
+            f"{variable!r} only sets the start of a run: {START_ONLY[variable]}; set it with "
+            f"[provinces.<province>] instead. Series may drive: {', '.join(SERIES_VARIABLES)}",
+        )
     if variable not in SERIES_VARIABLES:
         raise ScenarioError(
             source, f"{where}.variable", f"got {variable!r}; allowed: {', '.join(SERIES_VARIABLES)}"
@@ -413,6 +431,36 @@ def _check_series(entry: Any, i: int, names: list[str], source: str) -> Series:
             raise ScenarioError(source, f"{where}.values.{k}", f"must be {EARLIEST_YEAR} or later")
         points.append((t, _province_value(variable, v, source, f"{where}.values.{k}")))
     return Series(variable, target, tuple(sorted(points)))
+
+
+def _check_overlaps(series: tuple[Series, ...], world_of: Callable[[], World], source: str) -> None:
+    """Refuse two series that set the same variable in a common province (the value in force would
+    depend on their order in the file); ``where`` is resolved in the run's world (``world_of``)."""
+    by_variable: dict[str, list[int]] = {}
+    for i, s in enumerate(series):
+        by_variable.setdefault(s.variable, []).append(i)
+    groups = [idx for idx in by_variable.values() if len(idx) > 1]
+    if not groups:
+        return
+    world = world_of()
+    for idx in groups:
+        masks = {i: world.targets(series[i].where) for i in idx}
+        for a, i in enumerate(idx):
+            for j in idx[a + 1 :]:
+                shared = world.names[masks[i] & masks[j]].tolist()
+                if shared:
+                    raise ScenarioError(source, f"series[{j}].where", _overlap_message(series, i, j, shared))
+
+
+def _overlap_message(series: tuple[Series, ...], i: int, j: int, shared: list[str]) -> str:
+    a, b = series[i], series[j]
+    return (
+        f"series[{i}] (where = {a.where!r}) and series[{j}] (where = {b.where!r}) both set "
+        f"{a.variable!r} in {', '.join(shared)}; the value in force would depend on their order in the "
+        "file. Give each province at most one series per variable: for a regional path with a "
+        "province of its own, write the region's other provinces as separate series (one `where` "
+        "each) so that no two `where` share a province"
+    )
 
 
 def _check_world(world: Any, source: str) -> dict | None:
@@ -465,8 +513,13 @@ def resolve(scenario: Scenario | str | Path | None) -> Scenario:
 
 def build_world(sc: Scenario) -> World:
     """The scenario's world with its province overrides applied."""
-    world = custom_world(sc.world, sc.source) if sc.world else load_china()
-    for prov, cols in sc.provinces.items():
+    return _world_of(sc.world, sc.provinces, sc.source)
+
+
+def _world_of(spec: dict | None, provinces: dict[str, dict[str, float]], source: str) -> World:
+    """China or the custom ``[world]`` ``spec``, with the province overrides applied."""
+    world = custom_world(spec, source) if spec else load_china()
+    for prov, cols in provinces.items():
         r = world.index(prov)
         for col, value in cols.items():
             world.columns[col][r] = value

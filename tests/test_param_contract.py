@@ -20,7 +20,13 @@ import pytest
 
 from simulation import levers, parameters
 from simulation import scenario as S
-from simulation.geography import NUMERIC_DEFAULTS, PROVINCE_COLUMNS, REGION_COLUMNS, SPEC_BY_NAME
+from simulation.geography import (
+    NUMERIC_DEFAULTS,
+    PROVINCE_COLUMNS,
+    REGION_COLUMNS,
+    SPEC_BY_NAME,
+    START_ONLY,
+)
 from simulation.parameters import Param
 from simulation.sectors import SECTOR_COLUMNS
 from simulation.tables import Column, DataError, data_path, read_table
@@ -158,13 +164,10 @@ def province_routes(column: str, value: Any) -> list[tuple[str, dict, str]]:
     """(route, raw scenario, key the error must name): every way a scenario sets a province column."""
     world = {"provinces": [dict(r) for r in WORLD_ROWS]}
     world["provinces"][1][column] = value
+    series = {"series": [{"variable": column, "where": "Henan", "values": {"2026": value}}]}
     return [
         ("override", {"provinces": {"Henan": {column: value}}}, f"provinces.Henan.{column}"),
-        (
-            "series",
-            {"series": [{"variable": column, "where": "Henan", "values": {"2026": value}}]},
-            "series[0].values.2026",
-        ),
+        *([("series", series, "series[0].values.2026")] if column in S.SERIES_VARIABLES else []),
         ("world", {"world": world}, f"world.provinces[1].{column}"),
     ]
 
@@ -188,7 +191,7 @@ def test_every_overridable_column_has_generated_cases():
         NUMERIC_DEFAULTS
     )
     assert {c.values[0].name for c in SECTOR_CASES} == {c.name for c in SECTOR_NUMERIC}
-    assert set(S.SERIES_VARIABLES) == set(NUMERIC_DEFAULTS)
+    assert set(S.SERIES_VARIABLES) == set(NUMERIC_DEFAULTS) - set(START_ONLY)
 
 
 @pytest.mark.parametrize(("raw", "key", "fragment"), PROVINCE_CASES)
