@@ -89,6 +89,9 @@ NUMERIC_DEFAULTS: dict[str, float] = {
     "amenity": 0.0,
     "wage_growth": 0.0,
     "outmigrant_share": 0.0,
+    # national, the same in every province: CNY per USD, set by the documented annual averages
+    # (simulation.prices.documented_series); 2023's average until a series says otherwise
+    "cny_per_usd": 7.0467,
 }
 SPEC_BY_NAME = {c.name: c for c in PROVINCE_COLUMNS}
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from simulation import calibration, costs, decision, levers, markets
+from simulation import calibration, costs, decision, levers, markets, prices
 from simulation import scenario as scenario_mod
 from simulation.calibration import CalibrationResult
 from simulation.choice import admit
@@ -69,7 +69,9 @@ class RelocationModel(mesa.Model):
         self.quarter = self.start + (-1)  # step 0 is the state at the end of the quarter before
         self.world, self.sectors = scenario_mod.build_world(sc), scenario_mod.build_sectors(sc)
         self.lever_plan = levers.Plan.of(self.world, sc.params)
-        self.inputs = QuarterInputs(self.world, self.sectors, load_freight(), sc.series, self.lever_plan)
+        # the documented exchange-rate path first: a scenario's own cny_per_usd series replaces it
+        series = (*prices.documented_series(), *sc.series)
+        self.inputs = QuarterInputs(self.world, self.sectors, load_freight(), series, self.lever_plan)
         self.learning = Learning(self.world.n)
         self._tallies: CellTallies | None = None
         self._lever_rng = self._stream(STREAM_LEVERS, 0)
@@ -120,6 +122,8 @@ class RelocationModel(mesa.Model):
         self.wage_ref = float((self.columns["wage_yuan"] * pop).sum() / pop.sum())
         self.output_per_worker = output_per_worker(self.sectors, self.wage_ref)
         self.wage_level = self.columns["wage_yuan"].copy()  # trend path before feedback
+        self.exchange_rate0 = prices.national_value(self.columns)  # CNY per USD at step 0
+        self.value_index = 1.0  # output value per worker relative to step 0 (prices module)
         self.wage = self.wage_level.copy()
         self.rent_index = np.ones(self.world.n)
         share = self.columns["processing_trade_100m_yuan"]
@@ -178,13 +182,15 @@ class RelocationModel(mesa.Model):
     # --- the quarter's inputs ------------------------------------------------------------------
 
     def _update_inputs(self) -> None:
-        """Series, lever effects and wage trend for the new quarter."""
+        """Series, lever effects, wage trend and output value per worker for the new quarter."""
         previous = self.columns
         self._apply_levers(self.inputs.effects(self, self.quarter))
         changed = self.columns["wage_yuan"] != previous["wage_yuan"]
         self.wage_level[changed] = self.columns["wage_yuan"][changed]  # a new level from a series
         if self.params["labour.wage_trend"]:
             self.wage_level[~changed] *= (1.0 + self.columns["wage_growth"][~changed]) ** 0.25
+        fx_ratio = prices.national_value(self.columns) / self.exchange_rate0
+        self.value_index = prices.output_value_index(self.params, self.steps / 4, fx_ratio)
 
     def _apply_levers(self, effects: levers.Effects) -> None:
         """Put this quarter's lever ``effects`` in force: inputs, parameters, freeness, parks."""
@@ -226,6 +232,7 @@ class RelocationModel(mesa.Model):
             output_per_worker=self.output_per_worker,
             freeness=freeness,
             firm_share=self.firm_share,
+            value_index=self.value_index,
         )
 
     def situation(self, unit: costs.UnitCosts | None = None) -> decision.Situation:
