@@ -209,11 +209,17 @@ def unit_costs(
     output_per_worker: np.ndarray,
     freeness: np.ndarray,
     firm_share: np.ndarray,
+    value_index: float = 1.0,
 ) -> UnitCosts:
     """All components: the quarter's part with labour, land and market access at the current
-    wages, rents and output shares (units: module docstring)."""
-    labour = sectors.col("labour_share")[:, None] * (wage[None, :] / wage_ref) / quarter.skill
-    land = (quarter.land_yuan_per_worker * rent_index)[None, :] / output_per_worker[:, None]
+    wages, rents and output shares (units: module docstring).
+
+    ``value_index`` is output value per worker relative to step 0 (productivity times the export
+    price in yuan, :func:`simulation.prices.output_value_index`): costs paid per worker (labour,
+    land) per yuan of output divide by it, so labour is the unit labour cost share.
+    """
+    labour = sectors.col("labour_share")[:, None] * (wage[None, :] / wage_ref) / quarter.skill / value_index
+    land = (quarter.land_yuan_per_worker * rent_index)[None, :] / output_per_worker[:, None] / value_index
     access = market_access(freeness, quarter.expenditure, firm_share)
     return UnitCosts(
         labour=labour, land=land, market_access=quarter.domestic_margin * access, **quarter.fixed

@@ -93,8 +93,14 @@ NUMERIC_DEFAULTS: dict[str, float] = {
     "amenity": 0.0,
     "wage_growth": 0.0,
     "outmigrant_share": 0.0,
+    # national, the same in every province: CNY per USD, set by the documented annual averages
+    # (simulation.prices.documented_series); 2023's average until a series says otherwise
+    "cny_per_usd": 7.0467,
 }
 SPEC_BY_NAME = {c.name: c for c in PROVINCE_COLUMNS}
+# Columns of NUMERIC_DEFAULTS that are national (the same in every province): only a [[series]] with
+# where = "all" may set them, never a province override.
+NATIONAL_ONLY: dict[str, str] = {"cny_per_usd": "the CNY/USD exchange rate is the same in every province"}
 # Columns of NUMERIC_DEFAULTS that only set the start of a run (read once, at set-up): a scenario may
 # override them but not drive them by a series, which would have no effect after step 0.
 START_ONLY: dict[str, str] = {

@@ -23,7 +23,7 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from simulation import calibration, costs, decision, levers, markets
+from simulation import calibration, costs, decision, levers, markets, prices
 from simulation import scenario as scenario_mod
 from simulation.calibration import CalibrationResult
 from simulation.choice import admit
@@ -69,7 +69,9 @@ class RelocationModel(mesa.Model):
         self.quarter = self.start + (-1)  # step 0 is the state at the end of the quarter before
         self.world, self.sectors = scenario_mod.build_world(sc), scenario_mod.build_sectors(sc)
         self.lever_plan = levers.Plan.of(self.world, sc.params)
-        self.inputs = QuarterInputs(self.world, self.sectors, load_freight(), sc.series, self.lever_plan)
+        # the documented exchange-rate path first: a scenario's own cny_per_usd series replaces it
+        series = (*prices.documented_series(), *sc.series)
+        self.inputs = QuarterInputs(self.world, self.sectors, load_freight(), series, self.lever_plan)
         self.learning = Learning(self.world.n)
         self._tallies: CellTallies | None = None
         self._lever_rng = self._stream(STREAM_LEVERS, 0)
@@ -120,6 +122,8 @@ class RelocationModel(mesa.Model):
         self.wage_ref = float((self.columns["wage_yuan"] * pop).sum() / pop.sum())
         self.output_per_worker = output_per_worker(self.sectors, self.wage_ref)
         self.wage_level = self.columns["wage_yuan"].copy()  # trend path before feedback
+        self.exchange_rate0 = prices.national_value(self.columns)  # CNY per USD at step 0
+        self.value_index = 1.0  # output value per worker relative to step 0 (prices module)
         self.wage = self.wage_level.copy()
         self.rent_index = np.ones(self.world.n)
         share = self.columns["processing_trade_100m_yuan"]
@@ -135,8 +139,7 @@ class RelocationModel(mesa.Model):
             p["run.firms"], self.sectors, self.target, self.world.region, self.wage_ref, p, rng
         )
         total = self.firms.employment.sum()
-        exports = self.firms.output @ (1 - self.sectors.col("domestic_sales_share")[self.firms.sector])
-        self.scale = p["economy.processing_exports_yuan"] / exports  # real yuan (persons) per model one
+        self.scale = p["economy.processing_exports_yuan"] / self._anchored_output()  # real per model unit
         self.firm_scale = p["economy.processing_firms"] / self.firms.n  # real firms per synthetic firm
         pop = self.columns["population"]
         self.labour_pool = total / p["labour.processing_share_of_workforce"] * pop / pop.sum()
@@ -149,6 +152,13 @@ class RelocationModel(mesa.Model):
         f = self.firms
         f.in_park[:] = admit(rng, f.location, f.employment, fill) & (self.park_capacity[f.location] > 0)
         self.refresh_tallies()
+
+    def _anchored_output(self) -> float:
+        """Model yuan of what the documented processing exports measure: the firms' exports at the
+        sectors' export shares, or their output in a world that exports nothing (a closed-economy
+        test world), so the scale stays finite."""
+        exports = self.firms.output @ (1 - self.sectors.col("domestic_sales_share")[self.firms.sector])
+        return exports if exports > 0 else float(self.firms.output.sum())
 
     def _normalise(self) -> None:
         """Reset factor prices and set the sectors' gross margins at the current state.
@@ -183,7 +193,8 @@ class RelocationModel(mesa.Model):
     # --- the quarter's inputs ------------------------------------------------------------------
 
     def _update_inputs(self) -> None:
-        """Series, lever effects, wage trend and labour pools for the new quarter."""
+        """Series, lever effects, wage trend, labour pools and output value per worker for the new
+        quarter."""
         previous = self.columns
         self._apply_levers(self.inputs.effects(self, self.quarter))
         changed = self.columns["wage_yuan"] != previous["wage_yuan"]
@@ -194,6 +205,8 @@ class RelocationModel(mesa.Model):
         moved = pop != previous["population"]
         if moved.any():  # only a series changes a population
             self.labour_pool = np.where(moved, self.pool_per_person * pop, self.labour_pool)
+        fx_ratio = prices.national_value(self.columns) / self.exchange_rate0
+        self.value_index = prices.output_value_index(self.params, self.steps / 4, fx_ratio)
 
     def _apply_levers(self, effects: levers.Effects) -> None:
         """Put this quarter's lever ``effects`` in force: inputs, parameters, freeness, parks."""
@@ -247,6 +260,7 @@ class RelocationModel(mesa.Model):
             output_per_worker=self.output_per_worker,
             freeness=freeness,
             firm_share=self.firm_share,
+            value_index=self.value_index,
         )
 
     def situation(self, unit: costs.UnitCosts | None = None) -> decision.Situation:

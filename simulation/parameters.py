@@ -177,6 +177,20 @@ PARAMS: tuple[Param, ...] = (
         kind=bool,
     ),
     Param(
+        "labour.productivity_growth",
+        0.065,
+        "per year",
+        "Growth of output per worker (labour productivity), national, all sectors; unit labour "
+        "costs move with wage growth less this (from step 1).",
+        "ASSUMPTION from documented rates (simulation/data/national_series.csv): industrial "
+        "enterprises above designated size in Guangzhou 2015-2021, 6.5%/yr (value added per worker, "
+        "Guangzhou Statistical Yearbook 2022 table 11-10); national overall labour productivity "
+        "+7.0% (2014), +6.5% (2016), +6.9% (2017) (NBS); the lower end taken; no national "
+        "manufacturing series found",
+        low=-0.1,
+        high=0.2,
+    ),
+    Param(
         "labour.supply_elasticity",
         2.0,
         "-",
@@ -292,6 +306,16 @@ PARAMS: tuple[Param, ...] = (
         A + ": processing exporters are less profitable (Dai, Maitra & Yu 2016)",
         low=-1.0,
         high=1.0,
+    ),
+    Param(
+        "economy.export_price_growth",
+        0.0,
+        "per year",
+        "Growth of world (US dollar) prices of processing exports and of their imported inputs; "
+        "with the CNY/USD series (cny_per_usd) it sets the export price in yuan (from step 1).",
+        A + ": flat; no export price index found (NBS PPI, a proxy only: +4.1% 2022, -3.0% 2023)",
+        low=-0.2,
+        high=0.2,
     ),
     Param(
         "economy.domestic_operating_margin",

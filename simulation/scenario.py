@@ -21,6 +21,7 @@ from typing import Any
 
 from simulation import levers, parameters
 from simulation.geography import (
+    NATIONAL_ONLY,
     NUMERIC_DEFAULTS,
     REGIONS,
     SPEC_BY_NAME,
@@ -355,6 +356,10 @@ def _check_province_overrides(table: dict, names: list[str], source: str) -> dic
             key = f"provinces.{prov}.{col}"
             if col not in NUMERIC_DEFAULTS:
                 raise ScenarioError(source, key, f"unknown column; allowed: {', '.join(allowed_cols)}")
+            if col in NATIONAL_ONLY:
+                raise ScenarioError(
+                    source, key, f'{NATIONAL_ONLY[col]}: set it with a [[series]] whose where = "all"'
+                )
             out.setdefault(prov, {})[col] = _province_value(col, value, source, key)
     return out
 
@@ -415,6 +420,10 @@ def _check_series(entry: Any, i: int, names: list[str], source: str) -> Series:
             source,
             f"{where}.where",
             f"unknown province or region {target!r}; allowed: {', '.join(allowed_targets)}",
+        )
+    if variable in NATIONAL_ONLY and target != "all":
+        raise ScenarioError(
+            source, f"{where}.where", f'{NATIONAL_ONLY[variable]}: a series of {variable} needs where = "all"'
         )
     values = entry.get("values")
     if not isinstance(values, dict) or not values:

@@ -21,6 +21,7 @@ import pytest
 from simulation import levers, parameters
 from simulation import scenario as S
 from simulation.geography import (
+    NATIONAL_ONLY,
     NUMERIC_DEFAULTS,
     PROVINCE_COLUMNS,
     REGION_COLUMNS,
@@ -164,9 +165,11 @@ def province_routes(column: str, value: Any) -> list[tuple[str, dict, str]]:
     """(route, raw scenario, key the error must name): every way a scenario sets a province column."""
     world = {"provinces": [dict(r) for r in WORLD_ROWS]}
     world["provinces"][1][column] = value
-    series = {"series": [{"variable": column, "where": "Henan", "values": {"2026": value}}]}
+    where = "all" if column in NATIONAL_ONLY else "Henan"  # a national column takes no override
+    series = {"series": [{"variable": column, "where": where, "values": {"2026": value}}]}
+    override = {"provinces": {"Henan": {column: value}}}
     return [
-        ("override", {"provinces": {"Henan": {column: value}}}, f"provinces.Henan.{column}"),
+        *([("override", override, f"provinces.Henan.{column}")] if column not in NATIONAL_ONLY else []),
         *([("series", series, "series[0].values.2026")] if column in S.SERIES_VARIABLES else []),
         ("world", {"world": world}, f"world.provinces[1].{column}"),
     ]
@@ -189,7 +192,7 @@ SECTOR_CASES = [
 def test_every_overridable_column_has_generated_cases():
     assert {c.values[1].split(".")[-1] for c in PROVINCE_CASES if c.id.endswith("override")} == set(
         NUMERIC_DEFAULTS
-    )
+    ) - set(NATIONAL_ONLY)
     assert {c.values[0].name for c in SECTOR_CASES} == {c.name for c in SECTOR_NUMERIC}
     assert set(S.SERIES_VARIABLES) == set(NUMERIC_DEFAULTS) - set(START_ONLY)
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from simulation import scenario as S
-from simulation.geography import SPEC_BY_NAME, START_ONLY
+from simulation.geography import NATIONAL_ONLY, SPEC_BY_NAME, START_ONLY
 from simulation.model import RelocationModel
 from simulation.timeline import Quarter
 
@@ -56,15 +56,27 @@ def test_every_series_variable_is_in_force_from_its_key(variable):
     henan = base.world.index("Henan")
     before = base.columns[variable].copy()
     value = other_value(variable, before[henan])
-    series = [{"variable": variable, "where": "Henan", "values": {"2024Q3": value}}]
+    national = variable in NATIONAL_ONLY  # the same everywhere: set for all provinces at once
+    series = [{"variable": variable, "where": "all" if national else "Henan", "values": {"2024Q3": value}}]
     model = RelocationModel(with_series(series, **TINY))
     steps_to(model, "2024Q2")
     np.testing.assert_array_equal(model.columns[variable], before)
     model.step()
     assert str(model.quarter) == "2024Q3"
     assert model.columns[variable][henan] == value
-    others = np.arange(model.world.n) != henan
+    others = (np.arange(model.world.n) != henan) & (not national)
     np.testing.assert_array_equal(model.columns[variable][others], before[others])
+
+
+@pytest.mark.parametrize("variable", sorted(NATIONAL_ONLY))
+def test_national_columns_are_refused_for_some_provinces_only(variable):
+    series = [{"variable": variable, "where": "Henan", "values": {"2026": 7.2}}]
+    with pytest.raises(S.ScenarioError) as info:
+        with_series(series)
+    assert info.value.key == "series[0].where" and 'where = "all"' in str(info.value)
+    with pytest.raises(S.ScenarioError) as info:
+        S.from_dict({"provinces": {"Henan": {variable: 7.2}}}, "<override>")
+    assert info.value.key == f"provinces.Henan.{variable}"
 
 
 @pytest.mark.parametrize("variable", sorted(START_ONLY))
