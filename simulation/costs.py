@@ -227,10 +227,15 @@ def unit_costs(
 
 
 def market_costs(
-    sectors: Sectors, freight: logistics.FreightTable, effects: Effects, distance_km: np.ndarray
+    sectors: Sectors,
+    freight: logistics.FreightTable,
+    effects: Effects,
+    distance_km: np.ndarray,
+    flows: np.ndarray | None = None,
 ) -> dict:
     """Freight cost per yuan of goods by sector, province and market under ``effects``
-    (:func:`simulation.logistics.market_costs`)."""
+    (:func:`simulation.logistics.market_costs`); ``flows`` (S, R, M) export values turn on the
+    rail and land-port capacity limits (:func:`export_flows`)."""
     return logistics.market_costs(
         freight,
         effects.columns,
@@ -239,7 +244,14 @@ def market_costs(
         sectors.col("time_cost_per_day"),
         effects.params,
         effects.freight,
+        flows,
     )
+
+
+def export_flows(sectors: Sectors, output: np.ndarray) -> np.ndarray:
+    """(S, R, M) export value by sector, province and market from output (S, R), yuan/year."""
+    exports = output * (1 - sectors.col("domestic_sales_share"))[:, None]
+    return exports[:, :, None] * sectors.destinations()[:, None, :]
 
 
 def market_costs_key(effects: Effects) -> bytes:
@@ -249,7 +261,8 @@ def market_costs_key(effects: Effects) -> bytes:
     digest = hashlib.blake2b(digest_size=16)
     policy = effects.freight
     arrays = [effects.columns[name] for name in ("port_km", *logistics.MODE_ACCESS.values())]
-    arrays += [policy.rate_mult, policy.days_cut, policy.leg_mult]
+    arrays += [policy.rate_mult, policy.days_cut, policy.leg_mult, policy.market_rate_mult]
+    arrays += [policy.market_days_add]
     for by_lever in (policy.access_subsidy, policy.origin_subsidy):
         arrays += [by_lever[name] for name in sorted(by_lever)]
         digest.update(repr(sorted(by_lever)).encode())

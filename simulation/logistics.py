@@ -7,11 +7,14 @@ container where cheaper); levers change rates, days and subsidies at access poin
 (:class:`FreightPolicy`).
 Cost of a mode per yuan of goods = money (yuan/t) / value density (yuan/t) + time cost per day x days.
 Across modes the cost is the logsum with scale ``logistics.mode_choice_scale`` (0: the cheapest).
+The China-Europe Railway Express and the land ports to ASEAN have a capacity (a documented value of
+cargo a year, as a share of documented processing exports); a shadow price per yuan of value on the
+mode keeps the export flow's share on it at or below that share (:func:`congestion`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -47,6 +50,9 @@ class FreightPolicy:
     access_subsidy: dict[str, np.ndarray]  # lever -> (modes, R) share of the rate paid by government
     origin_subsidy: dict[str, np.ndarray]  # lever -> (R,) share of the remaining rate, by origin
     leg_mult: np.ndarray  # (R,) multiplier on the domestic leg to the access point
+    # national changes by (mode, market), e.g. from a scenario's [[freight_series]]
+    market_rate_mult: np.ndarray = field(default_factory=lambda: np.ones((len(MODES), len(MARKETS))))
+    market_days_add: np.ndarray = field(default_factory=lambda: np.zeros((len(MODES), len(MARKETS))))
 
     @classmethod
     def neutral(cls, n: int) -> FreightPolicy:
@@ -154,13 +160,17 @@ def market_costs(
     time_cost: np.ndarray,
     params: dict,
     policy: FreightPolicy,
+    flows: np.ndarray | None = None,
 ) -> dict:
     """Freight cost per yuan of goods, (S, R, markets), the mode shares behind it and the part of
     it that government pays, per lever.
 
     Sea goes through the province's own port; another mode through the access province (one that
     has the mode) with the lowest money cost, which may be the province itself.
-    Returns ``{"cost": (S,R,M), "shares": (S,R,M,modes), "subsidy": {lever: (S,R,M)}}``.
+    ``flows`` (S, R, M), export value by sector, province and market in any unit, turns on the
+    capacity limits of rail and land (:func:`congestion`); without it there are none.
+    Returns ``{"cost": (S,R,M), "shares": (S,R,M,modes), "subsidy": {lever: (S,R,M)},
+    "shadow_price": (modes,) yuan per yuan of value}``.
     """
     c = freight.constants
     handling = c["port_handling_days"]
@@ -171,7 +181,9 @@ def market_costs(
     acc_total, org_total = policy.access_subsidy_total(), policy.origin_subsidy_total()
     leg_cost = params["logistics.inland_leg_cost"] * policy.leg_mult
     for k, mode in enumerate(MODES):
-        rate = freight.money[k] * (1.0 - params["logistics.cre_subsidy_share"] if mode == "rail" else 1.0)
+        rate = freight.money[k] * policy.market_rate_mult[k]
+        rate = rate * (1.0 - params["logistics.cre_subsidy_share"] if mode == "rail" else 1.0)
+        mode_days = freight.days[k] + policy.market_days_add[k]
         served = np.isfinite(rate)
         if mode == "sea":
             via = np.arange(n)
@@ -193,7 +205,7 @@ def market_costs(
         net_access = gross * (1 - acc_total[k, via])[:, None]
         money[k][:, served] = leg_m[:, None] + net_access * (1 - org_total)[:, None]
         days[k][:, served] = np.maximum(
-            leg_d[:, None] + freight.days[k][None, served] + handling - policy.days_cut[k, via][:, None], 0.5
+            leg_d[:, None] + mode_days[None, served] + handling - policy.days_cut[k, via][:, None], 0.5
         )
         for name, share in policy.access_subsidy.items():
             paid[name][k][:, served] += gross * share[k, via][:, None]
@@ -202,20 +214,140 @@ def market_costs(
     # per yuan of value, per sector: (S, modes, R, M)
     per_value = money[None] / value_density[:, None, None, None] + time_cost[:, None, None, None] * days[None]
     scale = params["logistics.mode_choice_scale"]
-    best = per_value.min(axis=1)
-    if scale > 0:
-        rel = np.exp(-(per_value - best[:, None]) / scale)
-        total = rel.sum(axis=1)
-        cost = best - scale * np.log(total)
-        shares = rel / total[:, None]
-    else:
-        cost = best
-        shares = (per_value == best[:, None]).astype(float)
-        shares /= shares.sum(axis=1, keepdims=True)
+    tau = np.zeros(len(MODES))
+    if flows is not None:
+        caps = capacity_shares(params, c)
+        tau = congestion(per_value, flows, caps, scale, int(params["logistics.capacity_iterations"]))
+    cost, shares = mode_logit(per_value + tau[None, :, None, None], scale)
+    if flows is not None:
+        shares = ration(shares, flows, caps)
     subsidy = {
         name: (np.where(np.isfinite(money), m, 0.0)[None] / value_density[:, None, None, None] * shares).sum(
             axis=1
         )
         for name, m in paid.items()
     }
-    return {"cost": cost, "shares": np.moveaxis(shares, 1, -1), "subsidy": subsidy}
+    return {"cost": cost, "shares": np.moveaxis(shares, 1, -1), "subsidy": subsidy, "shadow_price": tau}
+
+
+def mode_logit(per_value: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Logsum cost (S, R, M) and mode shares (S, modes, R, M) of per-value mode costs
+    (S, modes, R, M, yuan per yuan of value) at logit scale ``scale`` (0: the cheapest mode)."""
+    best = per_value.min(axis=1)
+    if scale > 0:
+        rel = np.exp(-(per_value - best[:, None]) / scale)
+        total = rel.sum(axis=1)
+        return best - scale * np.log(total), rel / total[:, None]
+    shares = (per_value == best[:, None]).astype(float)
+    return best, shares / shares.sum(axis=1, keepdims=True)
+
+
+def capacity_shares(params: dict, constants: dict[str, float]) -> dict[int, float]:
+    """Capacity of the capacity-limited modes as a share of all processing exports by value.
+
+    Rail (China-Europe Railway Express): cargo value a year x outbound share x processing share;
+    land (ports to ASEAN): export value through the land ports a year x processing share; both
+    divided by documented processing exports (yuan/year), so the limit survives a rescale of the
+    model's money. Parameters ``logistics.cre_*``, ``logistics.land_port_*``,
+    ``logistics.processing_exports_yuan`` (sources in docs/parameters.md).
+    """
+    total = params["logistics.processing_exports_yuan"]
+    rail = (
+        params["logistics.cre_cargo_usd"]
+        * constants["usd_cny"]
+        * params["logistics.cre_outbound_share"]
+        * params["logistics.cre_processing_share"]
+    )
+    land = params["logistics.land_port_exports_yuan"] * params["logistics.land_port_processing_share"]
+    return {MODES.index("rail"): rail / total, MODES.index("land"): land / total}
+
+
+def flow_shares(shares: np.ndarray, flows: np.ndarray) -> np.ndarray:
+    """(modes,) value share of each mode in all exports: ``shares`` (S, modes, R, M) weighted by
+    ``flows`` (S, R, M)."""
+    used = (shares * flows[:, None]).sum(axis=(0, 2, 3))
+    return used / max(float(flows.sum()), 1e-300)
+
+
+def congestion(
+    per_value: np.ndarray, flows: np.ndarray, caps: dict[int, float], scale: float, iterations: int
+) -> np.ndarray:
+    """Shadow price (modes,) per yuan of value on capacity-limited modes, by fixed-point iterations.
+
+    Each iteration computes the mode shares at the current prices and moves the price of a limited
+    mode by ``scale x ln(used / capacity)`` (never below 0): exact when the mode's share is small
+    in every cell (a logit share then scales with exp(-price / scale)), an under-step otherwise, so
+    the price rises towards the one that clears the capacity and falls back when it is slack.
+    With ``scale`` 0 there is no price (rationing alone, :func:`ration`).
+    """
+    tau = np.zeros(per_value.shape[1])
+    if scale <= 0 or not caps or flows.sum() <= 0:
+        return tau
+    idx = np.array(sorted(caps))
+    cap = np.maximum(np.array([caps[i] for i in idx]), 1e-12)
+    for _ in range(iterations):
+        _, shares = mode_logit(per_value + tau[None, :, None, None], scale)
+        used = np.maximum(flow_shares(shares, flows)[idx], 1e-300)
+        tau[idx] = np.maximum(tau[idx] + scale * np.log(used / cap), 0.0)
+    return tau
+
+
+def ration(shares: np.ndarray, flows: np.ndarray, caps: dict[int, float]) -> np.ndarray:
+    """Shares (S, modes, R, M) with any capacity-limited mode still above its capacity scaled down
+    to it in every cell, the goods it cannot take spread over the cell's other modes in proportion
+    to their shares (the remainder after the shadow price's iterations; exact afterwards)."""
+    out = shares.copy()
+    used = flow_shares(out, flows)
+    for m, cap in caps.items():
+        if used[m] <= cap or used[m] <= 0:
+            continue
+        keep = cap / used[m]
+        moved = out[:, m] * (1 - keep)
+        others = out.sum(axis=1) - out[:, m]
+        out[:, m] *= keep
+        mask = np.arange(out.shape[1]) != m
+        spread = np.divide(moved, others, out=np.zeros_like(moved), where=others > 0)
+        out[:, mask] *= (1 + spread)[:, None]
+    return out
+
+
+def mode_report(
+    shares: np.ndarray,
+    exports: np.ndarray,
+    destinations: np.ndarray,
+    coastal: np.ndarray,
+    params: dict,
+    constants: dict[str, float],
+) -> dict:
+    """Mode shares by market and the volumes on the capacity-limited modes.
+
+    ``shares`` (S, R, M, modes) as in ``UnitCosts.mode_shares``; ``exports`` (S, R) export value,
+    yuan/year at the model's scale; ``destinations`` (S, M); ``coastal`` (R,). Volumes are given
+    both at the model's scale and scaled to documented processing exports
+    (``logistics.processing_exports_yuan``), the form that survives a rescale of the model's money.
+    Returns ``{"shares": {market: {mode: value share}}, "rail": {...}, "land": {...}}``.
+    """
+    flows = exports[:, :, None] * destinations[:, None, :]  # (S, R, M)
+    by = flows[..., None] * shares  # (S, R, M, modes)
+    total = float(flows.sum())
+    real = params["logistics.processing_exports_yuan"] / max(total, 1e-300)
+    caps = capacity_shares(params, constants)
+    coast = coastal > 0
+    out: dict = {"shares": {}}
+    for k, market in enumerate(MARKETS):
+        per_mode = by[:, :, k].sum(axis=(0, 1))
+        out["shares"][market] = dict(
+            zip(MODES, (per_mode / max(per_mode.sum(), 1e-300)).tolist(), strict=True)
+        )
+    for mode in ("rail", "land"):
+        m = MODES.index(mode)
+        value = by[..., m].sum(axis=(0, 2))  # (R,)
+        out[mode] = {
+            "model_yuan": float(value.sum()),
+            "real_yuan": float(value.sum() * real),
+            "real_usd": float(value.sum() * real / constants["usd_cny"]),
+            "share_of_exports": float(value.sum() / max(total, 1e-300)),
+            "capacity_share": float(caps[m]),
+            "coastal_share": float(value[coast].sum() / max(value.sum(), 1e-300)),
+        }
+    return out

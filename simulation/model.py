@@ -77,6 +77,8 @@ class RelocationModel(mesa.Model):
         self._lever_rng = self._stream(STREAM_LEVERS, 0)
         self._setup_provinces()
         self._setup_firms()
+        # rail and land-port capacity is priced against the initial exports (fixed for the run)
+        self.inputs.set_flows(costs.export_flows(self.sectors, self.tallies.output))
         self._apply_levers(self.inputs.effects(self, self.quarter, self.columns))
         self._normalise()
         self.calibration = self._calibrate()

@@ -568,6 +568,77 @@ PARAMS: tuple[Param, ...] = (
         low=0.0,
         high=1.0,
     ),
+    Param(
+        "logistics.processing_exports_yuan",
+        4.917e12,
+        "yuan/year",
+        "Documented processing exports, the denominator of the rail and land-port capacity shares.",
+        "derived (C): GACC Jan-Oct 2023 processing exports US$581.21 bn (PA 56.12 + PIM 525.09) x 12/10 "
+        "x usd_cny 7.05 (english.customs.gov.cn table 10.2023)",
+        low=0.0,
+        low_open=True,
+        high=1e15,
+    ),
+    Param(
+        "logistics.cre_cargo_usd",
+        56.7e9,
+        "USD/year",
+        "Value of all cargo carried by the China-Europe Railway Express in a year (its capacity).",
+        "2023: US$56.7 bn, >17,000 trains, 1.9 m TEU (China State Railway Group via Xinhua, May 2024, B); "
+        "2024: US$66.4 bn (Xinhua 2025, B)",
+        low=0.0,
+        high=1e13,
+    ),
+    Param(
+        "logistics.cre_outbound_share",
+        0.6,
+        "share of cargo value",
+        "Share of CRE cargo value that leaves China (westbound).",
+        A + ": return trains carry less value than westbound ones; not found by value",
+        low=0.0,
+        high=1.0,
+    ),
+    Param(
+        "logistics.cre_processing_share",
+        0.35,
+        "share of westbound value",
+        "Share of westbound CRE cargo value that is processing exports.",
+        A + ": above the 20.8% processing share of all exports (GACC Jan-Oct 2023, C) because "
+        "westbound trains carry laptops and phones from processing plants in Chongqing, Chengdu and "
+        "Zhengzhou (computers 18% of CRE value in 2019, Cargo Facts, B)",
+        low=0.0,
+        high=1.0,
+    ),
+    Param(
+        "logistics.land_port_exports_yuan",
+        5.38e11,
+        "yuan/year",
+        "Exports to ASEAN through the land ports in a year (their capacity).",
+        "derived (C): Youyiguan (Friendship Pass), the largest China-Vietnam land port, 336.34 bn yuan "
+        "of trade Jan-Sep 2024 (GACC press conference, 14 Oct 2024, B) -> 448 bn a year; x 0.6 exports "
+        "(assumption) x 2 for all land ports (assumption: Youyiguan taken as half of them)",
+        low=0.0,
+        high=1e15,
+    ),
+    Param(
+        "logistics.land_port_processing_share",
+        0.208,
+        "share of value",
+        "Share of land-port exports to ASEAN that is processing exports.",
+        "assumption: the processing share of all exports, 20.8% (GACC Jan-Oct 2023, derived, C)",
+        low=0.0,
+        high=1.0,
+    ),
+    Param(
+        "logistics.capacity_iterations",
+        12,
+        "iterations",
+        "Fixed-point iterations of the shadow price on rail and land-port capacity per computation.",
+        "numerical choice; rationing removes any remaining excess",
+        low=0,
+        high=200,
+        kind=int,
+    ),
     # --- calibration -------------------------------------------------------------------------
     Param(
         "calibration.method",

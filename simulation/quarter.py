@@ -37,6 +37,14 @@ class QuarterInputs:
         self._freight_cache: dict[bytes, dict] = {}
         self._quarter_cache: dict[int, tuple[levers.Effects, tuple[costs.QuarterCosts, np.ndarray]]] = {}
         self._neutral: tuple[bytes, levers.Effects | None] = (b"", None)
+        self.flows: np.ndarray | None = None  # (S, R, M) export values for the capacity limits
+
+    def set_flows(self, flows: np.ndarray) -> None:
+        """Export values (S, R, M) against which rail and land-port capacity is priced: fixed for
+        the run (set from the initial distribution), so cached freight costs stay valid."""
+        self.flows = flows.copy()
+        self._freight_cache.clear()
+        self._quarter_cache.clear()
 
     def columns_at(self, quarter: Quarter) -> dict[str, np.ndarray]:
         """Province columns in force at ``quarter``: base values with the scenario's series (which
@@ -117,7 +125,9 @@ class QuarterInputs:
         key = costs.market_costs_key(effects)
         hit = self._freight_cache.get(key)
         if hit is None:
-            found = costs.market_costs(self.sectors, self.freight, effects, self.world.distance_km)
+            found = costs.market_costs(
+                self.sectors, self.freight, effects, self.world.distance_km, self.flows
+            )
             hit = _bounded_put(self._freight_cache, key, found)
         return hit
 

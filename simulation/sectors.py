@@ -35,6 +35,13 @@ SECTOR_COLUMNS: tuple[Column, ...] = (
     Column("skill_requirement", _F, "index 0-1", 0.0, 1.0),
 )
 NUMERIC = tuple(c.name for c in SECTOR_COLUMNS if c.kind != "str")
+# freight characteristics come from their own file; sectors.csv's old columns of the same names
+# are no longer read (SOURCES.md s.3.5)
+FREIGHT_COLUMNS: tuple[Column, ...] = (
+    Column("sector", _S),
+    Column("value_density_yuan_t", _F, "yuan/t", 100.0, 1e8),
+    Column("time_cost_per_day", _F, "share of value per day", 0.0, 0.2),
+)
 
 
 @dataclass
@@ -67,9 +74,23 @@ def load_sectors() -> Sectors:
     path = data_path("sectors.csv")
     t = read_table(path, SECTOR_COLUMNS, key="sector")
     columns = {c: t[c].astype(float) for c in NUMERIC}
+    columns.update(load_sector_freight(t["sector"].astype(str)))
     sectors = Sectors(t["sector"].astype(str), columns)
     check_sectors(sectors, str(path))
     return sectors
+
+
+def load_sector_freight(names: np.ndarray) -> dict[str, np.ndarray]:
+    """Value density (yuan/t) and time cost (share of value per day in transit) per sector, in the
+    order of ``names``, from ``simulation/data/sector_freight.csv``."""
+    path = data_path("sector_freight.csv")
+    t = read_table(path, FREIGHT_COLUMNS, key="sector")
+    rows = {str(name): i for i, name in enumerate(t["sector"])}
+    missing = [str(n) for n in names if str(n) not in rows]
+    if missing:
+        raise DataError(f"{path}: no row for sector(s) {', '.join(missing)}")
+    order = np.array([rows[str(n)] for n in names], dtype=int)
+    return {c.name: t[c.name].astype(float)[order] for c in FREIGHT_COLUMNS if c.kind != "str"}
 
 
 def check_sectors(sectors: Sectors, where: str) -> None:
