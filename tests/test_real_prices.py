@@ -124,7 +124,7 @@ def test_baseline_does_not_bankrupt_its_firms():
     """The default baseline (2024Q1-2035Q4, 5,000 firms) keeps its aggregate margin within the
     documented band and its loss-making share plausible.
 
-    Band, from ``simulation/data/national_series.csv`` (SOURCES.md §6): the operating-revenue
+    Band, from ``simulation/data/national_series.csv`` (SOURCES.md §7): the operating-revenue
     profit margin of industrial enterprises above designated size was 6.81% (2021), 5.96% (2022),
     5.76% (2023) and 5.41% (2024 H1) (NBS releases on industrial profits), and 7.70% for
     foreign-funded industrial enterprises in Guangzhou (2021, Guangzhou Statistical Yearbook 2022
