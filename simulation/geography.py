@@ -57,6 +57,7 @@ PROVINCE_COLUMNS: tuple[Column, ...] = (
 REGION_COLUMNS: tuple[Column, ...] = (
     Column("region", _S),
     Column("outmigrant_cross_province_share", _F, "share", 0, 1),
+    Column("migrant_income_2024_month_yuan", _F, "yuan/month", 500, 50_000),
     Column("migrant_income_growth_2024", _F, "1/year", -0.5, 0.5),
 )
 
@@ -191,10 +192,27 @@ def load_china() -> World:
     for name, default in NUMERIC_DEFAULTS.items():
         columns.setdefault(name, np.full(31, default))
     ridx = np.array([REGIONS.index(r) for r in t["region"]])
+    columns["wage_yuan"] = processing_wages(columns["wage_yuan"], columns["population"], ridx, regions)
     columns["wage_growth"] = regions["migrant_income_growth_2024"][ridx]
     columns["outmigrant_share"] = regions["outmigrant_cross_province_share"][ridx]
     lat, lon = columns["lat"], columns["lon"]
     return World(t["province"].astype(str), t["region"].astype(str), columns, great_circle_km(lat, lon))
+
+
+def processing_wages(
+    private: np.ndarray, population: np.ndarray, ridx: np.ndarray, regions: dict[str, np.ndarray]
+) -> np.ndarray:
+    """(R,) annual wage of processing workers at the start (end of 2023), yuan/year.
+
+    The level of each NBS region is the migrant workers' income by region of work (NBS 农民工监测调查
+    报告: 2024 monthly income / (1 + its 2024 growth) x 12), which halves the coast-interior gap of
+    urban private-sector wages; within a region, provinces keep the relative private-sector wages of
+    ``provinces.csv`` (no provincial migrant incomes were found: an assumption).
+    """
+    monthly = regions["migrant_income_2024_month_yuan"] / (1 + regions["migrant_income_growth_2024"])
+    weights = np.bincount(ridx, population, minlength=len(REGIONS))
+    mean = np.bincount(ridx, private * population, minlength=len(REGIONS)) / np.maximum(weights, 1e-300)
+    return 12 * monthly[ridx] * private / mean[ridx]
 
 
 def load_regions() -> dict[str, np.ndarray]:

@@ -14,10 +14,10 @@ import simulation.geography
 import simulation.logistics
 import simulation.sectors
 import simulation.tables
-from simulation.geography import REGIONS, load_china, load_regions
+from simulation.geography import PROVINCE_COLUMNS, REGIONS, load_china, load_regions
 from simulation.logistics import MARKETS, MODES, load_freight
 from simulation.sectors import load_sectors
-from simulation.tables import DataError, data_path
+from simulation.tables import DataError, data_path, read_table
 
 # --- the shipped data --------------------------------------------------------------------------
 
@@ -314,3 +314,28 @@ def test_transport_constant_missing(data_dir):
     header, rows = read_rows(path)
     write_rows(path, header, [r for r in rows if r["key"] != "usd_cny"])
     raises(load_freight, str(path), "missing key", "usd_cny")
+
+
+def test_processing_wages_are_migrant_incomes_by_region_of_work():
+    """Each region's population-weighted wage is 12 x its migrant workers' monthly income at the end
+    of 2023 (NBS: 2024 income / (1 + 2024 growth)); the east-interior gap is the migrants' (about
+    1.1-1.3), not the urban private sector's."""
+    world, regions = load_china(), load_regions()
+    private = read_table(data_path("provinces.csv"), PROVINCE_COLUMNS, key="province")["wage_yuan"]
+    monthly = regions["migrant_income_2024_month_yuan"] / (1 + regions["migrant_income_growth_2024"])
+    pop = world.columns["population"]
+    for i, region in enumerate(REGIONS):
+        inside = world.region == region
+        mean = np.average(world.columns["wage_yuan"][inside], weights=pop[inside])
+        assert mean == pytest.approx(12 * monthly[i], rel=1e-9)
+        # within a region the provinces keep their relative private-sector wages
+        ratio = world.columns["wage_yuan"][inside] / private[inside].astype(float)
+        assert np.allclose(ratio, ratio[0])
+    east, northeast = (world.region == "east"), (world.region == "northeast")
+    gap = np.average(world.columns["wage_yuan"][east], weights=pop[east]) / np.average(
+        world.columns["wage_yuan"][northeast], weights=pop[northeast]
+    )
+    gap_private = np.average(private[east].astype(float), weights=pop[east]) / np.average(
+        private[northeast].astype(float), weights=pop[northeast]
+    )
+    assert gap == pytest.approx(5172 / (4164 / 1.028), rel=1e-3) and gap < gap_private
