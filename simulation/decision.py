@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from simulation import costs
+from simulation import costs, parks
 from simulation.choice import considered, logit_draw, logit_probabilities, review_hazard
 from simulation.firms import CellTallies, FirmArrays
 from simulation.levers import Effects
@@ -44,19 +44,6 @@ class Situation:
     @property
     def n_provinces(self) -> int:
         return len(self.amenity)
-
-
-# --- parks ---------------------------------------------------------------------------------------
-
-
-def park_free(capacity: np.ndarray, tallies: CellTallies) -> np.ndarray:
-    """(R,) park capacity not yet taken (model persons)."""
-    return np.maximum(capacity - tallies.park_employment, 0.0)
-
-
-def park_availability(capacity: np.ndarray, tallies: CellTallies) -> np.ndarray:
-    """(R,) share of park capacity still free (0 where there is no park): the chance of a slot."""
-    return np.divide(park_free(capacity, tallies), capacity, out=np.zeros_like(capacity), where=capacity > 0)
 
 
 # --- margins where firms are ---------------------------------------------------------------------
@@ -168,7 +155,7 @@ def utility(s: Situation, idx: np.ndarray, where: np.ndarray | None = None) -> n
     where = _provinces(s, where)
     cell = cells(s, idx, where)
     here = where == f.location[idx][:, None]
-    avail = park_availability(s.park_capacity, s.tallies)
+    avail = parks.availability(s.park_capacity, s.tallies)
     scaled = unit.labour + unit.land * (1 - p["parks.rent_discount"] * avail)[None, :]
     pre = (
         unit.fixed_part(s.gross_margin).ravel()[cell]

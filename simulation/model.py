@@ -23,13 +23,14 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from simulation import calibration, costs, decision, levers, markets, prices
+from simulation import calibration, costs, decision, levers, markets, parks, prices
 from simulation import scenario as scenario_mod
 from simulation.calibration import CalibrationResult
 from simulation.choice import admit
 from simulation.firms import CellTallies, Firm, FirmArrays, output_per_worker, synthesize
 from simulation.knowledge import Learning
 from simulation.logistics import load_freight
+from simulation.parks import Parks
 from simulation.province_agent import Province
 from simulation.quarter import QuarterInputs
 from simulation.recorder import Recorder
@@ -147,9 +148,7 @@ class RelocationModel(mesa.Model):
         self.labour_pool = total / p["labour.processing_share_of_workforce"] * pop / pop.sum()
         # a series that changes a population later scales that pool alone, at the start's ratio
         self.pool_per_person = total / p["labour.processing_share_of_workforce"] / pop.sum()
-        self.park_standard = p["parks.capacity_jobs"] / self.scale if p["parks.enabled"] else 0.0
-        self.park_designated = self.columns["national_park"] > 0  # have received park_standard
-        self.park_capacity = self.park_designated * self.park_standard
+        self.parks = Parks(self.columns["national_park"], p, self.scale)
         fill = self.park_capacity * p["parks.initial_occupancy"]
         f = self.firms
         f.in_park[:] = admit(rng, f.location, f.employment, fill) & (self.park_capacity[f.location] > 0)
@@ -214,20 +213,7 @@ class RelocationModel(mesa.Model):
         """Put this quarter's lever ``effects`` in force: inputs, parameters, freeness, parks."""
         self.effects, self.columns, self.params = effects, effects.columns, effects.params
         self.freeness = self.inputs.costs(effects)[1]
-        self._open_parks(effects.park_capacity_opened)
-
-    def _open_parks(self, built: np.ndarray) -> None:
-        """Add the (R,) park places opening this quarter (model persons): what levers ``built``
-        (special bonds) and the standard capacity of each province the scenario's inputs (data,
-        overrides, series; not a lever's ``designate``, whose capacity is what bonds buy) make a
-        national park for the first time. Capacity is never taken away: when a series drops a
-        designation the factories and the firms in them stay, and a later one adds nothing."""
-        new = (self.inputs.column_at("national_park", self.quarter) > 0) & ~self.park_designated
-        if new.any():
-            self.park_designated = self.park_designated | new
-            built = built + new * self.park_standard
-        if built.any():
-            self.park_capacity = self.park_capacity + built
+        self.parks.open(self.inputs.column_at("national_park", self.quarter), effects.park_capacity_opened)
 
     def no_policy_effects(self) -> levers.Effects:
         """This quarter's inputs without any lever (for the decomposition of lever effects)."""
@@ -362,13 +348,18 @@ class RelocationModel(mesa.Model):
         """(S, R) number of firms by sector and province."""
         return self.tallies.count.copy()
 
+    @property
+    def park_capacity(self) -> np.ndarray:
+        """(R,) park places (model persons; :class:`~simulation.parks.Parks`)."""
+        return self.parks.capacity
+
     def park_free(self) -> np.ndarray:
         """(R,) park capacity not yet taken (model persons)."""
-        return decision.park_free(self.park_capacity, self.tallies)
+        return parks.free(self.park_capacity, self.tallies)
 
     def park_availability(self) -> np.ndarray:
         """(R,) share of park capacity still free: the chance of a slot."""
-        return decision.park_availability(self.park_capacity, self.tallies)
+        return parks.availability(self.park_capacity, self.tallies)
 
     def choice_probabilities(self, idx: np.ndarray | None = None) -> np.ndarray:
         """(n, R) logit probabilities of firms ``idx`` (default all) over every province, at the

@@ -37,6 +37,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "simulation.choice",
         "simulation.markets",
         "simulation.prices",
+        "simulation.parks",
     ),
     ("simulation.province_agent",),
     ("simulation.costs",),

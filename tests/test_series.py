@@ -119,7 +119,7 @@ def test_a_park_opened_by_a_series_gets_capacity_and_movers_enter_it():
     opened = RelocationModel(with_series(park_series({"2025Q3": 1}), **PARK_RUN))
     jx = base.world.index("Jiangxi")
     assert base.park_capacity[jx] == 0  # no national park in the data
-    standard = opened.park_standard
+    standard = opened.parks.standard
     assert standard > 0
     steps_to(base, "2025Q2")
     steps_to(opened, "2025Q2")
@@ -144,7 +144,7 @@ def test_capacity_of_a_park_opens_in_its_quarter():
         model.step()
         capacity[str(model.quarter)] = model.park_capacity[jx]
     assert capacity["2025Q2"] == 0
-    assert capacity["2025Q3"] == capacity["2025Q4"] == pytest.approx(model.park_standard)
+    assert capacity["2025Q3"] == capacity["2025Q4"] == pytest.approx(model.parks.standard)
 
 
 def test_a_dropped_designation_keeps_the_park_and_a_new_one_adds_nothing():
@@ -156,7 +156,7 @@ def test_a_dropped_designation_keeps_the_park_and_a_new_one_adds_nothing():
         model.step()
         capacity.append(model.park_capacity[jx])
     assert capacity[0] == 0  # 2024Q1
-    assert capacity[1:] == [pytest.approx(model.park_standard)] * (len(capacity) - 1)
+    assert capacity[1:] == [pytest.approx(model.parks.standard)] * (len(capacity) - 1)
 
 
 def test_a_series_that_drops_a_park_of_the_data_keeps_its_capacity():
