@@ -251,7 +251,7 @@ def capacity_shares(params: dict, constants: dict[str, float]) -> dict[int, floa
     model's money. Parameters ``logistics.cre_*``, ``logistics.land_port_*``,
     ``logistics.processing_exports_yuan`` (sources in docs/parameters.md).
     """
-    total = params["logistics.processing_exports_yuan"]
+    total = params["economy.processing_exports_yuan"]
     rail = (
         params["logistics.cre_cargo_usd"]
         * constants["usd_cny"]
@@ -324,13 +324,13 @@ def mode_report(
     ``shares`` (S, R, M, modes) as in ``UnitCosts.mode_shares``; ``exports`` (S, R) export value,
     yuan/year at the model's scale; ``destinations`` (S, M); ``coastal`` (R,). Volumes are given
     both at the model's scale and scaled to documented processing exports
-    (``logistics.processing_exports_yuan``), the form that survives a rescale of the model's money.
+    (``economy.processing_exports_yuan``, the model's money anchor).
     Returns ``{"shares": {market: {mode: value share}}, "rail": {...}, "land": {...}}``.
     """
     flows = exports[:, :, None] * destinations[:, None, :]  # (S, R, M)
     by = flows[..., None] * shares  # (S, R, M, modes)
     total = float(flows.sum())
-    real = params["logistics.processing_exports_yuan"] / max(total, 1e-300)
+    real = params["economy.processing_exports_yuan"] / max(total, 1e-300)
     caps = capacity_shares(params, constants)
     coast = coastal > 0
     out: dict = {"shares": {}}

@@ -569,17 +569,6 @@ PARAMS: tuple[Param, ...] = (
         high=1.0,
     ),
     Param(
-        "logistics.processing_exports_yuan",
-        4.917e12,
-        "yuan/year",
-        "Documented processing exports, the denominator of the rail and land-port capacity shares.",
-        "derived (C): GACC Jan-Oct 2023 processing exports US$581.21 bn (PA 56.12 + PIM 525.09) x 12/10 "
-        "x usd_cny 7.05 (english.customs.gov.cn table 10.2023)",
-        low=0.0,
-        low_open=True,
-        high=1e15,
-    ),
-    Param(
         "logistics.cre_cargo_usd",
         56.7e9,
         "USD/year",
