@@ -3,8 +3,9 @@ twin (figures as PNG files beside it) for a results folder.
 
 Contents: what was run (scenarios and their levers, seeds, steps, firms, design, versions from the
 manifest), the headline table (effects against the baseline with 95% intervals for a sweep; the
-headline outcomes for a run), every figure that applies, and notes on failed runs and skipped
-figures. Nothing is loaded from the network.
+headline outcomes for a run), the scale card (the model's start against documented figures, from
+:mod:`simulation.plots.scalecard`; for a sweep, that of the baseline's first run), every figure
+that applies, and notes on failed runs and skipped figures. Nothing is loaded from the network.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from simulation.io import atomic_write
-from simulation.plots import figures, style
+from simulation.plots import figures, scalecard, style
 from simulation.plots.data import PlotDataError, Results, load
 
 
@@ -53,6 +54,7 @@ def build(
     ``root`` into ``out`` (default ``root/report``)."""
     res = load(root)
     out = Path(out) if out else res.root / "report"
+    text_lang = lang  # the tables need no font: they are in the language asked for
     lang, lang_note = style.resolve_lang(lang)
     batch = figures.make_all(res, size=size, lang=lang)
     fig_dir = out / "figures"
@@ -66,7 +68,7 @@ def build(
         atomic_write(path, lambda p, d=data: p.write_bytes(d))
         pngs.append(path)
         images.append((m, base64.b64encode(data).decode("ascii")))
-    sections = _sections(res, batch, lang_note)
+    sections = _sections(res, batch, lang_note, text_lang)
     md = _markdown(res, sections, [(m, f"figures/{m.name}.png") for m in batch.made])
     page = _html(res, sections, images)
     html_path, md_path = out / "report.html", out / "report.md"
@@ -91,9 +93,11 @@ class Sections:
     versions: Table
     notes: list[str]
     failed: Table | None
+    scale: scalecard.Card | str | None = None  # the card, or why there is none
+    lang: str = "en"
 
 
-def _sections(res: Results, batch: figures.Batch, lang_note: str | None) -> Sections:
+def _sections(res: Results, batch: figures.Batch, lang_note: str | None, lang: str = "en") -> Sections:
     m = res.manifest
     notes = [f"Figure kind '{k}' skipped: {why}" for k, why in batch.skipped.items()]
     if lang_note:
@@ -131,6 +135,8 @@ def _sections(res: Results, batch: figures.Batch, lang_note: str | None) -> Sect
             _versions(m),
             notes,
             None,
+            scalecard.card_table(s, lang) if s else None,
+            lang,
         )
     spec = m.get("spec", {})
     seeds = m.get("seeds", [])
@@ -168,7 +174,17 @@ def _sections(res: Results, batch: figures.Batch, lang_note: str | None) -> Sect
     except PlotDataError as exc:
         notes.append(f"No effects table: {exc}")
     return Sections(
-        title, facts, scen, "Effects against the baseline", headline, hnote, _versions(m), notes, _failed(res)
+        title,
+        facts,
+        scen,
+        "Effects against the baseline",
+        headline,
+        hnote,
+        _versions(m),
+        notes,
+        _failed(res),
+        scalecard.sweep_card(res.table, res.baseline, lang),
+        lang,
     )
 
 
@@ -273,6 +289,7 @@ def _markdown(res: Results, s: Sections, figs: list[tuple[figures.Made, str]]) -
     parts += [_md_table((["item", "value"], [[k, v] for k, v in s.facts])), "", _md_table(s.scenarios), ""]
     parts += [f"## {s.headline_title}", ""]
     parts += [_md_table(s.headline), "", s.headline_note, ""] if s.headline else ["(none)", ""]
+    parts += _md_scale(s.scale, s.lang)
     parts += ["## Figures", ""]
     for m, rel in figs:
         parts += [f"![{m.caption}]({rel})", "", f"*{m.caption}*", ""]
@@ -289,6 +306,37 @@ def _markdown(res: Results, s: Sections, figs: list[tuple[figures.Made, str]]) -
     parts += [f"- {n}" for n in s.notes] + ([""] if s.notes else [])
     parts += ["## Versions", "", _md_table(s.versions), ""]
     return "\n".join(parts)
+
+
+def _md_scale(card: scalecard.Card | str | None, lang: str) -> list[str]:
+    if card is None:
+        return []
+    if isinstance(card, str):
+        return [f"## {style.t(scalecard.TITLE, lang)}", "", card, ""]
+    parts = [f"## {card.title}", "", _md_table((card.header, card.rows)), ""]
+    parts += [f"- {n}" for n in card.notes] + [""]
+    if card.entry_notes:
+        parts += [f"{style.t('Notes on the entries', lang)}:", ""]
+        parts += [f"- {k}: {n}" for k, n in card.entry_notes] + [""]
+    return parts
+
+
+def _html_scale(card: scalecard.Card | str | None, lang: str) -> list[str]:
+    e = html.escape
+    if card is None:
+        return []
+    if isinstance(card, str):
+        return [f'<h2 id="scale">{e(style.t(scalecard.TITLE, lang))}</h2>', f"<p>{e(card)}</p>"]
+    out = [
+        f'<section id="scale" lang="{e(lang)}"><h2>{e(card.title)}</h2>',
+        _html_table((card.header, card.rows)),
+    ]
+    out.append("<ul>" + "".join(f"<li>{e(n)}</li>" for n in card.notes) + "</ul>")
+    if card.entry_notes:
+        out.append(f"<p>{e(style.t('Notes on the entries', lang))}:</p>")
+        out.append("<ul>" + "".join(f"<li>{e(k)}: {e(n)}</li>" for k, n in card.entry_notes) + "</ul>")
+    out.append("</section>")
+    return out
 
 
 def _html_table(t: Table) -> str:
@@ -315,6 +363,7 @@ def _html(res: Results, s: Sections, images: list[tuple[figures.Made, str]]) -> 
         f"<h2>{e(s.headline_title)}</h2>",
     ]
     out += [_html_table(s.headline), f"<p>{e(s.headline_note)}</p>"] if s.headline else ["<p>(none)</p>"]
+    out += _html_scale(s.scale, s.lang)
     out.append("<h2>Figures</h2>")
     for m, b64 in images:
         out.append(

@@ -219,10 +219,10 @@ ZH = {
 }
 
 
-def t(text: str) -> str:
-    """``text`` in the current language: the Chinese of a region, channel, sector or phrase known to
-    :data:`ZH` or :data:`PHRASES`, else ``text`` unchanged."""
-    if current_lang() != "zh":
+def t(text: str, lang: str | None = None) -> str:
+    """``text`` in ``lang`` (default: the current language): the Chinese of a region, channel, sector
+    or phrase known to :data:`ZH` or :data:`PHRASES`, else ``text`` unchanged."""
+    if (lang or current_lang()) != "zh":
         return text
     return ZH.get(text) or PHRASES.get(text) or text
 
@@ -252,6 +252,60 @@ PHRASES = {
     "within east": "东部内部",
     "within inland": "内陆内部",
     "range over seeds": "各种子的范围",
+    # the scale card of the report (simulation/plots/scalecard.py)
+    "Scale of the model against documented figures": "模型规模与文献数据对比",
+    "entry": "项目",
+    "unit": "单位",
+    "model (step 0)": "模型值（第0期）",
+    "documented": "文献值",
+    "ratio model / documented": "比值（模型/文献）",
+    "confidence": "可信度",
+    "source": "来源",
+    "processing exports (the anchor)": "加工贸易出口（锚定值）",
+    "processing imports": "加工贸易进口",
+    "processing-trade employment": "加工贸易就业",
+    "processing-trade firms represented": "所代表的加工贸易企业",
+    "processing exports to the EU (documented: China's total)": "对欧盟加工贸易出口（文献值：中国出口总额）",
+    "processing exports to North America (documented: China's total to the US)": (
+        "对北美加工贸易出口（文献值：中国对美出口总额）"
+    ),
+    "processing exports to East Asia (documented: China's total)": (
+        "对东亚加工贸易出口（文献值：中国出口总额）"
+    ),
+    "processing exports to ASEAN (documented: China's total)": "对东盟加工贸易出口（文献值：中国出口总额）",
+    "processing exports to all markets (documented: China's total)": (
+        "加工贸易出口合计（文献值：中国出口总额）"
+    ),
+    "China–Europe Railway Express cargo (model: rail exports to the EU)": (
+        "中欧班列货值（模型：经铁路对欧盟出口）"
+    ),
+    "processing exports to ASEAN through land ports": "经陆路口岸对东盟加工贸易出口",
+    "air share of processing export value": "空运占加工贸易出口额比重",
+    "trillion yuan/year": "万亿元/年",
+    "billion yuan/year": "十亿元/年",
+    "billion USD/year": "十亿美元/年",
+    "million persons": "百万人",
+    "firms": "家企业",
+    "% of export value": "占出口额%",
+    "as stored": "原单位",
+    (
+        "Model values at the start of the run (step 0, annual rates, real scale); money is anchored on "
+        "documented processing exports and firms on the documented count, so those two ratios are 1 by "
+        "construction."
+    ): (
+        "模型值为运行起点（第0期，年率，实际规模）；金额以文献中的加工贸易出口为锚，"
+        "企业数以文献企业数为锚，故这两项比值按构造为1。"
+    ),
+    "—: no documented figure found.": "—：未找到文献数据。",
+    (
+        "Confidence: A = official table, or two copies that agree; B = one repost of an official release; "
+        "C = derived, indirect or secondary (simulation/data/SOURCES.md)."
+    ): (
+        "可信度：A = 官方统计表，或两份一致的转载；B = 官方发布的一份转载；C = 推算、间接或二手来源"
+        "（simulation/data/SOURCES.md）。"
+    ),
+    "The scale card is not available for this folder": "此结果文件夹没有规模对照表",
+    "Notes on the entries": "各项说明",
 }
 
 
