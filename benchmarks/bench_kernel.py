@@ -5,11 +5,11 @@ The bare kernel does only the arithmetic of the quarterly decision, on arrays pr
 the sector segments): every firm's after-tax margin where it is, the sector means, the review
 hazard and draw, then for every reviewing firm the after-tax margin, moving cost and utility of
 every province and the Gumbel-max draw. The model's *decision* (the hot step) is the same work done
-by the model's own method (``RelocationModel.decide``: review hazard, knowledge, consideration sets, utilities of
-the considered provinces, logit draw); its *step* is everything a quarter does, timed phase by
-phase: levers and inputs, unit costs, decision, moves and the park lottery, factor prices,
-recording (aggregates, fiscal accounts, channel decomposition). Prints the times and ratios and
-writes ``benchmarks/kernel.json``.
+by the model's own method (``RelocationModel.decide``: review hazard, knowledge, consideration
+sets, utilities of the considered provinces, logit draw); its *step* is everything a quarter
+does, timed phase by phase: levers and inputs, unit costs, decision, moves and the park lottery,
+factor prices, recording (aggregates, fiscal accounts, channel decomposition). Prints the times
+and ratios and writes ``benchmarks/kernel.json``.
 
     python benchmarks/bench_kernel.py [--firms 100000]
 """
