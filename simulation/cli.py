@@ -133,6 +133,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for s in sc.series:
         pts = ", ".join(f"{t:g}: {v:g}" for t, v in s.points)
         print(f"series {s.variable} @ {s.where}: {pts}")
+    for f in sc.freight_series:
+        pts = ", ".join(f"{t:g}: {v:g}" for t, v in f.points)
+        print(f"freight_series {f.label()}: {pts}")
     if sc.world:
         print(f"world: custom, {len(sc.world['provinces'])} provinces")
     return 0

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from simulation.schema import Param
 from simulation.sectors import MARKETS
 from simulation.tables import Column, DataError, data_path, read_table
 
@@ -34,6 +35,36 @@ REQUIRED_CONSTANTS = (
     "eur_usd",
     "payload_t_per_feu",
     "payload_t_per_teu",
+)
+# what a scenario's [[freight_series]] may drive: the national (mode, market) arrays of
+# FreightPolicy, with their ranges (one declaration) ...
+MARKET_SERIES: dict[str, Param] = {
+    "rate_mult": Param(
+        "rate_mult",
+        1.0,
+        "multiplier",
+        "Multiplier on the international rate of a mode to a market (market_rate_mult).",
+        "normalisation: 1 = the rates of freight.csv",
+        low=0.0,
+        low_open=True,
+        high=100.0,
+    ),
+    "days_add": Param(
+        "days_add",
+        0.0,
+        "days",
+        "Days added to the transit time of a mode to a market (market_days_add; may be negative).",
+        "normalisation: 0 = the days of freight.csv",
+        low=-120.0,
+        high=120.0,
+    ),
+}
+# ... and the national logistics.* parameters read only by market_costs (ranges: parameters.py)
+PARAM_SERIES: tuple[str, ...] = (
+    "cre_subsidy_share",
+    "inland_leg_cost",
+    "cre_cargo_usd",
+    "land_port_exports_yuan",
 )
 
 

@@ -72,7 +72,9 @@ class RelocationModel(mesa.Model):
         self.lever_plan = levers.Plan.of(self.world, sc.params)
         # the documented exchange-rate path first: a scenario's own cny_per_usd series replaces it
         series = (*prices.documented_series(), *sc.series)
-        self.inputs = QuarterInputs(self.world, self.sectors, load_freight(), series, self.lever_plan)
+        self.inputs = QuarterInputs(
+            self.world, self.sectors, load_freight(), series, self.lever_plan, sc.freight_series
+        )
         self.learning = Learning(self.world.n)
         self._tallies: CellTallies | None = None
         self._lever_rng = self._stream(STREAM_LEVERS, 0)

@@ -1,7 +1,8 @@
 """The quarter's inputs: province columns in force, the lever effects, and the costs that depend
 on them alone (computed once per effects object, not once per call).
 
-:class:`QuarterInputs` owns the scenario's series, the run's lever plan and three small caches:
+:class:`QuarterInputs` owns the scenario's series (province inputs and national freight inputs,
+``[[freight_series]]``), the run's lever plan and three small caches:
 the fixed part of unit costs with domestic freeness (per effects object), international freight
 by market (per freight inputs) and the no-policy effects (while the inputs are unchanged). Unit
 costs themselves also depend on wages, rents and where firms are, which the model holds.
@@ -15,9 +16,9 @@ import numpy as np
 
 from simulation import costs, levers
 from simulation.geography import World
-from simulation.logistics import FreightTable
-from simulation.scenario import Series
-from simulation.sectors import Sectors
+from simulation.logistics import MODES, FreightTable
+from simulation.scenario import FreightSeries, Series
+from simulation.sectors import MARKETS, Sectors
 from simulation.timeline import Quarter
 
 
@@ -31,8 +32,10 @@ class QuarterInputs:
         freight: FreightTable,
         series: tuple[Series, ...],
         plan: levers.Plan,
+        freight_series: tuple[FreightSeries, ...] = (),
     ):
         self.world, self.sectors, self.freight, self.series, self.plan = world, sectors, freight, series, plan
+        self.freight_series = freight_series
         self.base_columns = {k: v.copy() for k, v in world.columns.items()}
         self._freight_cache: dict[bytes, dict] = {}
         self._quarter_cache: dict[int, tuple[levers.Effects, tuple[costs.QuarterCosts, np.ndarray]]] = {}
@@ -74,22 +77,47 @@ class QuarterInputs:
     ) -> levers.Effects:
         """Every active lever's effects in ``quarter`` (on ``columns``, default the columns in force);
         stateful levers advance their memory, so call it once per simulated quarter."""
-        return levers.assemble(
+        effects = levers.assemble(
             self.plan, state, quarter, self.columns_at(quarter) if columns is None else columns
         )
+        return self._put_freight(effects, quarter)
 
     def one_lever(self, state: levers.LeverState, quarter: Quarter, name: str) -> levers.Effects:
-        """The effects of lever ``name`` alone in ``quarter`` (stateless part; memories untouched)."""
-        return levers.assemble(self.plan, state, quarter, self.columns_at(quarter), only=name)
+        """The effects of lever ``name`` alone in ``quarter`` (stateless part; memories untouched),
+        on the quarter's inputs (freight series included)."""
+        effects = levers.assemble(self.plan, state, quarter, self.columns_at(quarter), only=name)
+        return self._put_freight(effects, quarter)
 
     def no_policy(self, quarter: Quarter) -> levers.Effects:
-        """The inputs of ``quarter`` without any lever; one object for as long as the inputs do not
-        change, so the costs computed under it are reused."""
+        """The inputs of ``quarter`` without any lever (freight series are inputs: included); one
+        object for as long as the inputs do not change, so the costs computed under it are reused."""
         columns = self.columns_at(quarter)
         key = b"".join(columns[name].tobytes() for name in sorted(columns))
+        if self.freight_series:
+            key += repr(self.freight_at(quarter)).encode()
         if self._neutral[0] != key:
-            self._neutral = (key, levers.Effects.neutral(columns, self.plan.params, self.sectors.n))
+            neutral = levers.Effects.neutral(columns, self.plan.params, self.sectors.n)
+            self._neutral = (key, self._put_freight(neutral, quarter))
         return self._neutral[1]
+
+    def freight_at(self, quarter: Quarter) -> list[tuple[FreightSeries, float]]:
+        """The freight series with a value in force at ``quarter``, and that value."""
+        found = ((f, f.value_at(quarter.decimal_year)) for f in self.freight_series)
+        return [(f, v) for f, v in found if v is not None]
+
+    def _put_freight(self, effects: levers.Effects, quarter: Quarter) -> levers.Effects:
+        """Write the freight series in force at ``quarter`` into ``effects``: a rate multiplier or
+        added days into ``effects.freight.market_rate_mult`` / ``market_days_add`` at (mode,
+        market), a national parameter into ``effects.params``. They never overlap and no lever
+        writes these, so the values are set, not combined. They enter ``costs.market_costs_key``."""
+        policy = effects.freight
+        for f, value in self.freight_at(quarter):
+            if f.mode is None:
+                effects.params[f"logistics.{f.variable}"] = value
+                continue
+            array = {"rate_mult": policy.market_rate_mult, "days_add": policy.market_days_add}[f.variable]
+            array[MODES.index(f.mode), slice(None) if f.market == "all" else MARKETS.index(f.market)] = value
+        return effects
 
     def costs(self, effects: levers.Effects) -> tuple[costs.QuarterCosts, np.ndarray]:
         """The part of unit costs fixed under ``effects``, and domestic freeness (R, R), computed

@@ -2,7 +2,8 @@
 
 A scenario sets any parameter of :mod:`simulation.parameters` in its section, overrides province
 and sector data (``[provinces.Henan]``, ``[sectors.electronics]``), drives province inputs by yearly
-or quarterly series (``[[series]]``), and may define a small world of its own (``[world]``).
+or quarterly series (``[[series]]``), national freight rates, days and logistics parameters by
+series too (``[[freight_series]]``), and may define a small world of its own (``[world]``).
 ``[scenario] extends = "baseline.toml"`` starts from another file. Every error names the file, the
 key and what is allowed.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import hashlib
 import json
 import tomllib
@@ -19,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulation import levers, parameters
+import numpy as np
+
+from simulation import levers, logistics, parameters
 from simulation.geography import (
     NATIONAL_ONLY,
     NUMERIC_DEFAULTS,
@@ -30,15 +34,26 @@ from simulation.geography import (
     custom_world,
     load_china,
 )
+from simulation.sectors import MARKETS, SECTOR_COLUMNS, Sectors, check_sectors, load_sectors
 from simulation.sectors import NUMERIC as SECTOR_NUMERIC
-from simulation.sectors import SECTOR_COLUMNS, Sectors, check_sectors, load_sectors
 from simulation.tables import DataError
 from simulation.timeline import EARLIEST_YEAR, Quarter, time_key
 
-TOP_LEVEL = ("scenario", *parameters.SECTIONS, "levers", "provinces", "sectors", "series", "world")
+TOP_LEVEL = (
+    "scenario",
+    *parameters.SECTIONS,
+    "levers",
+    "provinces",
+    "sectors",
+    "series",
+    "freight_series",
+    "world",
+)
 # every column a scenario may override, except those read only at set-up (one declaration: geography)
 SERIES_VARIABLES = tuple(sorted(c for c in NUMERIC_DEFAULTS if c not in START_ONLY))
 WORLD_PROVINCE_KEYS = ("province", "region", "lat", "lon", *NUMERIC_DEFAULTS)
+# what a [[freight_series]] may drive: national arrays by mode x market, or logistics.* parameters
+FREIGHT_SERIES_VARIABLES = (*logistics.MARKET_SERIES, *logistics.PARAM_SERIES)
 
 
 class ScenarioError(ValueError):
@@ -67,6 +82,30 @@ class Series:
 
 
 @dataclass(frozen=True)
+class FreightSeries:
+    """A national freight input that changes over time, piecewise constant from each key on: a
+    rate multiplier or added days of one mode to one market (or to ``"all"`` markets), or a
+    ``logistics.*`` parameter (``mode`` and ``market`` None)."""
+
+    variable: str  # a key of logistics.MARKET_SERIES or a name of logistics.PARAM_SERIES
+    mode: str | None
+    market: str | None  # a market of sectors.MARKETS or "all"
+    points: tuple[tuple[float, float], ...]  # (decimal year, value), sorted
+
+    def value_at(self, decimal_year: float) -> float | None:
+        """Value in force at ``decimal_year``, or None before the first point."""
+        current = None
+        for t, v in self.points:
+            if t <= decimal_year + 1e-9:
+                current = v
+        return current
+
+    def label(self) -> str:
+        """``variable`` with its mode and market, e.g. ``rate_mult sea->eu``."""
+        return self.variable if self.mode is None else f"{self.variable} {self.mode}->{self.market}"
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A validated scenario: resolved parameters plus data overrides, series and world."""
 
@@ -78,6 +117,7 @@ class Scenario:
     sectors: dict[str, dict[str, float]] = field(default_factory=dict)
     series: tuple[Series, ...] = ()
     world: dict | None = None
+    freight_series: tuple[FreightSeries, ...] = ()
 
     def __getitem__(self, key: str) -> Any:
         return self.params[key]
@@ -87,8 +127,9 @@ class Scenario:
         return Quarter.parse(self.params["run.start"])
 
     def to_dict(self) -> dict:
-        """Canonical, JSON-ready form (manifest, hashing)."""
-        return {
+        """Canonical, JSON-ready form (manifest, hashing); ``freight_series`` only when there are
+        some (a scenario without them keeps the form, and the hash, it had before they existed)."""
+        out = {
             "name": self.name,
             "description": self.description,
             "params": dict(sorted(self.params.items())),
@@ -99,6 +140,12 @@ class Scenario:
             ],
             "world": self.world,
         }
+        if self.freight_series:
+            out["freight_series"] = [
+                {"variable": f.variable, "mode": f.mode, "market": f.market, "points": list(f.points)}
+                for f in self.freight_series
+            ]
+        return out
 
     def hash(self) -> str:
         """SHA-256 of the model inputs (not the name or description): equal hashes mean identical
@@ -170,8 +217,8 @@ def _read_merged(path: Path, seen: tuple[Path, ...]) -> dict:
 def _deep_merge(base: dict, top: dict) -> dict:
     out = copy.deepcopy(base)
     for key, value in top.items():
-        if key == "series":  # series accumulate
-            out["series"] = list(out.get("series", [])) + list(value)
+        if key in ("series", "freight_series"):  # series accumulate
+            out[key] = list(out.get(key, [])) + list(value)
         elif isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = _deep_merge(out[key], value)
         else:
@@ -199,6 +246,15 @@ def _to_raw(s: Scenario) -> dict:
     ]
     if s.world is not None:
         raw["world"] = copy.deepcopy(s.world)
+    if s.freight_series:
+        raw["freight_series"] = [
+            {
+                "variable": f.variable,
+                **({} if f.mode is None else {"mode": f.mode, "market": f.market}),
+                "values": {_fmt_time(t): v for t, v in f.points},
+            }
+            for f in s.freight_series
+        ]
     return raw
 
 
@@ -209,7 +265,7 @@ def _fmt_time(t: float) -> str:
 
 def _assign(raw: dict, key: str, value: Any, source: str) -> None:
     parts = key.split(".")
-    if len(parts) < 2 or parts[0] not in TOP_LEVEL or parts[0] in ("series", "world"):
+    if len(parts) < 2 or parts[0] not in TOP_LEVEL or parts[0] in ("series", "freight_series", "world"):
         raise ScenarioError(
             source,
             key,
@@ -253,6 +309,7 @@ def _validate(raw: dict, source: str) -> Scenario:
     sectors = _check_sector_overrides(raw.get("sectors", {}), source)
     series = tuple(_check_series(s, i, names, source) for i, s in enumerate(raw.get("series", [])))
     _check_overlaps(series, lambda: _world_of(world, provinces, source), source)
+    freight_series = _check_freight_series(raw.get("freight_series", []), source)
     return Scenario(
         str(meta.get("name", Path(source).stem)),
         str(meta.get("description", "")),
@@ -262,6 +319,7 @@ def _validate(raw: dict, source: str) -> Scenario:
         sectors,
         series,
         world,
+        freight_series,
     )
 
 
@@ -470,6 +528,121 @@ def _overlap_message(series: tuple[Series, ...], i: int, j: int, shared: list[st
         "province of its own, write the region's other provinces as separate series (one `where` "
         "each) so that no two `where` share a province"
     )
+
+
+def _check_freight_series(entries: Any, source: str) -> tuple[FreightSeries, ...]:
+    """Validate ``[[freight_series]]``: a variable of ``FREIGHT_SERIES_VARIABLES``; for the
+    (mode, market) ones a mode of ``logistics.MODES`` and a market of ``sectors.MARKETS`` or "all"
+    with the mode in service there (freight.csv); for the ``logistics.*`` ones neither; values
+    within the declared range (``logistics.MARKET_SERIES``, ``parameters``). Two entries that set
+    one variable of one mode and market are refused (:func:`_check_freight_overlaps`)."""
+    if not isinstance(entries, list):
+        raise ScenarioError(source, "freight_series", "must be an array of tables ([[freight_series]])")
+    out = tuple(_check_freight_entry(e, i, source) for i, e in enumerate(entries))
+    _check_freight_overlaps(out, source)
+    return out
+
+
+def _check_freight_entry(entry: Any, i: int, source: str) -> FreightSeries:
+    where = f"freight_series[{i}]"
+    _check_keys(entry, ("variable", "mode", "market", "values"), where, source)
+    variable = entry.get("variable")
+    if variable not in FREIGHT_SERIES_VARIABLES:
+        raise ScenarioError(
+            source, f"{where}.variable", f"got {variable!r}; allowed: {', '.join(FREIGHT_SERIES_VARIABLES)}"
+        )
+    if variable in logistics.MARKET_SERIES:
+        spec = logistics.MARKET_SERIES[variable]
+        mode, market = entry.get("mode"), entry.get("market", "all")
+        if mode not in logistics.MODES:
+            raise ScenarioError(
+                source, f"{where}.mode", f"got {mode!r}; allowed: {', '.join(logistics.MODES)}"
+            )
+        allowed_markets = (*MARKETS, "all")
+        if market not in allowed_markets:
+            raise ScenarioError(
+                source, f"{where}.market", f"got {market!r}; allowed: {', '.join(allowed_markets)}"
+            )
+        served = [
+            k
+            for k, ok in zip(
+                MARKETS, np.isfinite(_freight_table().money[logistics.MODES.index(mode)]), strict=True
+            )
+            if ok
+        ]
+        if market != "all" and market not in served:
+            raise ScenarioError(
+                source,
+                f"{where}.market",
+                f"there is no {mode} service to {market} (simulation/data/freight.csv); {mode} serves: "
+                f"{', '.join(served)}",
+            )
+    else:
+        spec = parameters.BY_KEY[f"logistics.{variable}"]
+        for key in ("mode", "market"):
+            if key in entry:
+                raise ScenarioError(
+                    source,
+                    f"{where}.{key}",
+                    f"{variable!r} is a national parameter (logistics.{variable}): no mode or market; "
+                    f"mode and market go with {', '.join(logistics.MARKET_SERIES)}",
+                )
+        mode = market = None
+    values = entry.get("values")
+    if not isinstance(values, dict) or not values:
+        raise ScenarioError(source, f"{where}.values", "must be a table like { 2021 = 3.5, 2023Q2 = 1.0 }")
+    points = []
+    for k, v in values.items():
+        key = f"{where}.values.{k}"
+        try:
+            t = time_key(k)
+        except ValueError:
+            raise ScenarioError(source, key, "keys must be years (2021) or quarters (2021Q3)") from None
+        if t < EARLIEST_YEAR:
+            raise ScenarioError(source, key, f"must be {EARLIEST_YEAR} or later")
+        try:
+            points.append((t, float(spec.check(v))))
+        except ValueError as exc:
+            raise ScenarioError(source, key, f"{variable} {exc}") from None
+    return FreightSeries(variable, mode, market, tuple(sorted(points)))
+
+
+@functools.cache
+def _freight_table() -> logistics.FreightTable:
+    """The freight table (which modes serve which markets), read once."""
+    return logistics.load_freight()
+
+
+def _check_freight_overlaps(entries: tuple[FreightSeries, ...], source: str) -> None:
+    """Refuse two freight series that set one variable of one mode to one market (a market and
+    "all" share every market; a parameter has no mode or market, so two of it always overlap):
+    the value in force would depend on their order in the file."""
+    for j, b in enumerate(entries):
+        for i, a in enumerate(entries[:j]):
+            if a.variable != b.variable or a.mode != b.mode:
+                continue
+            if a.mode is None:
+                what = f"logistics.{a.variable}"
+            elif "all" in (a.market, b.market) or a.market == b.market:
+                shared = b.market if a.market == "all" else a.market
+                what = f"{a.variable!r} of {a.mode} to {'every market' if shared == 'all' else shared}"
+            else:
+                continue
+            raise ScenarioError(
+                source,
+                f"freight_series[{j}]",
+                f"freight_series[{i}] ({_describe(a)}) and freight_series[{j}] ({_describe(b)}) both set "
+                f"{what}; the value in force would depend on their order in the file. Give each "
+                "mode and market at most one series per variable: put every change of one path in "
+                "one entry's values, and write a market's exception to an \"all\" series as series "
+                "for the other markets",
+            )
+
+
+def _describe(f: FreightSeries) -> str:
+    if f.mode is None:
+        return f"variable = {f.variable!r}"
+    return f"variable = {f.variable!r}, mode = {f.mode!r}, market = {f.market!r}"
 
 
 def _check_world(world: Any, source: str) -> dict | None:
