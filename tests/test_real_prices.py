@@ -138,3 +138,12 @@ def test_baseline_does_not_bankrupt_its_firms():
     margin, loss = baseline_path()
     assert margin.min() >= low and margin.max() <= high, (margin.min(), margin.max(), (low, high))
     assert loss.max() <= loss_share_ceiling(), (loss.max(), loss_share_ceiling())
+
+
+def test_one_exchange_rate_for_freight_prices_and_the_scale_card():
+    """Freight rates quoted in dollars are converted at the same 2023 rate as the price series and
+    the scale card (they then stay fixed per yuan of goods: goods and rates are both in dollars)."""
+    from simulation import logistics, scale
+
+    rate = prices.documented("cny_per_usd")[2023]
+    assert logistics.load_freight().constants["usd_cny"] == rate == scale.documented()["cny_per_usd"].value
