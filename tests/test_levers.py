@@ -92,7 +92,9 @@ def test_lever_moves_choices_in_documented_direction(case):
     model = build(tables)
     firms = None if sectors is None else sector_firms(model, *sectors)
     with_levers, without = mass(model, region(model, *where), firms)
-    assert sign * (with_levers - without) > 1e-4, (with_levers, without)
+    # the same state with and without the levers (no draws): any change above float noise is the
+    # lever's; border ports move food by about 1e-4 since food's value density is documented (2022)
+    assert sign * (with_levers - without) > 1e-6, (with_levers, without)
 
 
 def test_levers_that_do_not_apply_to_a_sector_leave_it_alone():

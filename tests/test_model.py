@@ -20,12 +20,13 @@ def small(**overrides) -> scenario_mod.Scenario:
 
 
 def test_series_starting_at_run_start_is_not_absorbed_by_calibration():
-    """A policy-like series from the first simulated quarter acts against the same-seed baseline."""
+    """A policy-like series from the first simulated quarter acts against the same-seed baseline
+    (4,000 firms: with 800 a handful of moves of unequal size decides the sign)."""
     series = [{"variable": "wage_yuan", "where": "Henan", "values": {"2024": 36000}}]
-    base = RelocationModel(small())
+    base = RelocationModel(small(**{"run.firms": 4000}))
     cheap = RelocationModel(
         scenario_mod.from_dict(
-            {"run": {"firms": 800}, "calibration": {"sorting_rounds": 5}, "series": series}, "<t>"
+            {"run": {"firms": 4000}, "calibration": {"sorting_rounds": 5}, "series": series}, "<t>"
         )
     )
     np.testing.assert_array_equal(base.alpha, cheap.alpha)
