@@ -50,8 +50,9 @@ class QuarterInputs:
         self._quarter_cache.clear()
 
     def columns_at(self, quarter: Quarter) -> dict[str, np.ndarray]:
-        """Province columns in force at ``quarter``: base values with the scenario's series (which
-        never overlap, so their order does not matter)."""
+        """Province columns in force at ``quarter``: base values with the series, in order. A
+        scenario's series never overlap one another; the documented exchange-rate path comes first,
+        so a scenario's own ``cny_per_usd`` series replaces it from its first key on."""
         cols = {k: v.copy() for k, v in self.base_columns.items()}
         for s in self.series:
             self._put(s, cols[s.variable], quarter)
