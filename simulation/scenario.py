@@ -64,6 +64,16 @@ class ScenarioError(ValueError):
         self.source, self.key = source, key
 
 
+def _in_force(points: tuple[tuple[float, float], ...], decimal_year: float) -> float | None:
+    """The value of the last of the sorted (decimal year, value) ``points`` at or before
+    ``decimal_year`` (piecewise constant from each key on), or None before the first."""
+    current = None
+    for t, v in points:
+        if t <= decimal_year + 1e-9:
+            current = v
+    return current
+
+
 @dataclass(frozen=True)
 class Series:
     """A province input that changes over time: piecewise constant from each key on."""
@@ -74,11 +84,7 @@ class Series:
 
     def value_at(self, decimal_year: float) -> float | None:
         """Value in force at ``decimal_year``, or None before the first point."""
-        current = None
-        for t, v in self.points:
-            if t <= decimal_year + 1e-9:
-                current = v
-        return current
+        return _in_force(self.points, decimal_year)
 
 
 @dataclass(frozen=True)
@@ -94,11 +100,7 @@ class FreightSeries:
 
     def value_at(self, decimal_year: float) -> float | None:
         """Value in force at ``decimal_year``, or None before the first point."""
-        current = None
-        for t, v in self.points:
-            if t <= decimal_year + 1e-9:
-                current = v
-        return current
+        return _in_force(self.points, decimal_year)
 
     def label(self) -> str:
         """``variable`` with its mode and market, e.g. ``rate_mult sea->eu``."""
@@ -483,21 +485,41 @@ def _check_series(entry: Any, i: int, names: list[str], source: str) -> Series:
         raise ScenarioError(
             source, f"{where}.where", f'{NATIONAL_ONLY[variable]}: a series of {variable} needs where = "all"'
         )
-    values = entry.get("values")
+    points = _time_points(
+        entry.get("values"),
+        where,
+        source,
+        lambda v, key: _province_value(variable, v, source, key),
+        ("{ 2024 = 0.04, 2030Q3 = 0.03 }", "2024", "2024Q3"),
+    )
+    return Series(variable, target, points)
+
+
+def _time_points(
+    values: Any,
+    where: str,
+    source: str,
+    value_of: Callable[[Any, str], float],
+    example: tuple[str, str, str],
+) -> tuple[tuple[float, float], ...]:
+    """The sorted (decimal year, value) points of a series' ``values`` table (keys: years or
+    quarters from EARLIEST_YEAR on; ``value_of(value, key)`` checks each value); ``example`` is
+    (a table, a year, a quarter) for the messages."""
     if not isinstance(values, dict) or not values:
-        raise ScenarioError(source, f"{where}.values", "must be a table like { 2024 = 0.04, 2030Q3 = 0.03 }")
+        raise ScenarioError(source, f"{where}.values", f"must be a table like {example[0]}")
     points = []
     for k, v in values.items():
+        key = f"{where}.values.{k}"
         try:
             t = time_key(k)
         except ValueError:
             raise ScenarioError(
-                source, f"{where}.values.{k}", "keys must be years (2024) or quarters (2024Q3)"
+                source, key, f"keys must be years ({example[1]}) or quarters ({example[2]})"
             ) from None
         if t < EARLIEST_YEAR:
-            raise ScenarioError(source, f"{where}.values.{k}", f"must be {EARLIEST_YEAR} or later")
-        points.append((t, _province_value(variable, v, source, f"{where}.values.{k}")))
-    return Series(variable, target, tuple(sorted(points)))
+            raise ScenarioError(source, key, f"must be {EARLIEST_YEAR} or later")
+        points.append((t, value_of(v, key)))
+    return tuple(sorted(points))
 
 
 def _check_overlaps(series: tuple[Series, ...], world_of: Callable[[], World], source: str) -> None:
@@ -588,23 +610,17 @@ def _check_freight_entry(entry: Any, i: int, source: str) -> FreightSeries:
                     f"mode and market go with {', '.join(logistics.MARKET_SERIES)}",
                 )
         mode = market = None
-    values = entry.get("values")
-    if not isinstance(values, dict) or not values:
-        raise ScenarioError(source, f"{where}.values", "must be a table like { 2021 = 3.5, 2023Q2 = 1.0 }")
-    points = []
-    for k, v in values.items():
-        key = f"{where}.values.{k}"
+
+    def value_of(v: Any, key: str) -> float:
         try:
-            t = time_key(k)
-        except ValueError:
-            raise ScenarioError(source, key, "keys must be years (2021) or quarters (2021Q3)") from None
-        if t < EARLIEST_YEAR:
-            raise ScenarioError(source, key, f"must be {EARLIEST_YEAR} or later")
-        try:
-            points.append((t, float(spec.check(v))))
+            return float(spec.check(v))
         except ValueError as exc:
             raise ScenarioError(source, key, f"{variable} {exc}") from None
-    return FreightSeries(variable, mode, market, tuple(sorted(points)))
+
+    points = _time_points(
+        entry.get("values"), where, source, value_of, ("{ 2021 = 3.5, 2023Q2 = 1.0 }", "2021", "2021Q3")
+    )
+    return FreightSeries(variable, mode, market, points)
 
 
 @functools.cache
