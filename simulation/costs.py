@@ -127,16 +127,20 @@ class QuarterCosts:
     fixed: dict
 
 
-def domestic_share(sectors: Sectors, effects: Effects) -> np.ndarray:
+def domestic_share(sectors: Sectors, effects: Effects | None = None) -> np.ndarray:
     """(S, R) share of output sold at home: the sector's ``domestic_sales_share`` plus the
-    domestic-market lever's ``Effects.domestic_share_add`` in its provinces, clipped to [0, 1]."""
-    share = sectors.col("domestic_sales_share")[:, None] + effects.domestic_share_add[None, :]
+    domestic-market lever's ``Effects.domestic_share_add`` in its provinces, clipped to [0, 1];
+    (S, 1) without ``effects`` (no lever)."""
+    share = sectors.col("domestic_sales_share")[:, None]
+    if effects is not None:
+        share = share + effects.domestic_share_add[None, :]
     return np.clip(share, 0.0, 1.0)
 
 
-def export_share(sectors: Sectors, effects: Effects) -> np.ndarray:
-    """(S, R) share of output exported, in [0, 1]: one minus :func:`domestic_share`. The costs, the
-    recorded ``exports_yuan`` and the fiscal cost of the export-risk cut all use this one share."""
+def export_share(sectors: Sectors, effects: Effects | None = None) -> np.ndarray:
+    """(S, R) share of output exported, in [0, 1]: one minus :func:`domestic_share` ((S, 1) with
+    no lever). The costs, the recorded ``exports_yuan``, the fiscal cost of the export-risk cut, the
+    capacity flows and the money anchor all use this one share."""
     return 1 - domestic_share(sectors, effects)
 
 
@@ -250,7 +254,7 @@ def market_costs(
 
 def export_flows(sectors: Sectors, output: np.ndarray) -> np.ndarray:
     """(S, R, M) export value by sector, province and market from output (S, R), yuan/year."""
-    exports = output * (1 - sectors.col("domestic_sales_share"))[:, None]
+    exports = output * export_share(sectors)
     return exports[:, :, None] * sectors.destinations()[:, None, :]
 
 

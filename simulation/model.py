@@ -160,7 +160,7 @@ class RelocationModel(mesa.Model):
         """Model yuan of what the documented processing exports measure: the firms' exports at the
         sectors' export shares, or their output in a world that exports nothing (a closed-economy
         test world), so the scale stays finite."""
-        exports = self.firms.output @ (1 - self.sectors.col("domestic_sales_share")[self.firms.sector])
+        exports = self.firms.output @ costs.export_share(self.sectors)[self.firms.sector, 0]
         return exports if exports > 0 else float(self.firms.output.sum())
 
     def _normalise(self) -> None:
