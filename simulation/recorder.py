@@ -41,7 +41,7 @@ class Recorder:
         self.advantage: list[tuple[np.ndarray, np.ndarray]] = []  # per step: (R, C) with, lever effect
         self.fiscal: list[dict[str, float]] = []  # per step: lever -> yuan spent in the quarter
         self.weights: np.ndarray | None = None  # (S, R) step-0 employment: channel weights
-        self.exports_by_mode: list[np.ndarray] = []  # per step: (markets, modes) exports, yuan/year
+        self.start_exports_by_mode: np.ndarray | None = None  # (markets, modes) at step 0, yuan/year
 
     def record(self, model: ModelState, moved: np.ndarray, origin: np.ndarray) -> None:
         """Aggregate the state after a step; ``moved`` are the firms that moved, from ``origin``."""
@@ -89,7 +89,8 @@ class Recorder:
         row["relocated_employment_in"] = by_cell(f.employment[moved], dest_cell) * scale
         row["relocated_employment_out"] = by_cell(f.employment[moved], orig_cell) * scale
         self.steps.append(row)
-        self.exports_by_mode.append(exports_by_mode(row["exports_yuan"], model.sectors, unit))
+        if self.start_exports_by_mode is None:  # the scale card's start; no later step needs it
+            self.start_exports_by_mode = exports_by_mode(row["exports_yuan"], model.sectors, unit)
         if self.weights is None:
             self.weights = t.employment.copy()
         self.advantage.append(channels.record(model, self.weights))

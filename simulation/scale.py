@@ -64,7 +64,7 @@ def card(model: ModelState, recorder: Recorder, ts: pd.DataFrame) -> dict[str, d
     """The scale card of a run: each entry's model value at step 0 (annual rates, real units), the
     documented figure, its year, unit, source and confidence, and the ratio model / documented."""
     start = ts[ts["step"] == ts["step"].min()]
-    by_mode = recorder.exports_by_mode[0]  # (markets, modes), yuan/year
+    by_mode = recorder.start_exports_by_mode  # (markets, modes), yuan/year
     usd = documented()["cny_per_usd"].value
     values = {
         "processing_exports_yuan": float(start["exports_yuan"].sum()),
