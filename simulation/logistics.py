@@ -280,7 +280,7 @@ def capacity_shares(params: dict, constants: dict[str, float]) -> dict[int, floa
     land (ports to ASEAN): export value through the land ports a year x processing share; both
     divided by documented processing exports (yuan/year), so the limit survives a rescale of the
     model's money. Parameters ``logistics.cre_*``, ``logistics.land_port_*``,
-    ``logistics.processing_exports_yuan`` (sources in docs/parameters.md).
+    ``economy.processing_exports_yuan`` (sources in docs/parameters.md).
     """
     total = params["economy.processing_exports_yuan"]
     rail = (

@@ -50,6 +50,8 @@ def test_the_anchors_are_the_documented_figures():
     )
     assert parameters.BY_KEY["economy.processing_firms"].default == doc["processing_firms"].value
     assert parameters.BY_KEY["run.firms"].default == doc["processing_firms"].value  # one to one
+    # freight's railway capacity starts from the same documented cargo as the card's comparison
+    assert parameters.BY_KEY["logistics.cre_cargo_usd"].default == doc["cre_cargo_value_usd"].value
     assert {d.confidence for d in doc.values()} <= {"A", "B", "C"}
 
 
