@@ -6,18 +6,26 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from simulation import docs, parameters
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
-def test_parameters_page_is_up_to_date():
-    path = DOCS / "parameters.md"
+@pytest.mark.parametrize("path", list(docs.pages()), ids=lambda p: p.name)
+def test_generated_page_is_up_to_date(path):
+    """Every generated page (parameters, levers, outputs, and any added to ``docs.pages``) equals
+    what its declarations render."""
     assert path.is_file(), f"{path} is missing; run `python -m simulation.docs`"
-    assert path.read_text(encoding="utf-8") == docs.render_parameters(), (
-        f"{path} is out of date with simulation/parameters.py or the data column declarations; "
-        "run `python -m simulation.docs` and commit the result"
+    assert path.read_text(encoding="utf-8") == docs.pages()[path](), (
+        f"{path} is out of date with its declarations (simulation/parameters.py and the data columns, "
+        "simulation/levers/, simulation/results_format.py); run `python -m simulation.docs` and commit"
     )
+
+
+def test_the_generated_pages_are_parameters_levers_and_outputs():
+    assert {p.name for p in docs.pages()} == {"parameters.md", "levers.md", "outputs.md"}
 
 
 def test_every_parameter_is_documented():
@@ -34,13 +42,6 @@ def test_check_mode_reports_a_stale_page(tmp_path, monkeypatch, capsys):
     assert "python -m simulation.docs" in capsys.readouterr().err
     assert docs.main([]) == 0
     assert docs.main(["--check"]) == 0
-
-
-def test_levers_page_is_up_to_date():
-    path = DOCS / "levers.md"
-    assert path.is_file() and path.read_text(encoding="utf-8") == docs.render_levers(), (
-        f"{path} is out of date with simulation/levers/; run `python -m simulation.docs`"
-    )
 
 
 def test_every_lever_parameter_is_documented():
@@ -74,13 +75,6 @@ def test_no_file_cites_documents_that_are_not_in_the_repository():
         text = path.read_bytes().decode("utf-8", errors="ignore")
         hits += [f"{path.relative_to(DOCS.parent)}: {name}" for name in ABSENT_DOCUMENTS if name in text]
     assert not hits, "cite simulation/data/SOURCES.md, docs/ or the public source:\n" + "\n".join(hits)
-
-
-def test_outputs_page_is_up_to_date():
-    path = DOCS / "outputs.md"
-    assert path.is_file() and path.read_text(encoding="utf-8") == docs.render_outputs(), (
-        f"{path} is out of date with simulation/results_format.py; run `python -m simulation.docs`"
-    )
 
 
 def test_outputs_page_documents_every_declared_column():
