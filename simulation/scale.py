@@ -87,8 +87,14 @@ def _imports(model: ModelState, start: pd.DataFrame) -> float:
     return float(sum(v * share[str(s)] for s, v in output.items()))
 
 
+def documented_for(key: str) -> Documented | None:
+    """The documented figure a card entry ``key`` is set beside (its own key, or one of another
+    scope: China's total exports by market), or None."""
+    return documented().get(_DOCUMENTED_AS.get(key, key))
+
+
 def _entry(key: str, value: float) -> dict[str, Any]:
-    doc = documented().get(_DOCUMENTED_AS.get(key, key))
+    doc = documented_for(key)
     if doc is None:
         return {"model": value, "documented": None, "ratio": None, "note": "no documented figure found"}
     return {

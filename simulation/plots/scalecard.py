@@ -192,25 +192,18 @@ def card_from_columns(row: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def with_sources(card: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """``card`` with the unit, source, confidence and note of each documented figure looked up in
-    ``simulation/data/documented.csv``: the figure of the same year and value (of those, the one whose
-    key contains the entry's key); entries with no such single figure are left as they are."""
-    from simulation.scale import documented
+    """``card`` with the unit, source, confidence and note of each entry's documented figure
+    (:func:`simulation.scale.documented_for`) when it is still the figure the run used (same value
+    and year); other entries are left as they are."""
+    from simulation.scale import documented_for
 
-    figures = documented()
     out = {}
     for key, entry in card.items():
-        value, year = entry.get("documented"), entry.get("documented_year")
-        found = [
-            d
-            for d in figures.values()
-            if _finite(value) and _finite(year) and d.year == int(year) and math.isclose(d.value, value)
-        ]
-        if len(found) > 1:
-            found = [d for d in found if key in d.key]
-        if len(found) == 1:
-            d = found[0]
-            entry = {"unit": d.unit, "source": d.source, "confidence": d.confidence, "note": d.note, **entry}
+        value, year, d = entry.get("documented"), entry.get("documented_year"), documented_for(key)
+        still = d is not None and _finite(value) and _finite(year) and d.year == int(year)
+        if still and math.isclose(d.value, value):
+            found = {"unit": d.unit, "source": d.source, "confidence": d.confidence, "note": d.note}
+            entry = {**found, **entry}
         out[key] = entry
     return out
 
