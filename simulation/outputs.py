@@ -13,7 +13,6 @@ import pandas as pd
 
 from simulation import channels, scale
 from simulation.geography import is_inland
-from simulation.io import write_json, write_parquet  # noqa: F401  (runner writes through these)
 from simulation.levers import CHANNELS, enabled
 
 if TYPE_CHECKING:

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from simulation import outputs
 from simulation import scenario as scenario_mod
+from simulation.io import write_json, write_parquet
 from simulation.model import RelocationModel
 
 if TYPE_CHECKING:
@@ -48,14 +49,14 @@ def run_to_folder(
     ts = model.recorder.timeseries(model)
     summary = outputs.summary(model, ts)
     out.mkdir(parents=True, exist_ok=True)
-    outputs.write_parquet(out / "timeseries.parquet", ts)
-    outputs.write_parquet(out / "flows.parquet", model.recorder.flow_table(model))
-    outputs.write_parquet(out / "channels.parquet", model.recorder.channel_table(model))
-    outputs.write_parquet(out / "fiscal.parquet", model.recorder.fiscal_table(model))
-    outputs.write_json(out / "summary.json", summary)
+    write_parquet(out / "timeseries.parquet", ts)
+    write_parquet(out / "flows.parquet", model.recorder.flow_table(model))
+    write_parquet(out / "channels.parquet", model.recorder.channel_table(model))
+    write_parquet(out / "fiscal.parquet", model.recorder.fiscal_table(model))
+    write_json(out / "summary.json", summary)
     if figures is not None:
         figures(ts, out / "figures")
-    outputs.write_json(
+    write_json(
         out / "manifest.json",
         {
             "scenario": sc.to_dict(),
