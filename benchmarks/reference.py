@@ -17,6 +17,7 @@ import mesa
 import numpy as np
 
 from simulation import costs
+from simulation import scenario as scenario_mod
 from simulation.decision import annuity
 from simulation.model import RelocationModel
 
@@ -94,13 +95,17 @@ def _sample(rng: np.random.Generator, items: list[int], k: int) -> list[int]:
 
 
 class PerAgentModel(RelocationModel):
-    """``RelocationModel`` with the decision taken agent by agent in Python."""
+    """``RelocationModel`` with the decision taken agent by agent in Python: the reference of the
+    relocation decision, so a closed population (no entry or exit) without places abroad."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, scenario=None, **kwargs):
+        closed = {"demography.enabled": False, "abroad.enabled": False}
+        super().__init__(scenario_mod.resolve(scenario).with_overrides(closed, "PerAgentModel"), **kwargs)
         self.deciders = [DecidingFirm(self, i) for i in range(self.firms.n)]
 
-    def _transition(self, rng: np.random.Generator, unit: costs.UnitCosts) -> tuple[np.ndarray, np.ndarray]:
+    def _transition(
+        self, rng: np.random.Generator, unit: costs.UnitCosts
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         f = self.firms
         self.sync_knowledge()  # the known sets of every firm, as each agent reads its own
         ctx = self._context(unit)
@@ -110,7 +115,7 @@ class PerAgentModel(RelocationModel):
         origin = f.location[movers].copy()
         self._relocate(rng, movers, chosen[movers])
         f.age_a_quarter(self.params["economy.equipment_renewal_years"])
-        return movers, origin
+        return movers, origin, np.zeros((0, 2), np.int64)
 
     def _context(self, unit: costs.UnitCosts) -> dict:
         return {

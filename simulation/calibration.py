@@ -20,12 +20,13 @@ and Monte-Carlo noise.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from simulation import costs, decision
+from simulation import costs, decision, demography
 from simulation.choice import consideration_sets, review_hazard
+from simulation.firms import FirmArrays
 
 SWAP_BLOCK = 16  # firms of adjacent size ranks paired for swaps: keeps employment shares
 
@@ -200,17 +201,37 @@ def province_constants(
     known, where = f.known[idx], f.location[idx]
     mask = consideration_sets(rng, known, where, size, e.extra_considered, e.extra_considered_where)
     weight = f.employment[idx] * decision.hazard(s)[idx]
-    target = _balance_target(s, idx, weight, documented)
+    sector = f.sector[idx]
+    leave = weight.copy()
+    if p["demography.enabled"]:  # new plants replace leavers: both enter the balance
+        entrants = _as_new_plants(f.take(idx), p)
+        base = np.concatenate([base, decision.utility(replace(s, firms=entrants), np.arange(n))])
+        mask = np.concatenate([mask, np.ones(mask.shape, bool)])
+        rates = demography.quarterly(p["demography.exit_rate"]) + demography.quarterly(
+            p["demography.conversion_rate"]
+        )
+        leave = leave + f.employment[idx] * rates
+        weight = np.concatenate([weight, f.employment[idx] * demography.quarterly(demography.entry_rate(p))])
+        sector = np.concatenate([sector, sector])
+    target = _balance_target(s, idx, leave, documented)
     return berry_contraction(
         base,
         mask,
-        f.sector[idx],
+        sector,
         weight,
         target,
         p["calibration.tolerance"],
         p["calibration.max_iter"],
         start=s.alpha,
     )
+
+
+def _as_new_plants(plants: FirmArrays, params: dict) -> FirmArrays:
+    """``plants`` as new plants of the same traits: nowhere yet (location -1), new equipment (no
+    duty owed), so their utility is that of :func:`simulation.decision.place_new`."""
+    plants.location[:] = -1
+    plants.equipment_age[:] = params["economy.equipment_supervision_years"]
+    return plants
 
 
 def _balance_target(

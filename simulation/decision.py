@@ -18,7 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from simulation import abroad as abroad_mod
 from simulation import costs, parks
+from simulation.abroad import AbroadQuarter
 from simulation.choice import considered, logit_draw, logit_probabilities, review_hazard
 from simulation.firms import CellTallies, FirmArrays
 from simulation.levers import Effects
@@ -40,6 +42,7 @@ class Situation:
     amenity: np.ndarray  # (R,) province amenity, logit units
     park_capacity: np.ndarray  # (R,) park places, model persons
     firm_scale: float = 1.0  # real firms per synthetic firm (agglomeration counts real firms)
+    abroad: AbroadQuarter | None = None  # the places abroad this quarter (None: none to choose)
 
     @property
     def n_provinces(self) -> int:
@@ -161,7 +164,8 @@ def utility(s: Situation, idx: np.ndarray, where: np.ndarray | None = None) -> n
         unit.fixed_part(s.gross_margin).ravel()[cell]
         - scaled.ravel()[cell] * (1.0 / f.productivity[idx])[:, None]
     )
-    pre = np.where(here, pretax_here(s, idx)[:, None], pre)
+    if here.any():  # a new plant (location -1) is nowhere yet
+        pre = np.where(here, pretax_here(s, idx)[:, None], pre)
     post = costs.after_tax(pre, unit.tax_rate[where], unit.rd_deduction.ravel()[cell])
     mc = np.where(here, 0.0, move_cost(s, idx, avail, where))
     agglo = agglomeration(s.tallies.count, s.firm_scale, p)
@@ -202,14 +206,45 @@ def consider(rng: np.random.Generator, s: Situation, idx: np.ndarray) -> tuple[n
     )
 
 
+def abroad_utility(s: Situation, idx: np.ndarray) -> np.ndarray:
+    """(n, K) utility of firms ``idx`` at the places abroad (:mod:`simulation.abroad`): the after-tax
+    margin there net of the set-up cost (no Chinese lever pays any of it) over the logit scale, plus
+    the reference province's constant and amenity and the places' common constant."""
+    a, f, p = s.abroad, s.firms, s.params
+    if a is None:
+        return np.zeros((len(idx), 0))
+    sector = f.sector[idx]
+    pre = abroad_mod.pretax(a, s.unit, s.gross_margin, sector, 1.0 / f.productivity[idx])
+    post = costs.after_tax(pre, a.tax_rate[None, :], 0.0)
+    no_park = np.zeros(s.n_provinces)
+    ref = np.full((len(idx), 1), a.reference)
+    setup = setup_cost(s, idx, no_park, ref) * (1 + p["economy.sme_finance_premium"] * f.sme[idx])[:, None]
+    constant = s.alpha[sector, a.reference] + s.amenity[a.reference] + a.constant
+    return (post - annuity(p) * setup) / p["behaviour.logit_scale"] + constant[:, None]
+
+
 def choose(rng: np.random.Generator, s: Situation, idx: np.ndarray) -> np.ndarray:
-    """The province each reviewing firm ``idx`` chooses by logit over the provinces it considers
-    (utilities of those provinces only)."""
+    """The place each reviewing firm ``idx`` chooses by logit over the provinces it considers and
+    the places abroad: a province index, or ``R + k`` for place abroad ``k``."""
     if not len(idx):
         return s.firms.location[idx]
     options, valid = consider(rng, s, idx)
     u = utility(s, idx, options) + s.alpha.ravel()[cells(s, idx, options)]
+    if s.abroad is not None:
+        places = np.broadcast_to(s.n_provinces + np.arange(s.abroad.k), (len(idx), s.abroad.k))
+        options = np.concatenate([options, places], axis=1)
+        u = np.concatenate([u, abroad_utility(s, idx)], axis=1)
+        valid = np.concatenate([valid, np.ones(places.shape, bool)], axis=1)
     return options[np.arange(len(idx)), logit_draw(rng, u, valid)]
+
+
+def place_new(rng: np.random.Generator, s: Situation) -> np.ndarray:
+    """Where each new plant (``s.firms``, location -1) goes: a province index, or ``R + k`` for
+    place abroad ``k``, by logit over every province and place abroad with the calibrated
+    constants (new plants choose as movers do, without a current location)."""
+    idx = np.arange(s.firms.n)
+    u = np.concatenate([utility(s, idx) + s.alpha[s.firms.sector], abroad_utility(s, idx)], axis=1)
+    return logit_draw(rng, u, np.ones(u.shape, bool))
 
 
 def _provinces(s: Situation, where: np.ndarray | None) -> np.ndarray:

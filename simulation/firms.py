@@ -7,7 +7,7 @@ visualisation only (``run.firm_agents``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import mesa
 import numpy as np
@@ -33,10 +33,23 @@ class FirmArrays:
     known: np.ndarray  # (F, R) bool: provinces the firm knows about (as of ``known_step``)
     known_step: np.ndarray  # int: the step up to which ``known`` includes what the firm learned
     moves: np.ndarray  # int: relocations so far
+    owner: np.ndarray  # int: the firm a plant belongs to (plants of one firm share it)
+    loss_quarters: np.ndarray  # int: consecutive quarters with an after-tax loss
+    taste: np.ndarray  # the firm's persistent taste shock for where it is (logit units)
 
     @property
     def n(self) -> int:
         return len(self.sector)
+
+    def take(self, idx: np.ndarray) -> FirmArrays:
+        """The plants ``idx`` (an index or a boolean mask), as new arrays."""
+        return FirmArrays(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
+
+    def extended(self, other: FirmArrays) -> FirmArrays:
+        """These plants followed by ``other``'s, as new arrays."""
+        return FirmArrays(
+            **{f.name: np.concatenate([getattr(self, f.name), getattr(other, f.name)]) for f in fields(self)}
+        )
 
     def relocate(self, idx: np.ndarray, dest: np.ndarray, supervision_years: float) -> None:
         """Firms ``idx`` move to provinces ``dest``: tenure restarts, and equipment moved counts as
@@ -83,9 +96,7 @@ def synthesize(
     emp_share = target.sum(axis=1)
     counts = allocate_counts(emp_share / sectors.col("mean_employment"), n)
     sector = np.repeat(np.arange(s_n), counts)
-    size_sigma = params["economy.size_sigma"]
-    employment = sectors.col("mean_employment")[sector] * rng.lognormal(-(size_sigma**2) / 2, size_sigma, n)
-    employment = np.maximum(employment, 1.0)
+    employment = draw_sizes(rng, sector, sectors, params)
     location = np.empty(n, dtype=np.int64)
     for s in range(s_n):
         members = np.flatnonzero(sector == s)
@@ -96,28 +107,55 @@ def synthesize(
         mid = (cum - employment[members] / 2) / cum[-1]
         edges = np.cumsum(target[s] / target[s].sum())
         location[members] = np.minimum(np.searchsorted(edges, mid), r_n - 1)
-    p_sigma = params["economy.productivity_sigma"]
-    productivity = rng.lognormal(-(p_sigma**2) / 2, p_sigma, n)
-    output = employment * productivity * output_per_worker(sectors, wage_ref)[sector]
-    foreign = rng.random(n) < params["economy.foreign_share"]
+    traits = draw_traits(rng, sector, employment, sectors, wage_ref, params)
     known = region[None, :] == region[location][:, None]
     known |= rng.random((n, r_n)) < params["behaviour.know_other_region_prob"]
     return FirmArrays(
         sector=sector,
         location=location,
-        employment=employment,
-        productivity=productivity,
-        output=output,
-        capital=output * sectors.col("capital_output_ratio")[sector],
-        foreign=foreign,
-        sme=employment < params["economy.sme_threshold"],
+        **traits,
         equipment_age=rng.uniform(0.0, params["economy.equipment_renewal_years"], n),
         tenure=rng.uniform(0.0, 10.0, n),
         in_park=np.zeros(n, bool),
         known=known,
         known_step=np.zeros(n, dtype=np.int64),
         moves=np.zeros(n, dtype=np.int64),
+        owner=np.arange(n, dtype=np.int64),
+        loss_quarters=np.zeros(n, dtype=np.int64),
+        taste=np.zeros(n),
     )
+
+
+def draw_sizes(rng: np.random.Generator, sector: np.ndarray, sectors: Sectors, params: dict) -> np.ndarray:
+    """Employment (persons) of plants of ``sector``: lognormal around each sector's mean (a heavy
+    right tail), at least one person."""
+    size_sigma = params["economy.size_sigma"]
+    draws = rng.lognormal(-(size_sigma**2) / 2, size_sigma, len(sector))
+    return np.maximum(sectors.col("mean_employment")[sector] * draws, 1.0)
+
+
+def draw_traits(
+    rng: np.random.Generator,
+    sector: np.ndarray,
+    employment: np.ndarray,
+    sectors: Sectors,
+    wage_ref: float,
+    params: dict,
+) -> dict[str, np.ndarray]:
+    """Productivity (lognormal, mean 1), output (yuan/year: employment x productivity x output per
+    worker), capital, foreign ownership and SME status of plants of ``sector`` and ``employment``."""
+    n = len(sector)
+    p_sigma = params["economy.productivity_sigma"]
+    productivity = rng.lognormal(-(p_sigma**2) / 2, p_sigma, n)
+    output = employment * productivity * output_per_worker(sectors, wage_ref)[sector]
+    return {
+        "employment": employment,
+        "productivity": productivity,
+        "output": output,
+        "capital": output * sectors.col("capital_output_ratio")[sector],
+        "foreign": rng.random(n) < params["economy.foreign_share"],
+        "sme": employment < params["economy.sme_threshold"],
+    }
 
 
 class CellTallies:

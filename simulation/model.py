@@ -18,16 +18,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import mesa
 import numpy as np
 
-from simulation import calibration, costs, decision, levers, markets, parks, prices
+from simulation import abroad, calibration, costs, decision, demography, levers, markets, parks, prices
 from simulation import scenario as scenario_mod
 from simulation.calibration import CalibrationResult
 from simulation.choice import admit
-from simulation.firms import CellTallies, Firm, FirmArrays, output_per_worker, synthesize
+from simulation.firms import CellTallies, Firm, FirmArrays, allocate_counts, output_per_worker, synthesize
 from simulation.knowledge import Learning
 from simulation.logistics import load_freight
 from simulation.parks import Parks
@@ -37,7 +38,7 @@ from simulation.recorder import Recorder
 
 # independent random streams spawned from the master seed (common random numbers across scenarios:
 # lever draws have their own stream, so switching a lever on leaves every other draw unchanged)
-STREAM_POPULATION, STREAM_CALIBRATION, STREAM_DYNAMICS, STREAM_LEVERS = 1, 2, 3, 4
+STREAM_POPULATION, STREAM_CALIBRATION, STREAM_DYNAMICS, STREAM_LEVERS, STREAM_DEMOGRAPHY = 1, 2, 3, 4, 5
 
 
 class RelocationModel(mesa.Model):
@@ -85,8 +86,10 @@ class RelocationModel(mesa.Model):
         self._apply_levers(self.inputs.effects(self, self.quarter, self.columns))
         self._normalise()
         self.calibration = self._calibrate()
+        self._loss_history()
         self.recorder = Recorder()
         self.unit = self.unit_costs()
+        self.turnover = demography.Turnover.none(self.sectors.n, self.world.n, self._places_abroad())
         self.recorder.record(self, moved=np.zeros(0, np.int64), origin=np.zeros(0, np.int64))
         self.province_agents = [Province(self, r) for r in range(self.world.n)]
         if self.params["run.firm_agents"]:
@@ -106,11 +109,15 @@ class RelocationModel(mesa.Model):
         self._lever_rng = self._stream(STREAM_LEVERS, self.steps)
         self.learning.advance(self.effects.learn_prob)
         self._update_factor_prices()  # this quarter's wage levels, before the decisions
-        movers, origin = self._transition(self._stream(STREAM_DYNAMICS, self.steps), self.unit_costs())
+        unit = self.unit_costs()
+        movers, origin, gone_abroad = self._transition(self._stream(STREAM_DYNAMICS, self.steps), unit)
+        movers, entered = self._turnover(
+            self._stream(STREAM_DEMOGRAPHY, self.steps), unit, movers, gone_abroad
+        )
         self._update_factor_prices()
         self.firm_share = self.output_shares()
         self.unit = self.unit_costs()
-        self.recorder.record(self, moved=movers, origin=origin)
+        self.recorder.record(self, moved=movers, origin=origin, entered=entered)
         self.datacollector.collect(self)
 
     # --- set-up --------------------------------------------------------------------------------
@@ -143,6 +150,10 @@ class RelocationModel(mesa.Model):
         self.firms: FirmArrays = synthesize(
             p["run.firms"], self.sectors, self.target, self.world.region, self.wage_ref, p, rng
         )
+        # new firms' sectors: the start's plant counts by sector (synthesize's allocation)
+        self.sector_weights = (
+            allocate_counts(self.target.sum(axis=1) / self.sectors.col("mean_employment"), 10**9) / 10**9
+        )
         total = self.firms.employment.sum()
         self.scale = p["economy.processing_exports_yuan"] / self._anchored_output()  # real per model unit
         self.firm_scale = p["economy.processing_firms"] / self.firms.n  # real firms per synthetic firm
@@ -155,6 +166,15 @@ class RelocationModel(mesa.Model):
         f = self.firms
         f.in_park[:] = admit(rng, f.location, f.employment, fill) & (self.park_capacity[f.location] > 0)
         self.refresh_tallies()
+
+    def _loss_history(self) -> None:
+        """Plants losing money at the start have lost it for a number of quarters drawn uniformly
+        below the exit threshold (assumption: the start is not the first quarter of every loss, so
+        exits do not come in one wave after ``demography.loss_exit_quarters``)."""
+        losing = decision.margins_here(self.situation(self.unit_costs())) < 0
+        rng = self._stream(STREAM_DEMOGRAPHY, 0)
+        limit = self.params["demography.loss_exit_quarters"]
+        self.firms.loss_quarters[:] = np.where(losing, rng.integers(0, limit, self.firms.n), 0)
 
     def _anchored_output(self) -> float:
         """Model yuan of what the documented processing exports measure: the firms' exports at the
@@ -215,6 +235,7 @@ class RelocationModel(mesa.Model):
         """Put this quarter's lever ``effects`` in force: inputs, parameters, freeness, parks."""
         self.effects, self.columns, self.params = effects, effects.columns, effects.params
         self.freeness = self.inputs.costs(effects)[1]
+        self.abroad = abroad.quarter(self.quarter.decimal_year, self.sectors, self.params, self.world.names)
         self.parks.open(self.inputs.column_at("national_park", self.quarter), effects.park_capacity_opened)
 
     def no_policy_effects(self) -> levers.Effects:
@@ -267,20 +288,86 @@ class RelocationModel(mesa.Model):
             amenity=self.columns["amenity"],
             park_capacity=self.park_capacity,
             firm_scale=self.firm_scale,
+            abroad=self.abroad,
         )
 
     # --- the step ------------------------------------------------------------------------------
 
-    def _transition(self, rng: np.random.Generator, unit: costs.UnitCosts) -> tuple[np.ndarray, np.ndarray]:
-        """Reviews, choices and moves of one quarter; returns (movers, their origins)."""
-        f = self.firms
+    def _transition(
+        self, rng: np.random.Generator, unit: costs.UnitCosts
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Reviews, choices and moves of one quarter; returns (movers, their origins, the choices of
+        every reviewing firm that chose a place abroad: ``(firm, R + k)`` pairs)."""
+        f, r_n = self.firms, self.world.n
         reviewing, chosen = self.decide(rng, unit)
+        abroad_ = chosen >= r_n
+        gone_abroad = np.column_stack([reviewing[abroad_], chosen[abroad_]])
+        reviewing, chosen = reviewing[~abroad_], chosen[~abroad_]
         moving = chosen != f.location[reviewing]
         movers = reviewing[moving]
         origin = f.location[movers].copy()
         self._relocate(rng, movers, chosen[moving])
         f.age_a_quarter(self.params["economy.equipment_renewal_years"])
-        return movers, origin
+        return movers, origin, gone_abroad
+
+    def _turnover(
+        self, rng: np.random.Generator, unit: costs.UnitCosts, movers: np.ndarray, gone_abroad: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Plants abroad, exits, conversions and new plants (:mod:`simulation.demography`); returns
+        the movers' and the new plants' indices in the new firm arrays."""
+        r_n = self.world.n
+        s = self.situation(unit)
+        record = demography.Turnover.none(self.sectors.n, r_n, self._places_abroad())
+        abroad_mask = np.zeros(self.firms.n, bool)
+        abroad_mask[gone_abroad[:, 0]] = True
+        record.add_abroad(self.firms, gone_abroad[:, 0], gone_abroad[:, 1] - r_n, "firms_abroad")
+        if not self.params["demography.enabled"]:
+            return self._keep(~abroad_mask, movers, record, None)
+        exempt = abroad_mask.copy()
+        exempt[movers] = True
+        leave = demography.leaving(rng, s, exempt)
+        record.add(self.firms, leave.exited, "exited")
+        record.add(self.firms, leave.converted, "converted")
+        new = demography.new_plants(
+            rng, s, self.sector_weights, self.wage_ref, int(self.firms.owner.max()) + 1
+        )
+        dest = decision.place_new(rng, replace(s, firms=new))
+        record.add_abroad(new, np.flatnonzero(dest >= r_n), dest[dest >= r_n] - r_n, "new_abroad")
+        placed = new.take(dest < r_n)
+        demography.settle(placed, dest[dest < r_n], self.world.region)
+        placed.known_step[:] = len(self.learning.survival_log) - 1
+        placed.in_park[:] = admit(rng, placed.location, placed.employment, self.park_free()) & (
+            self.park_capacity[placed.location] > 0
+        )
+        record.add(placed, np.ones(placed.n, bool), "entered")
+        return self._keep(~(abroad_mask | leave.gone), movers, record, placed)
+
+    def _places_abroad(self) -> int:
+        return 0 if self.abroad is None else self.abroad.k
+
+    def _keep(
+        self, keep: np.ndarray, movers: np.ndarray, record: demography.Turnover, placed: FirmArrays | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Keep plants ``keep``, add ``placed``, order the arrays by sector again (the tallies' fast
+        sums need it) and remap the movers; returns (movers, new plants) as new indices."""
+        self.turnover = record
+        if keep.all() and (placed is None or placed.n == 0):
+            return movers, np.zeros(0, np.int64)
+        firms = self.firms.take(keep)
+        n_kept = firms.n
+        if placed is not None:
+            firms = firms.extended(placed)
+        order = np.argsort(firms.sector, kind="stable")
+        position = np.empty(firms.n, np.int64)
+        position[order] = np.arange(firms.n)
+        old_to_kept = np.cumsum(keep) - 1
+        self.firms = firms.take(order)
+        self.refresh_tallies()
+        if self.params["run.firm_agents"]:  # the agents are views on rows: make them anew
+            for agent in list(self.agents_by_type.get(Firm, ())):
+                agent.remove()
+            Firm.create_agents(self, self.firms.n, list(range(self.firms.n)))
+        return position[old_to_kept[movers]], position[n_kept:]
 
     def decide(self, rng: np.random.Generator, unit: costs.UnitCosts) -> tuple[np.ndarray, np.ndarray]:
         """The quarter's decision: which firms review, and the province each of them chooses."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from simulation import channels, scale
+from simulation import channels, demography, scale
 from simulation.geography import is_inland
 from simulation.levers import CHANNELS, enabled
 
@@ -40,7 +40,7 @@ def summary(model: ModelState, ts: pd.DataFrame) -> dict[str, Any]:
         "scenario_hash": model.spec.hash(),
         "seed": model.seed,
         "steps": int(last),
-        "firms": int(model.firms.n),
+        "firms": int(model.spec.params["run.firms"]),  # the run size (plants change with entry and exit)
         "start_quarter": str(model.start),
         "end_quarter": str(model.quarter),
         "inland_employment_share_start": inland(first, "employment"),
@@ -54,6 +54,8 @@ def summary(model: ModelState, ts: pd.DataFrame) -> dict[str, Any]:
         "region_employment_share_end": region_shares(last),
         "relocations_total": int(moved["relocations_in"].sum()),
         "relocated_employment_total": float(moved["relocated_employment_in"].sum()),
+        **{f"firms_{kind}_total": int(moved[f"firms_{kind}"].sum()) for kind in demography.KINDS},
+        **abroad_outcomes(model),
         **lever_outcomes(model),
         "employment_total": float(ts.loc[ts["step"] == last, "employment"].sum()),
         "scale": scale.card(model, model.recorder, ts),
@@ -64,6 +66,16 @@ def summary(model: ModelState, ts: pd.DataFrame) -> dict[str, Any]:
             "max_log_error": model.calibration.max_error,
             "converged": model.calibration.converged,
         },
+    }
+
+
+def abroad_outcomes(model: ModelState) -> dict[str, Any]:
+    """Employment gone abroad over the run, in total and by place abroad (real persons)."""
+    table = model.recorder.abroad_table(model)
+    jobs = (table["employment_from_china"] + table["employment_new"]).groupby(table["country"]).sum()
+    return {
+        "employment_abroad_total": float(jobs.sum()),
+        "employment_abroad_by_country": {str(k): float(v) for k, v in jobs.items()},
     }
 
 

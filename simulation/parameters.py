@@ -682,6 +682,121 @@ PARAMS: tuple[Param, ...] = (
         low_open=True,
         high=1.0,
     ),
+    # --- demography: entry, exit, conversion, expansion -----------------------------------------
+    Param(
+        "demography.enabled",
+        True,
+        "-",
+        "Plants enter, exit and convert to ordinary trade each quarter (off: a closed population "
+        "that only relocates, the model before entry and exit).",
+        "docs/model.md (Demography)",
+        kind=bool,
+    ),
+    Param(
+        "demography.exit_rate",
+        0.08,
+        "1/year",
+        "Exogenous exit hazard of a plant (closures unrelated to its margin).",
+        "C: set equal to the entry rate of new non-state manufacturing firms, about 8% a year "
+        "(Brandt, Kambourov & Storesletten, Review of Economic Studies 2025), for a population of "
+        "constant size before the trend; no exit rate of processing firms found",
+        low=0.0,
+        high=1.0,
+    ),
+    Param(
+        "demography.loss_exit_quarters",
+        8,
+        "quarters",
+        "A plant with an after-tax loss in this many consecutive quarters closes.",
+        A + ": two years of losses; no documented figure for processing plants",
+        kind=int,
+        low=1,
+        high=400,
+    ),
+    Param(
+        "demography.conversion_rate",
+        0.02,
+        "1/year",
+        "Hazard that a processing plant converts to ordinary trade (leaves the processing regime).",
+        A + ": processing fell from 44% of China's exports (2011) to about 20% (2023, customs), "
+        "while processing exports fell about 0.7% a year in yuan; no firm-level conversion rate "
+        "found; 2% a year of plants",
+        low=0.0,
+        high=1.0,
+    ),
+    Param(
+        "demography.trend_growth",
+        -0.0074,
+        "1/year",
+        "Documented trend of national processing exports; entry replaces exits and conversions "
+        "plus this trend (entry rate = exit_rate + conversion_rate + trend_growth).",
+        "C: processing exports 835 bn USD x 6.46 CNY/USD in 2011 to 4.93 trn yuan in 2023 "
+        "(customs; data/documented.csv): (4.934 / 5.394)^(1/12) - 1",
+        low=-1.0,
+        high=1.0,
+    ),
+    Param(
+        "demography.expansion_share",
+        0.3,
+        "share of entrants",
+        "Share of new plants opened by existing firms (a second plant of a profitable firm, "
+        "which keeps its first; the pattern of the laptop and phone assemblers' inland plants).",
+        A + ": no count of processing firms' new plants by owner found",
+        low=0.0,
+        high=1.0,
+    ),
+    # --- places abroad --------------------------------------------------------------------------
+    Param(
+        "abroad.enabled",
+        True,
+        "-",
+        "Plants reviewing their location and new plants can choose places abroad "
+        "(Vietnam, India, Indonesia, Mexico).",
+        "docs/model.md (Places abroad)",
+        kind=bool,
+    ),
+    Param(
+        "abroad.reference_province",
+        "Guangdong",
+        "-",
+        "Province whose freight, electricity, land and compliance costs and constant a place abroad "
+        "is priced from.",
+        A + ": the coast's largest processing exporter (data/provinces.csv)",
+        kind=str,
+    ),
+    Param(
+        "abroad.productivity_ratio",
+        0.59,
+        "ratio",
+        "Labour productivity abroad relative to China (divides the wage ratio into a unit labour "
+        "cost ratio).",
+        "B: Vietnam's output per worker was 59% of China's at PPP in 2022 (ILO modelled "
+        "estimates); applied to every place abroad (assumption)",
+        low=0.0,
+        low_open=True,
+        high=10.0,
+    ),
+    Param(
+        "abroad.tariff_incidence",
+        1.0,
+        "share",
+        "Share of the US Section 301 duty on China-made goods that a plant in China bears "
+        "(against tariff-free competitors abroad).",
+        A + ": competitors abroad sell duty-free, so a plant in China must absorb the duty to "
+        "keep its North-American sales",
+        low=0.0,
+        high=1.0,
+    ),
+    Param(
+        "abroad.constant",
+        -2.0,
+        "logit units",
+        "Utility of any place abroad relative to the reference province beyond the modelled costs "
+        "(supply-chain depth, infrastructure, parts from China).",
+        A + ": to be estimated; at -2 a few percent of reviewing plants choose abroad at the start",
+        low=-50.0,
+        high=50.0,
+    ),
     Param(
         "calibration.max_iter", 3000, "iterations", "Iteration cap.", "numerical", kind=int, low=1, high=10**6
     ),

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation import channels, costs, decision, fiscal
+from simulation import channels, costs, decision, demography, fiscal
 from simulation.levers import CHANNELS, enabled
 from simulation.sectors import Sectors
 from simulation.state import ModelState
@@ -42,9 +42,16 @@ class Recorder:
         self.fiscal: list[dict[str, float]] = []  # per step: lever -> yuan spent in the quarter
         self.weights: np.ndarray | None = None  # (S, R) step-0 employment: channel weights
         self.start_exports_by_mode: np.ndarray | None = None  # (markets, modes) at step 0, yuan/year
+        self.abroad: list[
+            dict[str, tuple[np.ndarray, np.ndarray]]
+        ] = []  # per step: kind -> (S, K) plants, jobs
 
-    def record(self, model: ModelState, moved: np.ndarray, origin: np.ndarray) -> None:
-        """Aggregate the state after a step; ``moved`` are the firms that moved, from ``origin``."""
+    def record(
+        self, model: ModelState, moved: np.ndarray, origin: np.ndarray, entered: np.ndarray | None = None
+    ) -> None:
+        """Aggregate the state after a step; ``moved`` are the firms that moved, from ``origin``,
+        ``entered`` the new plants (indices into the firm arrays after the step)."""
+        entered = np.zeros(0, np.int64) if entered is None else entered
         f, unit, scale = model.firms, model.unit, model.scale
         s_n, r_n = model.sectors.n, model.world.n
         t = model.tallies
@@ -88,13 +95,22 @@ class Recorder:
         row["relocations_out"] = by_cell(None, orig_cell)
         row["relocated_employment_in"] = by_cell(f.employment[moved], dest_cell) * scale
         row["relocated_employment_out"] = by_cell(f.employment[moved], orig_cell) * scale
+        turnover = model.turnover
+        for kind in demography.KINDS:
+            row[f"firms_{kind}"] = turnover.plants[kind].astype(np.int64)
+        for kind in demography.KINDS:
+            row[f"employment_{kind}"] = turnover.employment[kind] * scale
+        self.abroad.append(
+            {k: (v.copy(), turnover.abroad_employment[k] * scale) for k, v in turnover.abroad_plants.items()}
+        )
         self.steps.append(row)
         if self.start_exports_by_mode is None:  # the scale card's start; no later step needs it
             self.start_exports_by_mode = exports_by_mode(row["exports_yuan"], model.sectors, unit)
         if self.weights is None:
             self.weights = t.employment.copy()
         self.advantage.append(channels.record(model, self.weights))
-        self.fiscal.append(fiscal.quarter_costs(model, moved, pre, taxable) if model.steps > 0 else {})
+        arrived = np.concatenate([moved, entered])  # new plants take relocation support as movers do
+        self.fiscal.append(fiscal.quarter_costs(model, arrived, pre, taxable) if model.steps > 0 else {})
         if len(moved):
             key = (origin * r_n + f.location[moved]) * s_n + f.sector[moved]
             uniq, inv = np.unique(key, return_inverse=True)
@@ -125,7 +141,7 @@ class Recorder:
             frame[k] = np.concatenate([np.tile(row[k], s_n) for row in self.steps])
         df = pd.DataFrame(frame)
         df["firms"] = df["firms"].astype(np.int64)
-        for k in ("relocations_in", "relocations_out"):
+        for k in ("relocations_in", "relocations_out", *(f"firms_{kind}" for kind in demography.KINDS)):
             df[k] = df[k].astype(np.int64)
         return df
 
@@ -155,6 +171,30 @@ class Recorder:
         return pd.DataFrame(rows, columns=["step", "quarter", "lever", "yuan"]).astype(
             {"step": np.int64, "quarter": str, "lever": str, "yuan": float}
         )
+
+    def abroad_table(self, model: ModelState) -> pd.DataFrame:
+        """One row per step x place abroad x sector: plants and employment that went there in the
+        quarter, from China's provinces (``plants_from_china``) and as new plants
+        (``plants_new``), and the totals since the start."""
+        names = () if model.abroad is None else model.abroad.names
+        s_n, k = model.sectors.n, len(names)
+        n_steps = len(self.abroad)
+        frame: dict[str, np.ndarray] = {
+            "step": np.repeat([row["step"] for row in self.steps], k * s_n).astype(np.int64),
+            "quarter": np.repeat([row["quarter"] for row in self.steps], k * s_n),
+            "country": np.tile(np.repeat(np.asarray(names, dtype=object), s_n), n_steps),
+            "sector": np.tile(model.sectors.names, n_steps * k),
+        }
+        for kind, label in (("firms_abroad", "from_china"), ("new_abroad", "new")):
+            plants = np.stack([row[kind][0].T for row in self.abroad]) if k else np.zeros((n_steps, 0, s_n))
+            jobs = np.stack([row[kind][1].T for row in self.abroad]) if k else np.zeros((n_steps, 0, s_n))
+            frame[f"plants_{label}"] = plants.ravel().astype(np.int64)
+            frame[f"employment_{label}"] = jobs.ravel()
+        plants = (frame["plants_from_china"] + frame["plants_new"]).reshape(n_steps, -1)
+        jobs = (frame["employment_from_china"] + frame["employment_new"]).reshape(n_steps, -1)
+        frame["plants_total"] = plants.cumsum(axis=0).ravel()
+        frame["employment_total"] = jobs.cumsum(axis=0).ravel()
+        return pd.DataFrame(frame)
 
     def flow_table(self, model: ModelState) -> pd.DataFrame:
         """Origin-destination flows per step and sector (firms and employment moved)."""

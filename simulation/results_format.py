@@ -172,6 +172,21 @@ TIMESERIES = ResultFile(
         _f("relocated_employment_in", "float64", SCALED_PERSONS, "employment of the firms that moved in"),
         _f("relocated_employment_out", "float64", SCALED_PERSONS, "employment of the firms that moved out"),
         _f(
+            "firms_entered", "int64", "synthetic plants", "new plants that chose this province in the quarter"
+        ),
+        _f(
+            "firms_exited",
+            "int64",
+            "synthetic plants",
+            "plants that closed (persistent losses or the exogenous exit hazard)",
+        ),
+        _f("firms_converted", "int64", "synthetic plants", "plants that left processing for ordinary trade"),
+        _f("firms_abroad", "int64", "synthetic plants", "plants that left this province for a place abroad"),
+        _f("employment_entered", "float64", SCALED_PERSONS, "employment of the new plants"),
+        _f("employment_exited", "float64", SCALED_PERSONS, "employment of the plants that closed"),
+        _f("employment_converted", "float64", SCALED_PERSONS, "employment of the plants that converted"),
+        _f("employment_abroad", "float64", SCALED_PERSONS, "employment of the plants that went abroad"),
+        _f(
             "wage_yuan",
             "float64",
             "yuan/year per worker",
@@ -223,6 +238,32 @@ FLOWS = ResultFile(
     ),
     "Summed over destinations (origins) and sectors, the flows of a step equal `relocations_out`\n"
     "(`relocations_in`) and the relocated employment of the time series.",
+)
+
+ABROAD = ResultFile(
+    "abroad.parquet",
+    "plants and employment that went to places abroad, per step, country and sector",
+    "One row per step × place abroad × sector (no rows when `abroad.enabled` is false). Plants\n"
+    "abroad leave the simulation: they are counted here, not simulated further.",
+    (
+        _STEP,
+        _QUARTER,
+        _f("country", "str", "–", "place abroad"),
+        _f("sector", "str", "–", "sector slug"),
+        _f(
+            "plants_from_china",
+            "int64",
+            "synthetic plants",
+            "plants that left a province for it in the quarter",
+        ),
+        _f("employment_from_china", "float64", SCALED_PERSONS, "their employment"),
+        _f("plants_new", "int64", "synthetic plants", "new plants that chose it in the quarter"),
+        _f("employment_new", "float64", SCALED_PERSONS, "their employment"),
+        _f("plants_total", "int64", "synthetic plants", "plants gone there since the start"),
+        _f("employment_total", "float64", SCALED_PERSONS, "their employment"),
+    ),
+    "Summed over countries and sectors, `plants_from_china` of a step equals `firms_abroad` of the\n"
+    "time series.",
 )
 
 CHANNEL_TABLE = ResultFile(
@@ -328,6 +369,27 @@ SUMMARY = ResultFile(
             "moves over the run (steps ≥ 1; a firm that moves twice counts twice)",
         ),
         _f("relocated_employment_total", "float", SCALED_PERSONS, "employment moved over the run"),
+        _f("firms_entered_total", "int", "synthetic plants", "new plants in China over the run (steps ≥ 1)"),
+        _f("firms_exited_total", "int", "synthetic plants", "plants closed over the run"),
+        _f(
+            "firms_converted_total",
+            "int",
+            "synthetic plants",
+            "plants converted to ordinary trade over the run",
+        ),
+        _f("firms_abroad_total", "int", "synthetic plants", "plants that left China for a place abroad"),
+        _f(
+            "employment_abroad_total",
+            "float",
+            SCALED_PERSONS,
+            "employment that went abroad over the run, moved and new plants",
+        ),
+        _f(
+            "employment_abroad_by_country",
+            "object",
+            SCALED_PERSONS,
+            "the same by place abroad",
+        ),
         _f("levers", "list of str", "–", "enabled levers, in registry order"),
         _f(
             "fiscal_cost_yuan",
@@ -440,7 +502,16 @@ FIGURES = ResultFile(
 )
 
 #: Every file of a run folder, in the order of the documentation.
-RUN_FOLDER: tuple[ResultFile, ...] = (TIMESERIES, FLOWS, CHANNEL_TABLE, FISCAL, SUMMARY, MANIFEST, FIGURES)
+RUN_FOLDER: tuple[ResultFile, ...] = (
+    TIMESERIES,
+    FLOWS,
+    ABROAD,
+    CHANNEL_TABLE,
+    FISCAL,
+    SUMMARY,
+    MANIFEST,
+    FIGURES,
+)
 #: The Parquet tables and the JSON files, by file name.
 TABLES = {f.name: f for f in RUN_FOLDER if f.name.endswith(".parquet")}
 JSON_FILES = {f.name: f for f in RUN_FOLDER if f.name.endswith(".json")}

@@ -51,6 +51,7 @@ def run_to_folder(
     out.mkdir(parents=True, exist_ok=True)
     write_parquet(out / "timeseries.parquet", ts)
     write_parquet(out / "flows.parquet", model.recorder.flow_table(model))
+    write_parquet(out / "abroad.parquet", model.recorder.abroad_table(model))
     write_parquet(out / "channels.parquet", model.recorder.channel_table(model))
     write_parquet(out / "fiscal.parquet", model.recorder.fiscal_table(model))
     write_json(out / "summary.json", summary)

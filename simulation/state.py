@@ -19,9 +19,11 @@ import numpy as np
 from simulation.levers.base import LeverState
 
 if TYPE_CHECKING:
+    from simulation.abroad import AbroadQuarter
     from simulation.calibration import CalibrationResult
     from simulation.costs import UnitCosts
     from simulation.decision import Situation
+    from simulation.demography import Turnover
     from simulation.firms import CellTallies, FirmArrays
     from simulation.levers import Effects, Plan
     from simulation.scenario import Scenario
@@ -49,6 +51,8 @@ class ModelState(LeverState, Protocol):
     park_capacity: np.ndarray
     calibration: CalibrationResult | None
     firm_scale: float  # real firms per synthetic firm
+    turnover: Turnover  # the quarter's entries, exits, conversions and moves abroad
+    abroad: AbroadQuarter | None  # the places abroad in force
 
     def situation(self, unit: UnitCosts | None = None) -> Situation: ...
 

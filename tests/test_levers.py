@@ -249,9 +249,10 @@ def test_matchmaking_spreads_knowledge_of_promoted_provinces_at_its_rate():
     knows 1 - 0.7**4 of those it did not know, whether its known set is brought up to date every
     quarter or only when read at the end; nothing is forgotten and nothing else is learned."""
     tables = {"matchmaking": {"enabled": True, "learn_prob": 0.3, "extra_considered": 2}}
-    base = build({}, steps=4)
+    closed = {"demography": {"enabled": False}, "abroad": {"enabled": False}}  # the same firms throughout
+    base = build({}, steps=4, **closed)
     for eager in (False, True):
-        model = build(tables, steps=0)
+        model = build(tables, steps=0, **closed)
         for _ in range(4):
             model.step()
             if eager:

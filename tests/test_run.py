@@ -127,24 +127,50 @@ def test_timeseries_values_are_sane(ts):
     assert (ts["labour_cost_yuan"] >= 0).all()
 
 
-def test_firms_and_employment_conserved(ts):
-    per_step = ts.groupby("step")[["firms", "employment", "output_yuan"]].sum()
-    assert (per_step["firms"] == SMALL_FIRMS).all()
-    emp = per_step["employment"].to_numpy()
-    assert np.allclose(emp, emp[0], rtol=1e-9)
-    # firms keep their sector: employment and firm counts by sector never change
-    by_sector = ts.groupby(["step", "sector"])[["firms", "employment"]].sum().unstack("sector")
-    assert (by_sector["firms"].nunique() == 1).all()
-    assert np.allclose(by_sector["employment"], by_sector["employment"].iloc[0], rtol=1e-9)
+TURNOVER = ("entered", "exited", "converted", "abroad")
+
+
+def _net_turnover(ts, what: str, by: list[str]):
+    """entered - exited - converted - abroad of ``what`` (firms or employment) by ``by``."""
+    signs = {"entered": 1, "exited": -1, "converted": -1, "abroad": -1}
+    total = sum(signs[k] * ts[f"{what}_{k}"] for k in TURNOVER)
+    return total.groupby([ts[c] for c in by]).sum()
+
+
+def test_firms_and_employment_conserved_up_to_entry_and_exit(ts):
+    """Plants and employment of a step = the previous step's + entered - exited - converted -
+    gone abroad, nationally and by sector (plants keep their sector and size)."""
+    per_step = ts.groupby("step")[["firms", "employment"]].sum()
+    assert per_step["firms"].iloc[0] == SMALL_FIRMS
+    net_firms = _net_turnover(ts, "firms", ["step"])
+    assert (per_step["firms"].diff().iloc[1:] == net_firms.iloc[1:]).all()
+    net_jobs = _net_turnover(ts, "employment", ["step"])
+    assert np.allclose(per_step["employment"].diff().iloc[1:], net_jobs.iloc[1:], rtol=1e-9, atol=1e-3)
+    by_sector = ts.groupby(["step", "sector"])["firms"].sum().unstack("sector")
+    net = _net_turnover(ts, "firms", ["step", "sector"]).unstack("sector")
+    assert (by_sector.diff().iloc[1:] == net.iloc[1:]).all().all()
+    assert net_firms.iloc[1:].abs().sum() > 0  # the small run has turnover to conserve
 
 
 def test_state_changes_are_the_recorded_flows(ts):
-    """firms[t] - firms[t-1] = relocations_in[t] - relocations_out[t] in every cell."""
+    """firms[t] - firms[t-1] = relocations_in[t] - relocations_out[t] + entered - exited -
+    converted - abroad in every cell."""
     wide = ts.set_index(["step", "province", "sector"]).sort_index()
     firms = wide["firms"].unstack("step")
     change = firms.diff(axis=1).iloc[:, 1:]
-    net = (wide["relocations_in"] - wide["relocations_out"]).unstack("step").iloc[:, 1:]
+    turnover = wide["firms_entered"] - wide["firms_exited"] - wide["firms_converted"] - wide["firms_abroad"]
+    net = (wide["relocations_in"] - wide["relocations_out"] + turnover).unstack("step").iloc[:, 1:]
     assert (change == net).all().all()
+
+
+def test_abroad_table_matches_the_time_series(result):
+    """Plants leaving provinces for places abroad in the time series are the abroad table's."""
+    ts = pd.read_parquet(result / "timeseries.parquet")
+    abroad = pd.read_parquet(result / "abroad.parquet")
+    assert set(abroad["country"]) == {"Vietnam", "India", "Indonesia", "Mexico"}
+    from_ts = ts.groupby("step")["firms_abroad"].sum()
+    from_table = abroad.groupby("step")["plants_from_china"].sum()
+    assert (from_ts == from_table.reindex(from_ts.index, fill_value=0)).all()
 
 
 # --- summary -----------------------------------------------------------------------------------

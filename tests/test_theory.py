@@ -36,6 +36,8 @@ def frictionless(world: dict, **extra) -> scenario_mod.Scenario:
         "parks": {"enabled": False},
         "tax": {"cit_standard": 0.0},
         "calibration": {"method": "none"},
+        "demography": {"enabled": False},  # the closed population these results are about
+        "abroad": {"enabled": False},
         "world": world,
     }
     for key, value in extra.items():
