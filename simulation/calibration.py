@@ -25,7 +25,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from simulation import costs, decision, demography
-from simulation.choice import consideration_sets, review_hazard
+from simulation.choice import (
+    consideration_sets,
+    considered,
+    logit_probabilities,
+    review_hazard,
+    stay_probabilities,
+)
 from simulation.firms import FirmArrays
 
 SWAP_BLOCK = 16  # firms of adjacent size ranks paired for swaps: keeps employment shares
@@ -48,12 +54,16 @@ def berry_contraction(
     tol: float,
     max_iter: int,
     start: np.ndarray | None = None,
+    current: np.ndarray | None = None,
+    taste: np.ndarray | None = None,
 ) -> CalibrationResult:
     """Solve for alpha given firms' utilities without constants.
 
     base_utility, mask: (n, R) for a sample of firms; sector: (n,); weight: (n,) employment x
     hazard; target: (S, R) shares per sector (rows sum to 1). Provinces with zero target get
-    alpha = -inf-like (-50) and are never chosen.
+    alpha = -inf-like (-50) and are never chosen. With ``current`` ((n,) province of each row, -1
+    for a new plant) and ``taste`` ((n,) its persistent shock there), rows with a current province
+    choose by :func:`~simulation.choice.stay_probabilities` instead of the plain logit.
     """
     s_n, r_n = target.shape
     positive = target > 0
@@ -61,7 +71,10 @@ def berry_contraction(
     log_target = np.log(np.where(positive, target, 1.0))
     # exp(u + alpha[s]) = exp(u) x exp(alpha[s]): exponentiate the utilities once, then every
     # iteration is two matrix-vector products per sector (the probabilities of logit_probabilities)
-    blocks = [_SectorBlock(base_utility, mask, weight, np.flatnonzero(sector == s)) for s in range(s_n)]
+    blocks = [
+        _SectorBlock(base_utility, mask, weight, np.flatnonzero(sector == s), current, taste)
+        for s in range(s_n)
+    ]
     err, iterations = np.inf, 0
     while iterations < max_iter and not err < tol:
         iterations += 1
@@ -80,16 +93,40 @@ class _SectorBlock:
     alternatives (each row less its maximum, -inf outside the mask), exponentiated once, and their
     weights."""
 
-    def __init__(self, utility: np.ndarray, mask: np.ndarray, weight: np.ndarray, rows: np.ndarray):
+    def __init__(
+        self,
+        utility: np.ndarray,
+        mask: np.ndarray,
+        weight: np.ndarray,
+        rows: np.ndarray,
+        current: np.ndarray | None = None,
+        taste: np.ndarray | None = None,
+    ):
+        keep = np.zeros(len(rows), bool) if current is None else current[rows] >= 0
         u = np.where(mask[rows], utility[rows], -np.inf)
-        self.u = u - u.max(axis=1, keepdims=True) if len(rows) else u
+        self.kept: tuple = (None, None, None, None)
+        if keep.any():  # rows that keep their taste where they are: exact form, every iteration
+            self.kept = (u[keep], current[rows][keep], taste[rows][keep], weight[rows][keep])
+        u = u[~keep]
+        self.u = u - u.max(axis=1, keepdims=True) if len(u) else u
         self.exp_u = np.exp(self.u)
-        self.weight = weight[rows]
-        self.total = max(float(self.weight.sum()), 1e-300)
+        self.weight = weight[rows][~keep]
+        self.total = max(float(weight[rows].sum()), 1e-300)
 
     def predicted(self, log_scale: np.ndarray) -> np.ndarray:
-        """(R,) weighted mean logit choice probability of the block's firms with constants
+        """(R,) weighted mean choice probability of the block's firms with constants
         ``log_scale`` (alpha less its maximum)."""
+        logit = self._logit(log_scale)
+        if self.kept[1] is None:
+            return logit
+        u, current, taste, weight = self.kept
+        probs = stay_probabilities(u + log_scale[None, :], current, taste)
+        return logit + weight @ probs / self.total
+
+    def _logit(self, log_scale: np.ndarray) -> np.ndarray:
+        """The plain logit rows' part of :meth:`predicted`."""
+        if not len(self.u):
+            return np.zeros(len(log_scale))
         scale = np.exp(log_scale)
         denom = self.exp_u @ scale  # sum_r exp(u + alpha), rows scaled
         # rows whose every alternative has a far lower constant underflow: exact form for them
@@ -202,6 +239,8 @@ def province_constants(
     mask = consideration_sets(rng, known, where, size, e.extra_considered, e.extra_considered_where)
     weight = f.employment[idx] * decision.hazard(s)[idx]
     sector = f.sector[idx]
+    current = f.location[idx] if p["behaviour.taste_persistence"] else None
+    taste = f.taste[idx]
     leave = weight.copy()
     if p["demography.enabled"]:  # new plants replace leavers: both enter the balance
         entrants = _as_new_plants(f.take(idx), p)
@@ -213,6 +252,8 @@ def province_constants(
         leave = leave + f.employment[idx] * rates
         weight = np.concatenate([weight, f.employment[idx] * demography.quarterly(demography.entry_rate(p))])
         sector = np.concatenate([sector, sector])
+        if current is not None:
+            current, taste = np.concatenate([current, np.full(n, -1)]), np.concatenate([taste, taste])
     target = _balance_target(s, idx, leave, documented)
     return berry_contraction(
         base,
@@ -223,7 +264,29 @@ def province_constants(
         p["calibration.tolerance"],
         p["calibration.max_iter"],
         start=s.alpha,
+        current=current,
+        taste=taste,
     )
+
+
+def initial_tastes(rng: np.random.Generator, s: decision.Situation) -> None:
+    """Each firm's persistent taste shock for where it is, as if it had chosen it at its last
+    review: the shock of a chosen alternative is Gumbel less ln P(chosen) (the maximum of the
+    Gumbel-perturbed utilities is independent of which alternative wins), with P the logit
+    probability of its province over a consideration set drawn now. Sets ``s.firms.taste``."""
+    f, p, e = s.firms, s.params, s.effects
+    idx = np.arange(f.n)
+    options, valid = considered(
+        rng,
+        f.known,
+        f.location,
+        p["behaviour.consideration_size"],
+        e.extra_considered,
+        e.extra_considered_where,
+    )
+    u = decision.utility(s, idx, options) + s.alpha.ravel()[decision.cells(s, idx, options)]
+    here = logit_probabilities(u, valid)[:, 0]
+    f.taste[:] = rng.gumbel(size=f.n) - np.log(np.maximum(here, 1e-300))
 
 
 def _as_new_plants(plants: FirmArrays, params: dict) -> FirmArrays:

@@ -78,6 +78,43 @@ def logit_draw(rng: np.random.Generator, utility: np.ndarray, mask: np.ndarray) 
     return noisy.argmax(axis=1)
 
 
+def logit_draw_kept(
+    rng: np.random.Generator, utility: np.ndarray, mask: np.ndarray, kept: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`logit_draw` that can keep column 0's taste shock: with ``kept`` ((n,), logit units)
+    the first alternative (where a firm is) carries the firm's persistent shock instead of a fresh
+    one. Returns the choices and the taste shock of each chosen alternative. Draws exactly what
+    :func:`logit_draw` draws, so without ``kept`` the choices are the same."""
+    shocks = np.full(utility.shape, -np.inf)
+    shocks[mask] = rng.gumbel(size=np.count_nonzero(mask))
+    if kept is not None:
+        shocks[:, 0] = np.where(mask[:, 0], kept, -np.inf)
+    noisy = np.where(mask, utility + shocks, -np.inf)
+    choice = noisy.argmax(axis=1)
+    return choice, shocks[np.arange(len(choice)), choice]
+
+
+def stay_probabilities(log_weights: np.ndarray, current: np.ndarray, taste: np.ndarray) -> np.ndarray:
+    """(n, R) choice probabilities when the current alternative keeps its taste shock ``taste`` and
+    the others draw fresh Gumbel shocks (``log_weights``: utilities, -inf where not considered).
+
+    The best of the others is Gumbel with location ln V, V = sum_k exp(u_k) over k != current, so
+    P(stay) = exp(-V exp(-(u_cur + taste))); the others share 1 - P(stay) in logit proportions."""
+    rows = np.arange(len(current))
+    own = log_weights[rows, current] + taste
+    others = log_weights.copy()
+    others[rows, current] = -np.inf
+    top = others.max(axis=1, keepdims=True)
+    safe = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_v = np.log(np.exp(others - safe).sum(axis=1)) + safe[:, 0]
+        stay = np.exp(-np.exp(np.minimum(log_v - own, 700.0)))
+        shares = np.exp(others - log_v[:, None])
+    probs = np.where(np.isfinite(log_v)[:, None], shares * (1 - stay)[:, None], 0.0)
+    probs[rows, current] = np.where(np.isfinite(log_v), stay, 1.0)
+    return probs
+
+
 def logit_probabilities(utility: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Logit choice probabilities over the masked alternatives (rows sum to 1)."""
     u = np.where(mask, utility, -np.inf)

@@ -21,7 +21,7 @@ import numpy as np
 from simulation import abroad as abroad_mod
 from simulation import costs, parks
 from simulation.abroad import AbroadQuarter
-from simulation.choice import considered, logit_draw, logit_probabilities, review_hazard
+from simulation.choice import considered, logit_draw_kept, logit_probabilities, review_hazard
 from simulation.firms import CellTallies, FirmArrays
 from simulation.levers import Effects
 from simulation.sectors import Sectors
@@ -225,7 +225,10 @@ def abroad_utility(s: Situation, idx: np.ndarray) -> np.ndarray:
 
 def choose(rng: np.random.Generator, s: Situation, idx: np.ndarray) -> np.ndarray:
     """The place each reviewing firm ``idx`` chooses by logit over the provinces it considers and
-    the places abroad: a province index, or ``R + k`` for place abroad ``k``."""
+    the places abroad: a province index, or ``R + k`` for place abroad ``k``. With
+    ``behaviour.taste_persistence`` a firm's taste shock for where it is carries over from the
+    choice that took it there (a match quality that persists), and the chosen place's shock is
+    kept for the next review."""
     if not len(idx):
         return s.firms.location[idx]
     options, valid = consider(rng, s, idx)
@@ -235,7 +238,11 @@ def choose(rng: np.random.Generator, s: Situation, idx: np.ndarray) -> np.ndarra
         options = np.concatenate([options, places], axis=1)
         u = np.concatenate([u, abroad_utility(s, idx)], axis=1)
         valid = np.concatenate([valid, np.ones(places.shape, bool)], axis=1)
-    return options[np.arange(len(idx)), logit_draw(rng, u, valid)]
+    kept = s.firms.taste[idx] if s.params["behaviour.taste_persistence"] else None
+    pick, shock = logit_draw_kept(rng, u, valid, kept)
+    if kept is not None:
+        s.firms.taste[idx] = shock  # the taste for wherever it now is
+    return options[np.arange(len(idx)), pick]
 
 
 def place_new(rng: np.random.Generator, s: Situation) -> np.ndarray:
@@ -244,7 +251,9 @@ def place_new(rng: np.random.Generator, s: Situation) -> np.ndarray:
     constants (new plants choose as movers do, without a current location)."""
     idx = np.arange(s.firms.n)
     u = np.concatenate([utility(s, idx) + s.alpha[s.firms.sector], abroad_utility(s, idx)], axis=1)
-    return logit_draw(rng, u, np.ones(u.shape, bool))
+    pick, shock = logit_draw_kept(rng, u, np.ones(u.shape, bool))
+    s.firms.taste[:] = shock
+    return pick
 
 
 def _provinces(s: Situation, where: np.ndarray | None) -> np.ndarray:

@@ -211,6 +211,10 @@ class RelocationModel(mesa.Model):
         self._normalise()
         result = calibration.province_constants(rng, self.situation(self.unit_costs()), self.target)
         self.alpha = result.alpha
+        if self.params["behaviour.taste_persistence"]:  # tastes at these constants, then balance again
+            calibration.initial_tastes(rng, self.situation(self.unit_costs()))
+            result = calibration.province_constants(rng, self.situation(self.unit_costs()), self.target)
+            self.alpha = result.alpha
         return result
 
     # --- the quarter's inputs ------------------------------------------------------------------

@@ -70,7 +70,7 @@ def card(model: ModelState, recorder: Recorder, ts: pd.DataFrame) -> dict[str, d
         "processing_exports_yuan": float(start["exports_yuan"].sum()),
         "processing_imports_yuan": _imports(model, start),
         "processing_employment": float(start["employment"].sum()),
-        "processing_firms": float(model.firms.n * model.firm_scale),
+        "processing_firms": float(start["firms"].sum() * model.firm_scale),
         "cre_cargo_value_usd": float(by_mode[MARKETS.index("eu"), MODES.index("rail")]) / usd,
         "land_port_exports_asean_usd": float(by_mode[MARKETS.index("asean"), MODES.index("land")]) / usd,
         "air_share_of_export_value": float(by_mode[:, MODES.index("air")].sum() / by_mode.sum()),

@@ -90,7 +90,7 @@ def test_settings_of_a_lesson_are_the_scenario_values():
 
 def test_baseline_has_same_seed_and_firms_and_steps_together(stepped):
     base = stepped.baseline.model
-    assert (base.seed, base.firms.n) == (stepped.seed, stepped.firms.n)
+    assert (base.seed, base.spec.params["run.firms"]) == (stepped.seed, stepped.spec.params["run.firms"])
     assert base.steps == stepped.steps >= 5
     assert (
         stepped.spec.params["levers.special_bonds.enabled"]
