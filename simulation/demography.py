@@ -60,11 +60,14 @@ class Leaving:
         return self.exited | self.converted
 
 
-def leaving(rng: np.random.Generator, s: decision.Situation, exempt: np.ndarray) -> Leaving:
-    """Update each plant's run of loss-making quarters and draw exits and conversions; plants
-    ``exempt`` (boolean mask: movers, plants gone abroad) neither exit nor convert."""
+def leaving(
+    rng: np.random.Generator, s: decision.Situation, margin: np.ndarray, exempt: np.ndarray
+) -> Leaving:
+    """Update each plant's run of loss-making quarters (``margin``: after-tax, where it is) and
+    draw exits and conversions; plants ``exempt`` (boolean mask: movers, plants gone abroad)
+    neither exit nor convert."""
     p, f = s.params, s.firms
-    losing = decision.margins_here(s) < 0
+    losing = margin < 0
     f.loss_quarters[:] = np.where(losing, f.loss_quarters + 1, 0)
     draws = rng.random((2, f.n))
     exited = (f.loss_quarters >= p["demography.loss_exit_quarters"]) | (
@@ -77,15 +80,17 @@ def leaving(rng: np.random.Generator, s: decision.Situation, exempt: np.ndarray)
 def new_plants(
     rng: np.random.Generator,
     s: decision.Situation,
+    margin: np.ndarray,
     sector_weights: np.ndarray,
     wage_ref: float,
     next_owner: int,
 ) -> FirmArrays:
     """This quarter's new plants, not yet placed (location -1): a Poisson number at the entry
-    rate, second plants of profitable firms and new firms (module docstring)."""
+    rate, second plants of firms with a positive after-tax ``margin`` and new firms (module
+    docstring)."""
     p, f, sectors = s.params, s.firms, s.sectors
     n = int(rng.poisson(quarterly(entry_rate(p)) * f.n))
-    profitable = np.flatnonzero(decision.margins_here(s) > 0)
+    profitable = np.flatnonzero(margin > 0)
     n_expand = int(rng.binomial(n, p["demography.expansion_share"])) if len(profitable) else 0
     weight = f.employment[profitable]
     parents = rng.choice(profitable, n_expand, p=weight / weight.sum()) if n_expand else profitable[:0]

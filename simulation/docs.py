@@ -235,7 +235,8 @@ def lever_section(lever: levers.Lever) -> str:
     params = levers.params(lever)
     return (
         f"### {lever.measure} `{lever.name}`: {lever.title_en}\n\n{lever.title_zh}\n\n"
-        f"**Mechanism.** {lever.mechanism}\n\n**Fiscal cost.** {lever.fiscal}.\n\n"
+        f"**Mechanism.** {lever.mechanism}\n\n**New plants.** {lever.new_plants}.\n\n"
+        f"**Fiscal cost.** {lever.fiscal}.\n\n"
         f"**Sources.** {lever.sources}.\n\n{param_table(params)}"
     )
 

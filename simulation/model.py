@@ -329,12 +329,12 @@ class RelocationModel(mesa.Model):
             return self._keep(~abroad_mask, movers, record, None)
         exempt = abroad_mask.copy()
         exempt[movers] = True
-        leave = demography.leaving(rng, s, exempt)
+        margin = decision.margins_here(s)
+        leave = demography.leaving(rng, s, margin, exempt)
         record.add(self.firms, leave.exited, "exited")
         record.add(self.firms, leave.converted, "converted")
-        new = demography.new_plants(
-            rng, s, self.sector_weights, self.wage_ref, int(self.firms.owner.max()) + 1
-        )
+        owner = int(self.firms.owner.max()) + 1
+        new = demography.new_plants(rng, s, margin, self.sector_weights, self.wage_ref, owner)
         dest = decision.place_new(rng, replace(s, firms=new))
         record.add_abroad(new, np.flatnonzero(dest >= r_n), dest[dest >= r_n] - r_n, "new_abroad")
         placed = new.take(dest < r_n)
@@ -352,26 +352,20 @@ class RelocationModel(mesa.Model):
     def _keep(
         self, keep: np.ndarray, movers: np.ndarray, record: demography.Turnover, placed: FirmArrays | None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Keep plants ``keep``, add ``placed``, order the arrays by sector again (the tallies' fast
-        sums need it) and remap the movers; returns (movers, new plants) as new indices."""
+        """Keep plants ``keep``, add ``placed`` after the plants of their sector (the tallies' fast
+        sums need the arrays ordered by sector) and remap the movers; returns (movers, new plants)
+        as new indices."""
         self.turnover = record
-        if keep.all() and (placed is None or placed.n == 0):
+        placed = placed if placed is not None else self.firms.take(np.zeros(0, np.int64))
+        if keep.all() and placed.n == 0:
             return movers, np.zeros(0, np.int64)
-        firms = self.firms.take(keep)
-        n_kept = firms.n
-        if placed is not None:
-            firms = firms.extended(placed)
-        order = np.argsort(firms.sector, kind="stable")
-        position = np.empty(firms.n, np.int64)
-        position[order] = np.arange(firms.n)
-        old_to_kept = np.cumsum(keep) - 1
-        self.firms = firms.take(order)
+        self.firms, pos_kept, pos_new = self.firms.merged(keep, placed)
         self.refresh_tallies()
         if self.params["run.firm_agents"]:  # the agents are views on rows: make them anew
             for agent in list(self.agents_by_type.get(Firm, ())):
                 agent.remove()
             Firm.create_agents(self, self.firms.n, list(range(self.firms.n)))
-        return position[old_to_kept[movers]], position[n_kept:]
+        return pos_kept[np.cumsum(keep)[movers] - 1], pos_new
 
     def decide(self, rng: np.random.Generator, unit: costs.UnitCosts) -> tuple[np.ndarray, np.ndarray]:
         """The quarter's decision: which firms review, and the province each of them chooses."""

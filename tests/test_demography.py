@@ -66,7 +66,9 @@ def test_plants_losing_money_for_long_enough_close():
     s = model.situation()
     model.firms.loss_quarters[:] = model.params["demography.loss_exit_quarters"] - 1
     losing = decision.margins_here(s) < 0
-    leave = demography.leaving(np.random.default_rng(0), s, np.zeros(model.firms.n, bool))
+    leave = demography.leaving(
+        np.random.default_rng(0), s, decision.margins_here(s), np.zeros(model.firms.n, bool)
+    )
     assert losing.any()
     assert np.array_equal(leave.exited, losing)
     assert not leave.converted.any()
@@ -78,7 +80,9 @@ def test_a_province_made_attractive_wins_new_plants_as_the_logit_says():
     model = build(**{"abroad.enabled": False})
     s = model.situation()
     rng = np.random.default_rng(3)
-    plants = demography.new_plants(rng, s, model.sector_weights, model.wage_ref, 10**6)
+    plants = demography.new_plants(
+        rng, s, decision.margins_here(s), model.sector_weights, model.wage_ref, 10**6
+    )
     plants = plants.take(np.resize(np.arange(plants.n), 40_000))
     henan = int(np.flatnonzero(model.world.names == "Henan")[0])
     shares = []

@@ -159,6 +159,10 @@ class Lever:
     fiscal: str = "none: regulatory, no spending"
     sources: str = ""
     channels: tuple[str, ...] = ()
+    new_plants: str = (
+        "as movers: new plants weigh every province with the lever's costs, set-up support and "
+        "park places in force (docs/model.md 7.18)"
+    )
 
     def param(self, local: str) -> Param:
         return next(p for p in self.params if p.key == local)

@@ -58,4 +58,6 @@ MATCHMAKING = Lever(
     fiscal="budget_yuan_per_year (0 unless set)",
     sources="商贸发〔2023〕308号 五",
     channels=(),
+    new_plants="not at all: new plants already weigh every province (knowledge limits only the "
+    "reviews of existing firms), so matchmaking acts on movers alone",
 )

@@ -186,6 +186,8 @@ SPECIAL_BONDS = Lever(
     "quarter to the end of the run (principal repayment is not counted again)",
     sources="商贸发〔2023〕308号 四; 2024 work report (quota); MOF 2023 (rates); press (lags)",
     channels=("land", "subsidies"),
+    new_plants="through the parks it builds: new plants enter them by the movers' lottery and weigh "
+    "the rent and set-up discounts of a likely park place",
 )
 
 BONDED_SITES = Lever(
