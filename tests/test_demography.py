@@ -147,3 +147,17 @@ def test_a_small_world_needs_places_abroad_switched_off():
     }
     with pytest.raises(Exception, match="abroad.enabled"):
         RelocationModel(S.from_dict(raw, "<test>"))
+
+
+def test_churn_without_policy_is_within_the_documented_range():
+    """Moves between provinces per plant and year, no policy, 12 years: between the registry's lower
+    bound (0.04% of firms a year change province) and a third of the Dutch firms' 7.9% (2.6%;
+    docs/model.md 7.10); persistent tastes move fewer firms than fresh draws."""
+    rates = {}
+    for persistent in (True, False):
+        model = build(steps=48, firms=5000, **{"behaviour.taste_persistence": persistent})
+        moves = sum(int(r["relocations_in"].sum()) for r in model.recorder.steps)
+        plants = np.mean([r["firms"].sum() for r in model.recorder.steps])
+        rates[persistent] = moves / plants / 12
+    assert 0.0004 <= rates[True] <= 0.026
+    assert rates[True] < rates[False]
