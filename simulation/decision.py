@@ -21,7 +21,13 @@ import numpy as np
 from simulation import abroad as abroad_mod
 from simulation import costs, parks
 from simulation.abroad import AbroadQuarter
-from simulation.choice import considered, logit_draw_kept, logit_probabilities, review_hazard
+from simulation.choice import (
+    considered,
+    logit_draw_kept,
+    logit_probabilities,
+    review_hazard,
+    stay_probabilities,
+)
 from simulation.firms import CellTallies, FirmArrays
 from simulation.levers import Effects
 from simulation.sectors import Sectors
@@ -243,6 +249,22 @@ def choose(rng: np.random.Generator, s: Situation, idx: np.ndarray) -> np.ndarra
     if kept is not None:
         s.firms.taste[idx] = shock  # the taste for wherever it now is
     return options[np.arange(len(idx)), pick]
+
+
+def abroad_probability(rng: np.random.Generator, s: Situation) -> np.ndarray:
+    """(F,) chance that each firm chooses a place abroad if it reviews now (its consideration set
+    drawn from ``rng``; with persistent tastes, its taste for where it is counts)."""
+    if s.abroad is None:
+        return np.zeros(s.firms.n)
+    idx = np.arange(s.firms.n)
+    options, valid = consider(rng, s, idx)
+    u = np.where(valid, utility(s, idx, options) + s.alpha.ravel()[cells(s, idx, options)], -np.inf)
+    u = np.concatenate([u, abroad_utility(s, idx)], axis=1)
+    if s.params["behaviour.taste_persistence"]:
+        probs = stay_probabilities(u, np.zeros(len(idx), np.int64), s.firms.taste)
+    else:
+        probs = logit_probabilities(u, np.isfinite(u))
+    return probs[:, -s.abroad.k :].sum(axis=1)
 
 
 def place_new(rng: np.random.Generator, s: Situation) -> np.ndarray:

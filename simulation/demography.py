@@ -48,6 +48,16 @@ def entry_rate(params: Mapping[str, Any]) -> float:
     )
 
 
+def abroad_leaving(rng: np.random.Generator, s: decision.Situation) -> float:
+    """Quarterly share of plants expected to go abroad at the start (review hazard x chance of
+    choosing a place abroad). New plants replace them too, so that the baseline's processing
+    totals follow the documented trend; what levers change in that route then changes the totals.
+    Exits after losses are not replaced: they weed out the plants that lose money (docs/model.md
+    7.18)."""
+    going = decision.hazard(s) * decision.abroad_probability(rng, s)
+    return float(going.sum() / max(s.firms.n, 1))
+
+
 @dataclass(frozen=True)
 class Leaving:
     """Which plants leave this quarter, by reason (boolean masks over the plants)."""
@@ -84,12 +94,14 @@ def new_plants(
     sector_weights: np.ndarray,
     wage_ref: float,
     next_owner: int,
+    allowance: float = 0.0,
 ) -> FirmArrays:
     """This quarter's new plants, not yet placed (location -1): a Poisson number at the entry
-    rate, second plants of firms with a positive after-tax ``margin`` and new firms (module
+    rate plus ``allowance`` (a quarterly share of plants: :func:`abroad_leaving` at the
+    start), second plants of firms with a positive after-tax ``margin`` and new firms (module
     docstring)."""
     p, f, sectors = s.params, s.firms, s.sectors
-    n = int(rng.poisson(quarterly(entry_rate(p)) * f.n))
+    n = int(rng.poisson((quarterly(entry_rate(p)) + allowance) * f.n))
     profitable = np.flatnonzero(margin > 0)
     n_expand = int(rng.binomial(n, p["demography.expansion_share"])) if len(profitable) else 0
     weight = f.employment[profitable]

@@ -87,6 +87,11 @@ class RelocationModel(mesa.Model):
         self._normalise()
         self.calibration = self._calibrate()
         self._loss_history()
+        self.entry_allowance = (
+            demography.abroad_leaving(self._stream(STREAM_DEMOGRAPHY, 0), self.situation(self.unit_costs()))
+            if self.params["demography.enabled"]
+            else 0.0
+        )
         self.recorder = Recorder()
         self.unit = self.unit_costs()
         self.turnover = demography.Turnover.none(self.sectors.n, self.world.n, self._places_abroad())
@@ -334,7 +339,9 @@ class RelocationModel(mesa.Model):
         record.add(self.firms, leave.exited, "exited")
         record.add(self.firms, leave.converted, "converted")
         owner = int(self.firms.owner.max()) + 1
-        new = demography.new_plants(rng, s, margin, self.sector_weights, self.wage_ref, owner)
+        new = demography.new_plants(
+            rng, s, margin, self.sector_weights, self.wage_ref, owner, self.entry_allowance
+        )
         dest = decision.place_new(rng, replace(s, firms=new))
         record.add_abroad(new, np.flatnonzero(dest >= r_n), dest[dest >= r_n] - r_n, "new_abroad")
         placed = new.take(dest < r_n)
