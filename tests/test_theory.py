@@ -28,6 +28,7 @@ def frictionless(world: dict, **extra) -> scenario_mod.Scenario:
             "hazard_gap_slope": 0.0,
             "review_hazard": 0.5,
             "max_hazard": 1.0,
+            "taste_persistence": False,  # a fresh draw at each review: the logit's stationary shares
         },
         "economy": {"supervised_equipment_share": 0.0, "domestic_operating_margin": 0.0},
         "agglomeration": {"gamma": 0.0},
@@ -36,7 +37,7 @@ def frictionless(world: dict, **extra) -> scenario_mod.Scenario:
         "parks": {"enabled": False},
         "tax": {"cit_standard": 0.0},
         "calibration": {"method": "none"},
-        "demography": {"enabled": False},  # the closed population these results are about
+        "demography": {"enabled": False},  # the closed, memoryless population these results are about
         "abroad": {"enabled": False},
         "world": world,
     }
