@@ -13,6 +13,7 @@ arithmetic. Run from the repository root::
 (tests/test_backcast.py runs it).
 """
 
+# ruff: noqa: E501  (the lines it writes into the TOML header are kept whole, as they appear there)
 from __future__ import annotations
 
 import argparse
@@ -54,7 +55,12 @@ def start_distribution(provinces: pd.DataFrame, facts: pd.DataFrame, fx: float) 
     total = fact(facts, "processing_trade_usd")
     cw_total = fact(facts, "cw_processing_trade_usd")
     reported = {
-        "Sichuan": (fact(facts, "sichuan_processing_trade_usd"), "reported", "B", "sichuan_processing_trade_usd"),
+        "Sichuan": (
+            fact(facts, "sichuan_processing_trade_usd"),
+            "reported",
+            "B",
+            "sichuan_processing_trade_usd",
+        ),
         "Hunan": (fact(facts, "hunan_processing_trade_usd"), "derived", "C", "hunan_processing_trade_usd"),
     }
     cw = provinces["region"].isin(CENTRAL_WEST).to_numpy()
@@ -114,27 +120,76 @@ def wage_path(income: pd.DataFrame) -> pd.DataFrame:
     ne_ratio = level(income, 2023, "northeast") / level(income, 2023, "national")
 
     def add(region: str, year: int, kind: str, value: float, conf: str, note: str) -> None:
-        rows.append({"region": region, "year": year, "kind": kind, "value": value, "confidence": conf, "note": note})
+        rows.append(
+            {"region": region, "year": year, "kind": kind, "value": value, "confidence": conf, "note": note}
+        )
 
     for r in REGIONS:
         if r == "northeast":
-            add(r, 2011, "level_yuan_month", level(income, 2011, "national") * ne_ratio, "C",
+            add(
+                r,
+                2011,
+                "level_yuan_month",
+                level(income, 2011, "national") * ne_ratio,
+                "C",
                 f"ASSUMPTION: national outbound 2011 2049 x the documented 2023 north-east/national ratio "
-                f"{level(income, 2023, 'northeast'):g}/{level(income, 2023, 'national'):g} = {ne_ratio:.4f}")
-            add(r, RESET_YEAR, "level_yuan_month", nat[2014] * ne_ratio, "C",
-                f"ASSUMPTION: national 2014 2864 x the 2023 ratio {ne_ratio:.4f} (no north-east level before 2023)")
+                f"{level(income, 2023, 'northeast'):g}/{level(income, 2023, 'national'):g} = {ne_ratio:.4f}",
+            )
+            add(
+                r,
+                RESET_YEAR,
+                "level_yuan_month",
+                nat[2014] * ne_ratio,
+                "C",
+                f"ASSUMPTION: national 2014 2864 x the 2023 ratio {ne_ratio:.4f} (no north-east level before 2023)",
+            )
         else:
-            add(r, 2011, "level_yuan_month", level(income, 2012, r) / (1 + g12), "C",
-                f"2012 {r} (outbound) {level(income, 2012, r):g} / (1 + national outbound growth 2012 {g12:g})")
-            add(r, RESET_YEAR, "level_yuan_month", level(income, 2014, r), "C",
-                f"NBS 2014 report, {r}, region of work (all migrant workers; attribution C)")
-        add(r, 2011, "growth", g12, "B", f"2011->2012: national outbound growth {g12:g} (no regional 2011 level)")
-        add(r, 2012, "growth", g13, "B", f"2012->2013: national outbound growth {g13:g} (regional 2013 levels mix bases)")
+            add(
+                r,
+                2011,
+                "level_yuan_month",
+                level(income, 2012, r) / (1 + g12),
+                "C",
+                f"2012 {r} (outbound) {level(income, 2012, r):g} / (1 + national outbound growth 2012 {g12:g})",
+            )
+            add(
+                r,
+                RESET_YEAR,
+                "level_yuan_month",
+                level(income, 2014, r),
+                "C",
+                f"NBS 2014 report, {r}, region of work (all migrant workers; attribution C)",
+            )
+        add(
+            r,
+            2011,
+            "growth",
+            g12,
+            "B",
+            f"2011->2012: national outbound growth {g12:g} (no regional 2011 level)",
+        )
+        add(
+            r,
+            2012,
+            "growth",
+            g13,
+            "B",
+            f"2012->2013: national outbound growth {g13:g} (regional 2013 levels mix bases)",
+        )
         g14 = income[(income["year"] == 2014) & (income["region"] == (r if r != "northeast" else "national"))]
-        add(r, 2013, "growth", float(g14["yoy_growth"].iloc[0]), "C",
-            f"2013->2014: 2014 report y/y growth of {'the region' if r != 'northeast' else 'all (national; no north-east figure)'}")
+        add(
+            r,
+            2013,
+            "growth",
+            float(g14["yoy_growth"].iloc[0]),
+            "C",
+            f"2013->2014: 2014 report y/y growth of {'the region' if r != 'northeast' else 'all (national; no north-east figure)'}",
+        )
         if r == "northeast":
-            k, k_note = 1.0, "north-east: the national path (its 2023 level follows from the 2014 reset by construction)"
+            k, k_note = (
+                1.0,
+                "north-east: the national path (its 2023 level follows from the 2014 reset by construction)",
+            )
         else:
             k = ((level(income, 2023, r) / level(income, 2014, r)) / (nat[2023] / nat[2014])) ** (1 / 9)
             k_note = (
@@ -143,11 +198,23 @@ def wage_path(income: pd.DataFrame) -> pd.DataFrame:
             )
         for y in range(2014, 2023):
             g = (nat[y + 1] / nat[y]) * k - 1
-            add(r, y, "growth", g, "C",
-                f"{y}->{y + 1}: national all-migrant {nat[y + 1]:g}/{nat[y]:g} x k - 1; {k_note}")
+            add(
+                r,
+                y,
+                "growth",
+                g,
+                "C",
+                f"{y}->{y + 1}: national all-migrant {nat[y + 1]:g}/{nat[y]:g} x k - 1; {k_note}",
+            )
         regions = pd.read_csv(DATA / "regions.csv").set_index("region")
-        add(r, 2023, "growth", float(regions.loc[r, "migrant_income_growth_2024"]), "B",
-            "2023->2024: regions.csv migrant_income_growth_2024 (the baseline's trend)")
+        add(
+            r,
+            2023,
+            "growth",
+            float(regions.loc[r, "migrant_income_growth_2024"]),
+            "B",
+            "2023->2024: regions.csv migrant_income_growth_2024 (the baseline's trend)",
+        )
     return pd.DataFrame(rows)
 
 
@@ -156,8 +223,11 @@ def province_wages(provinces: pd.DataFrame, monthly: dict[str, float]) -> np.nda
     rule (geography.processing_wages: the region's level x the province's relative private wage)."""
     ridx = np.array([REGIONS.index(r) for r in provinces["region"]])
     regions = load_regions()
-    regions = {**regions, "migrant_income_2024_month_yuan": np.array([monthly[r] for r in REGIONS]),
-               "migrant_income_growth_2024": np.zeros(len(REGIONS))}
+    regions = {
+        **regions,
+        "migrant_income_2024_month_yuan": np.array([monthly[r] for r in REGIONS]),
+        "migrant_income_growth_2024": np.zeros(len(REGIONS)),
+    }
     return processing_wages(
         provinces["wage_yuan"].to_numpy(float), provinces["population"].to_numpy(float), ridx, regions
     )
@@ -173,9 +243,17 @@ def toml_text(provinces: pd.DataFrame, start: pd.DataFrame, path: pd.DataFrame, 
     fx = cny_per_usd(2011)
     anchor = fact(facts, "processing_exports_yuan")
     lv = path[path["kind"] == "level_yuan_month"]
-    start_wage = province_wages(provinces, {r: float(lv[(lv.region == r) & (lv.year == 2011)]["value"].iloc[0]) for r in REGIONS})
-    reset_wage = province_wages(provinces, {r: float(lv[(lv.region == r) & (lv.year == RESET_YEAR)]["value"].iloc[0]) for r in REGIONS})
-    cw_share = start[start.region.isin(CENTRAL_WEST)]["processing_trade_100m_yuan"].sum() / start["processing_trade_100m_yuan"].sum()
+    start_wage = province_wages(
+        provinces, {r: float(lv[(lv.region == r) & (lv.year == 2011)]["value"].iloc[0]) for r in REGIONS}
+    )
+    reset_wage = province_wages(
+        provinces,
+        {r: float(lv[(lv.region == r) & (lv.year == RESET_YEAR)]["value"].iloc[0]) for r in REGIONS},
+    )
+    cw_share = (
+        start[start.region.isin(CENTRAL_WEST)]["processing_trade_100m_yuan"].sum()
+        / start["processing_trade_100m_yuan"].sum()
+    )
     out = io.StringIO()
     w = out.write
     w(
@@ -200,42 +278,61 @@ def toml_text(provinces: pd.DataFrame, start: pd.DataFrame, path: pd.DataFrame, 
         "#   population, and every behavioural parameter (none is tuned to the reported 27% of 2021 H1).\n\n"
     )
     w('[scenario]\nname = "backcast_2011"\n')
-    w('description = "Replay 2011Q1-2021Q4 from the 2011 distribution with the decade\'s wages, rail origins and parks."\n\n')
+    w(
+        'description = "Replay 2011Q1-2021Q4 from the 2011 distribution with the decade\'s wages, rail origins and parks."\n\n'
+    )
     w(f'[run]\nstart = "{START}"\nsteps = {STEPS}\nseed = 20110101\n\n')
-    w(f"[economy]\nprocessing_exports_yuan = {anchor:.6g}  # processing_trade.csv processing_exports_yuan (C)\n\n")
+    w(
+        f"[economy]\nprocessing_exports_yuan = {anchor:.6g}  # processing_trade.csv processing_exports_yuan (C)\n\n"
+    )
     for i, p in provinces.iterrows():
         row = start.iloc[i]
-        tag = {"reported": "reported (B)", "derived": "derived from a report (C)"}.get(row["basis"], "ALLOCATION (C)")
+        tag = {"reported": "reported (B)", "derived": "derived from a report (C)"}.get(
+            row["basis"], "ALLOCATION (C)"
+        )
         w(f"[provinces.{_key(p['province'])}]\n")
         w(f"processing_trade_100m_yuan = {fmt(row['processing_trade_100m_yuan'])}  # 2011, {tag}\n")
         w(f"wage_yuan = {fmt(round(start_wage[i]))}  # 2011 processing wage, yuan/year (wage_path.csv)\n\n")
     w("# --- processing wages: yearly growth by NBS region (wage_path.csv) ---\n")
     gr = path[path["kind"] == "growth"]
     for r in REGIONS:
-        pts = ", ".join(f"{y} = {fmt(round(v, 5))}" for y, v in zip(gr[gr.region == r]["year"], gr[gr.region == r]["value"]))
+        pts = ", ".join(
+            f"{y} = {fmt(round(v, 5))}"
+            for y, v in zip(gr[gr.region == r]["year"], gr[gr.region == r]["value"], strict=True)
+        )
         w(f'[[series]]\nvariable = "wage_growth"\nwhere = "{r}"\nvalues = {{ {pts} }}\n\n')
-    w(f"# --- the {RESET_YEAR} levels of the NBS all-migrant series (a new basis) reset each province's wage ---\n")
+    w(
+        f"# --- the {RESET_YEAR} levels of the NBS all-migrant series (a new basis) reset each province's wage ---\n"
+    )
     for i, p in provinces.iterrows():
-        w(f'[[series]]\nvariable = "wage_yuan"\nwhere = "{p["province"]}"\nvalues = {{ {RESET_YEAR} = {fmt(round(reset_wage[i]))} }}\n\n')
+        w(
+            f'[[series]]\nvariable = "wage_yuan"\nwhere = "{p["province"]}"\nvalues = {{ {RESET_YEAR} = {fmt(round(reset_wage[i]))} }}\n\n'
+        )
     w("# --- China-Europe Railway Express origins (cre_origins.csv): the quarter of the first train ---\n")
     cre = pd.read_csv(HISTORY / "cre_origins.csv")
     flagged = provinces[provinces["cre_origin"] > 0]["province"].tolist()
     for prov in flagged:
         events = cre[cre["province"] == prov]
         if events.empty:
-            raise SystemExit(f"cre_origins.csv: no dated first train for {prov} (cre_origin = 1 in provinces.csv)")
+            raise SystemExit(
+                f"cre_origins.csv: no dated first train for {prov} (cre_origin = 1 in provinces.csv)"
+            )
         pts = [f"{BEFORE_START} = 0"]
         for _, e in events.iterrows():
             pts.append(f"{e['model_quarter']} = {0 if e['event'] == 'suspended' else 1}")
         w(f'[[series]]\nvariable = "cre_origin"\nwhere = "{prov}"\nvalues = {{ {", ".join(pts)} }}\n\n')
     des = pd.read_csv(HISTORY / "designations.csv")
-    for variable, label in (("cre_assembly_centre", "assembly centres (NDRC 2020-07-06)"),
-                            ("national_park", "national processing-trade parks, first batch (MOFCOM 2021-09-10)")):
+    for variable, label in (
+        ("cre_assembly_centre", "assembly centres (NDRC 2020-07-06)"),
+        ("national_park", "national processing-trade parks, first batch (MOFCOM 2021-09-10)"),
+    ):
         w(f"# --- {label}: designations.csv ---\n")
         for _, d in des[des["variable"] == variable].iterrows():
             w(f'[[series]]\nvariable = "{variable}"\nwhere = "{d["province"]}"\n')
             w(f"values = {{ {BEFORE_START} = 0, {d['model_quarter']} = 1 }}\n\n")
-    w("# --- air cargo: Hubei's international freighter routes start in 2023 (Ezhou Huahu; SOURCES.md 1.3) ---\n")
+    w(
+        "# --- air cargo: Hubei's international freighter routes start in 2023 (Ezhou Huahu; SOURCES.md 1.3) ---\n"
+    )
     w('[[series]]\nvariable = "air_cargo_intl"\nwhere = "Hubei"\nvalues = { 2010Q4 = 0, 2023Q1 = 1 }\n')
     return out.getvalue()
 
@@ -273,7 +370,10 @@ def main() -> int:
             path.write_text(text, encoding="utf-8")
             print(f"wrote {path.relative_to(ROOT)}")
     for path in stale:
-        print(f"stale: {path.relative_to(ROOT)} (re-run scenarios/history/build_backcast_2011.py)", file=sys.stderr)
+        print(
+            f"stale: {path.relative_to(ROOT)} (re-run scenarios/history/build_backcast_2011.py)",
+            file=sys.stderr,
+        )
     return 1 if stale else 0
 
 
