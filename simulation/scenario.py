@@ -548,7 +548,9 @@ def _check_meta(meta: dict, source: str) -> None:
     _check_keys(meta, ("name", "description", "extends"), "scenario", source)
     if "extends" in meta:  # a loaded file's chain is resolved before this check
         raise ScenarioError(
-            source, "scenario.extends", "a parent is read only when a scenario file is loaded, not from a table"
+            source,
+            "scenario.extends",
+            "a parent is read only when a scenario file is loaded, not from a table",
         )
     for key in ("name", "description"):
         if key in meta and not isinstance(meta[key], str):
