@@ -238,6 +238,11 @@ def test_file_too_large_is_refused_unread(tmp_path):
     refused(lambda: S.load(path), "-", "larger than", source=str(path))
 
 
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_endless_file_is_read_only_up_to_the_cap():
+    refused(lambda: S.load("/dev/zero"), "-", "larger than", source="/dev/zero")
+
+
 def test_set_below_a_value(write_toml):
     refused(
         lambda: S.load(BASELINE, {"run.steps.x": 1}), "run.steps.x", "'run.steps' is a value", source="--set"
