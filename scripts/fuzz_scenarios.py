@@ -138,7 +138,11 @@ def boundary(key: str, rnd: random.Random) -> Any:
     if not options:
         return rnd.choice(NASTY)
     value = rnd.choice(options)
-    if rnd.random() < 0.3:  # just outside
+    if low is not None and high is not None and rnd.random() < 0.4:  # anywhere inside
+        lo = low + (1e-12 if getattr(spec, "low_open", False) else 0.0)
+        log_uniform = lo > 0 and rnd.random() < 0.5
+        value = math.exp(rnd.uniform(math.log(lo), math.log(high))) if log_uniform else rnd.uniform(lo, high)
+    elif rnd.random() < 0.3:  # just outside
         value = value * (1 + 1e-9) + (1e-9 if value == high else -1e-9)
     kind = getattr(spec, "kind", float)
     return int(round(value)) if kind is int else float(value)
@@ -215,22 +219,8 @@ def misspell(word: str, rnd: random.Random) -> str:
 def mutate_structure(raw: dict, rnd: random.Random, here: Path) -> dict:
     """One structural mutation of the parsed file ``raw`` (written to ``here``)."""
     kind = rnd.choice(
-        [
-            "leaf",
-            "leaf",
-            "known",
-            "known",
-            "boundary",
-            "boundary",
-            "boundary",
-            "delete",
-            "misspell",
-            "section_type",
-            "series",
-            "extends",
-            "deep",
-            "world",
-        ]
+        ["leaf", "leaf", "known", "known", *["boundary"] * 8, "delete", "misspell"]
+        + ["section_type", "series", "extends", "deep", "world"]
     )
     paths = leaves(raw)
     if kind == "leaf" and paths:
@@ -452,10 +442,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="instead: run the baseline at every declared bound, one at a time",
     )
+    ap.add_argument(
+        "--base", default="full_package.toml", help="with --extremes: the scenario (default: every lever on)"
+    )
     args = ap.parse_args(argv)
     faulthandler.enable()
     if args.extremes:
-        return run_extremes(REPO / "scenarios" / "baseline.toml")
+        return run_extremes(REPO / "scenarios" / args.base)
     rnd = random.Random(args.seed)
     counts: Counter[str] = Counter()
     failures = []

@@ -72,9 +72,11 @@ def check_finite(model: RelocationModel) -> None:
 
 def _raise_non_finite(sc: scenario_mod.Scenario, bad: dict[str, tuple[str, list[str]]]) -> None:
     parts = []
-    for name, (quarter, provinces) in bad.items():
+    for name, (quarter, provinces) in list(bad.items())[:6]:
         shown = ", ".join(provinces[:5]) + (f" and {len(provinces) - 5} more" if len(provinces) > 5 else "")
         parts.append(f"{name} (from {quarter}{' in ' + shown if shown else ''})")
+    if len(bad) > 6:
+        parts.append(f"and {len(bad) - 6} more outputs")
     raise NonFiniteOutputError(
         f"{sc.source}: scenario '{sc.name}' ran to NaN or infinite outputs, so nothing was written: "
         f"{'; '.join(parts)}. Its inputs passed validation, so this is a gap in the declared ranges "
