@@ -141,7 +141,11 @@ def boundary(key: str, rnd: random.Random) -> Any:
     if low is not None and high is not None and rnd.random() < 0.4:  # anywhere inside
         lo = low + (1e-12 if getattr(spec, "low_open", False) else 0.0)
         log_uniform = lo > 0 and rnd.random() < 0.5
-        value = math.exp(rnd.uniform(math.log(lo), math.log(high))) if log_uniform else rnd.uniform(lo, high)
+        value = (
+            math.exp(rnd.uniform(math.log(lo), math.log(high)))
+            if log_uniform
+            else rnd.uniform(float(lo), float(high))
+        )
     elif rnd.random() < 0.3:  # just outside
         value = value * (1 + 1e-9) + (1e-9 if value == high else -1e-9)
     kind = getattr(spec, "kind", float)

@@ -42,7 +42,7 @@ from simulation.geography import (
 )
 from simulation.sectors import MARKETS, SECTOR_COLUMNS, Sectors, check_sectors, load_sectors
 from simulation.sectors import NUMERIC as SECTOR_NUMERIC
-from simulation.tables import DataError
+from simulation.tables import Column, DataError
 from simulation.timeline import EARLIEST_YEAR, Quarter, time_key
 
 TOP_LEVEL = (
@@ -704,15 +704,21 @@ def _check_start(text: str, source: str) -> None:
         raise ScenarioError(source, "run.start", f"must be {EARLIEST_YEAR}Q1 or later, got {text!r}")
 
 
-def _number(value: Any, source: str, key: str) -> float:
-    """``value`` as a finite float (NaN and infinities are refused everywhere)."""
+def _number(value: Any, source: str, key: str, spec: Column | None = None) -> float:
+    """``value`` as a finite float within ``spec``'s range if given (NaN and infinities are refused
+    everywhere; the message then says the allowed range)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ScenarioError(source, key, f"must be a number, got {value!r}")
     try:
         v = float(value)
     except OverflowError:  # an integer beyond the floats
         v = math.inf
-    if not math.isfinite(v):
+    if spec is not None:
+        try:
+            spec.check(v, key)
+        except DataError:
+            raise ScenarioError(source, key, f"expected {spec.allowed()}, got {value!r}") from None
+    elif not math.isfinite(v):
         raise ScenarioError(source, key, f"must be a finite number, got {value!r}")
     return v
 
@@ -743,14 +749,7 @@ def _check_province_overrides(table: dict, names: list[str], source: str, proble
 
 def _province_value(column: str, value: Any, source: str, key: str) -> float:
     """A number for a province column, within its declared range (geography.SPEC_BY_NAME)."""
-    v = _number(value, source, key)
-    spec = SPEC_BY_NAME.get(column)
-    if spec is not None:
-        try:
-            spec.check(v, key)
-        except DataError:
-            raise ScenarioError(source, key, f"expected {spec.allowed()}, got {value!r}") from None
-    return v
+    return _number(value, source, key, SPEC_BY_NAME.get(column))
 
 
 def _check_tou_hours(world: dict | None, provinces: dict[str, dict[str, float]], source: str) -> None:
@@ -801,14 +800,7 @@ def _check_sector_overrides(table: dict, source: str, problems: _Problems) -> di
             with problems.check():
                 if col not in SECTOR_NUMERIC:
                     raise ScenarioError(source, key, _unknown("column", col, SECTOR_NUMERIC))
-                v = _number(value, source, key)
-                try:
-                    spec[col].check(v, key)
-                except DataError:
-                    raise ScenarioError(
-                        source, key, f"expected {spec[col].allowed()}, got {value!r}"
-                    ) from None
-                out.setdefault(sector, {})[col] = v
+                out.setdefault(sector, {})[col] = _number(value, source, key, spec[col])
     if out and len(problems.found) == before:
         _check_sector_sums(sectors, out, source, problems)
     return out

@@ -2,14 +2,15 @@
 either validates and runs two quarters to finite outputs, or is refused with a ScenarioError that
 names the file (or --set) and the key; nothing else, never a traceback of another type.
 
-CI runs a bounded number of examples (profile ``ci``, about 150 in all, well under a minute); for
-more, ``PTSIM_FUZZ_PROFILE=fuzz pytest tests/test_fuzz_scenarios.py`` (3,000 examples per test)."""
+CI runs a bounded number of examples (profile ``ci``: 150 in all, about 30 s on 2 cores; slow lane);
+for more, ``PTSIM_FUZZ_PROFILE=fuzz pytest tests/test_fuzz_scenarios.py`` (3,000 examples per test)."""
 
 from __future__ import annotations
 
 import importlib.util
 import os
 import random
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 
 _spec = importlib.util.spec_from_file_location("fuzz_scenarios", REPO / "scripts" / "fuzz_scenarios.py")
 fuzz = importlib.util.module_from_spec(_spec)
+sys.modules["fuzz_scenarios"] = fuzz  # its dataclasses look their module up
 _spec.loader.exec_module(fuzz)
 
 PROFILES = {"ci": (110, 40), "fuzz": (3000, 3000)}  # examples: (file mutations, --set mutations)
@@ -36,6 +38,7 @@ def _check(outcome) -> None:
     assert outcome.kind in ("accepted", "refused"), outcome.detail
 
 
+@pytest.mark.slow  # about 25 s; CI runs the slow lane too
 @settings(max_examples=FILE_EXAMPLES, **COMMON)
 @given(rnd=st.randoms(use_true_random=False), n=st.integers(0, 10**9))
 def test_mutated_library_files_run_finite_or_are_refused_with_file_and_key(work, tmp_path_factory, rnd, n):
@@ -46,6 +49,7 @@ def test_mutated_library_files_run_finite_or_are_refused_with_file_and_key(work,
         path.unlink(missing_ok=True)
 
 
+@pytest.mark.slow
 @settings(max_examples=SET_EXAMPLES, **COMMON)
 @given(
     original=st.sampled_from(fuzz.LIBRARY),
