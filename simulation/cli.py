@@ -19,7 +19,8 @@ EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit status (0 ok, 2 bad input, 141 stdout closed by its reader)."""
+    """Entry point; returns the exit status (0 ok, 1 a run failed, 2 bad input, 141 stdout closed by
+    its reader)."""
     try:
         try:
             return _dispatch(argv)
@@ -107,12 +108,15 @@ def _add_set(p: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace) -> scenario_mod.Scenario:
+    """The scenario file with its ``--set`` overrides, then ``--seed``, ``--steps`` and ``--firms``
+    (each error names the option that set the value)."""
     overrides = dict(scenario_mod.parse_assignment(a) for a in args.assignments)
+    sc = scenario_mod.load(args.scenario, overrides or None)
     for flag, key in (("seed", "run.seed"), ("steps", "run.steps"), ("firms", "run.firms")):
         value = getattr(args, flag, None)
         if value is not None:
-            overrides[key] = value
-    return scenario_mod.load(args.scenario, overrides or None)
+            sc = sc.with_overrides({key: value}, f"--{flag}")
+    return sc
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -172,12 +176,16 @@ def _cmd_levers(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from simulation.runner import default_out, run_to_folder  # heavy imports only for runs
+    from simulation.runner import NonFiniteOutputError, default_out, run_to_folder  # heavy: runs only
 
     sc = _load(args)
     out = args.out or default_out(sc)
     figures = None if args.no_figures else _run_figures
-    summary = run_to_folder(sc, out, progress=sys.stderr.isatty(), figures=figures)
+    try:
+        summary = run_to_folder(sc, out, progress=sys.stderr.isatty(), figures=figures)
+    except NonFiniteOutputError as exc:
+        print(f"ptsim: error: {exc}", file=sys.stderr)
+        return 1
     _print_summary(summary, out)
     return 0
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from simulation import levers, parameters, results_format
-from simulation.geography import NUMERIC_DEFAULTS, PROVINCE_COLUMNS, REGION_COLUMNS, START_ONLY
+from simulation.geography import NUMERIC_DEFAULTS, PROVINCE_COLUMNS, REGION_COLUMNS, SPEC_BY_NAME, START_ONLY
 from simulation.sectors import SECTOR_COLUMNS
 from simulation.tables import Column
 
@@ -120,7 +120,7 @@ def column_range(col: Column) -> str:
         return "0 or 1"
     lo = "-inf" if col.low is None else f"{col.low:g}"
     hi = "inf" if col.high is None else f"{col.high:g}"
-    return f"[{lo}, {hi}]"
+    return f"{'(' if col.low_open else '['}{lo}, {hi}]"
 
 
 def column_table(columns: Iterable[Column]) -> str:
@@ -142,11 +142,17 @@ def overridable_table() -> str:
     def series(name: str) -> str:
         return f"no: {START_ONLY[name]}" if name in START_ONLY else "yes"
 
+    def allowed(name: str) -> str:
+        spec = SPEC_BY_NAME[name]
+        return column_range(spec) + ("" if spec.kind == "bool" else f" {spec.unit}")
+
     rows = (
-        (f"`{name}`", f"{default:g}", origin(name), series(name))
+        (f"`{name}`", f"{default:g}", allowed(name), origin(name), series(name))
         for name, default in NUMERIC_DEFAULTS.items()
     )
-    return _table(("column", "default in a custom [world]", "value for China from", "series"), rows)
+    return _table(
+        ("column", "default in a custom [world]", "allowed", "value for China from", "series"), rows
+    )
 
 
 def data_section() -> str:
@@ -174,9 +180,10 @@ def data_section() -> str:
             "`coastal` or `all`, and `values = { 2024 = ..., 2030Q3 = ... }`; a value holds from its "
             "quarter on; two series of one variable may not share a province), and given per province "
             "in a custom `[world]`, where a missing column takes the default below. A column that only "
-            "sets the start of a run cannot be a series (last column). Overrides and series values of "
-            "columns declared in `provinces.csv` are checked against the ranges above (flags must be 0 "
-            "or 1).\n",
+            "sets the start of a run cannot be a series (last column). Overrides, series values and "
+            "`[world]` rows are checked against the allowed range of each column (flags must be 0 or 1; "
+            "NaN and infinities are refused), and after overrides a province's time-of-use peak, flat "
+            "and valley hours must still make 24 and its critical hours lie within the peak.\n",
             overridable_table(),
         ]
     )

@@ -98,7 +98,25 @@ NUMERIC_DEFAULTS: dict[str, float] = {
     # (simulation.prices.documented_series); 2023's average until a series says otherwise
     "cny_per_usd": 7.0467,
 }
-SPEC_BY_NAME = {c.name: c for c in PROVINCE_COLUMNS}
+# The model-side columns of NUMERIC_DEFAULTS (not in provinces.csv): the ranges a scenario's
+# override, [[series]] or [world] row must keep to, so that no value the loader accepts can turn a
+# run's outputs into NaN or infinities.
+MODEL_COLUMNS: tuple[Column, ...] = (
+    # multiplies labour.skill_efficiency (0, 10]; 0 or less makes effective labour cost infinite
+    Column("skill_efficiency", _F, "x national skill efficiency", 0.0, 10.0, low_open=True),
+    # a province constant in logit units: beyond +-50 (odds of e^50) a province is simply certain or
+    # impossible, and the logit's exponentials stay far from overflow
+    Column("amenity", _F, "logit units", -50.0, 50.0),
+    # the range of regions.csv's migrant income growth; -1 or below would make wages zero or negative
+    Column("wage_growth", _F, "1/year", -0.5, 0.5),
+    Column("outmigrant_share", _F, "share", 0.0, 1.0),
+    # the yuan has stayed between about 1.5 (1980) and 8.6 (1994) per dollar; the range leaves room for
+    # counterfactuals and keeps prices positive and finite
+    Column("cny_per_usd", _F, "yuan per US dollar", 0.5, 50.0),
+)
+#: The declared range of every column a scenario can set (NUMERIC_DEFAULTS): provinces.csv's columns
+#: and the model-side ones.
+SPEC_BY_NAME = {c.name: c for c in (*PROVINCE_COLUMNS, *MODEL_COLUMNS)}
 # Columns of NUMERIC_DEFAULTS that are national (the same in every province): only a [[series]] with
 # where = "all" may set them, never a province override.
 NATIONAL_ONLY: dict[str, str] = {"cny_per_usd": "the CNY/USD exchange rate is the same in every province"}

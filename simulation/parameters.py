@@ -134,10 +134,10 @@ PARAMS: tuple[Param, ...] = (
         "behaviour.planning_horizon_years",
         10.0,
         "years",
-        "Horizon over which the one-off relocation cost is annualised.",
+        "Horizon over which the one-off relocation cost is annualised (at least one quarter, a step: "
+        "a shorter horizon has no meaning and the annuity factor would overflow).",
         A,
-        low=0.0,
-        low_open=True,
+        low=0.25,
         high=100.0,
     ),
     Param(
@@ -165,9 +165,11 @@ PARAMS: tuple[Param, ...] = (
         "agglomeration.offset",
         1.0,
         "firms",
-        "Offset in ln(N + offset) (N in real firms) so empty provinces remain choosable.",
+        "Offset in ln(N + offset) (N in real firms) so empty provinces remain choosable (> 0: "
+        "ln 0 is minus infinity).",
         "numerical",
         low=0.0,
+        low_open=True,
         high=1e6,
     ),
     # --- labour ------------------------------------------------------------------------------
@@ -205,10 +207,10 @@ PARAMS: tuple[Param, ...] = (
         "labour.supply_elasticity",
         2.0,
         "-",
-        "Base elasticity of local labour supply to the wage.",
+        "Base elasticity of local labour supply to the wage (wages move with labour demand to the "
+        "power 1/elasticity, so at least 0.05: a power of 20 at most, which keeps wages finite).",
         A + ": no migrant supply elasticity found (NBS 农民工监测调查报告 give levels only)",
-        low=0.0,
-        low_open=True,
+        low=0.05,
         high=1000.0,
     ),
     Param(

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from tqdm import tqdm
 
 from simulation import outputs
@@ -28,14 +29,60 @@ FigureWriter = Callable[["pd.DataFrame", Path], object]
 VERSIONED = ("processing-trade-sim", "mesa", "numpy", "pandas", "scipy", "pyarrow", "matplotlib")
 
 
+class NonFiniteOutputError(RuntimeError):
+    """A run produced NaN or infinite outputs: its results are not written (a sweep records the run
+    as failed with this message)."""
+
+
 def simulate(sc: scenario_mod.Scenario, progress: bool = False) -> RelocationModel:
-    """Build the model of ``sc`` and run all its steps."""
+    """Build the model of ``sc`` and run all its steps; raise :class:`NonFiniteOutputError` if any
+    recorded output is NaN or infinite."""
     model = RelocationModel(sc)
     steps = sc.params["run.steps"]
     # the bar appears only for runs longer than a couple of seconds
     for _ in tqdm(range(steps), desc=sc.name, unit="quarter", disable=not progress, delay=2.0, leave=False):
         model.step()
+    check_finite(model)
     return model
+
+
+def check_finite(model: RelocationModel) -> None:
+    """Raise :class:`NonFiniteOutputError` naming the outputs, the first quarter and the provinces
+    where the recorder holds NaN or infinities (its aggregates are small: steps x sectors x provinces)."""
+    rec, names = model.recorder, model.world.names
+    bad: dict[str, tuple[str, list[str]]] = {}  # output -> (first quarter, provinces there)
+    for row, (advantage, effect) in zip(rec.steps, rec.advantage, strict=True):
+        arrays = {k: v for k, v in row.items() if isinstance(v, np.ndarray)}
+        arrays |= {"channel advantage": advantage.T, "channel lever_effect": effect.T}
+        for name, values in arrays.items():
+            finite = np.isfinite(values)
+            if name not in bad and not finite.all():
+                where = ~finite if finite.ndim == 1 else ~finite.all(axis=0)
+                bad[name] = (row["quarter"], names[where].tolist())
+    for row, spent in zip(rec.steps, rec.fiscal, strict=True):
+        for lever, yuan in spent.items():
+            if not np.isfinite(yuan) and f"fiscal {lever}" not in bad:
+                bad[f"fiscal {lever}"] = (row["quarter"], [])
+    flows = [f for f in rec.flows if not np.isfinite(f).all()]
+    if flows:
+        bad.setdefault("flows employment", (f"step {int(flows[0][0, 0])}", []))
+    if bad:
+        _raise_non_finite(model.spec, bad)
+
+
+def _raise_non_finite(sc: scenario_mod.Scenario, bad: dict[str, tuple[str, list[str]]]) -> None:
+    parts = []
+    for name, (quarter, provinces) in list(bad.items())[:6]:
+        shown = ", ".join(provinces[:5]) + (f" and {len(provinces) - 5} more" if len(provinces) > 5 else "")
+        parts.append(f"{name} (from {quarter}{' in ' + shown if shown else ''})")
+    if len(bad) > 6:
+        parts.append(f"and {len(bad) - 6} more outputs")
+    raise NonFiniteOutputError(
+        f"{sc.source}: scenario '{sc.name}' ran to NaN or infinite outputs, so nothing was written: "
+        f"{'; '.join(parts)}. Its inputs passed validation, so this is a gap in the declared ranges "
+        "(please report it with the scenario); until then, move the inputs it changes towards their "
+        "defaults"
+    )
 
 
 def run_to_folder(
@@ -48,6 +95,7 @@ def run_to_folder(
     model = simulate(sc, progress)
     ts = model.recorder.timeseries(model)
     summary = outputs.summary(model, ts)
+    _check_summary(sc, summary)
     out.mkdir(parents=True, exist_ok=True)
     write_parquet(out / "timeseries.parquet", ts)
     write_parquet(out / "flows.parquet", model.recorder.flow_table(model))
@@ -73,6 +121,18 @@ def run_to_folder(
         },
     )
     return summary
+
+
+def _check_summary(sc: scenario_mod.Scenario, summary: dict[str, Any], prefix: str = "") -> None:
+    """Raise :class:`NonFiniteOutputError` if a number of ``summary`` is NaN or infinite."""
+    bad = {}
+    for key, value in summary.items():
+        if isinstance(value, dict):
+            _check_summary(sc, value, f"{prefix}{key}.")
+        elif isinstance(value, float | np.floating) and not np.isfinite(value):
+            bad[f"summary {prefix}{key}"] = ("the summary", [])
+    if bad:
+        _raise_non_finite(sc, bad)
 
 
 def versions(extra: tuple[str, ...] = ()) -> dict[str, str]:

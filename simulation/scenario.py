@@ -5,18 +5,24 @@ and sector data (``[provinces.Henan]``, ``[sectors.electronics]``), drives provi
 or quarterly series (``[[series]]``), national freight rates, days and logistics parameters by
 series too (``[[freight_series]]``), and may define a small world of its own (``[world]``).
 ``[scenario] extends = "baseline.toml"`` starts from another file. Every error names the file, the
-key and what is allowed.
+key and what is allowed; validation reports every problem of a file at once, with the nearest
+allowed name for a misspelt one, and blames a value on the file of the ``extends`` chain that set it.
+NaN and infinities are refused everywhere, and the rules a run relies on across keys (destination
+and employment shares, time-of-use hours) are checked here, not left to the run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
+import difflib
 import functools
 import hashlib
 import json
+import math
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +42,7 @@ from simulation.geography import (
 )
 from simulation.sectors import MARKETS, SECTOR_COLUMNS, Sectors, check_sectors, load_sectors
 from simulation.sectors import NUMERIC as SECTOR_NUMERIC
-from simulation.tables import DataError
+from simulation.tables import Column, DataError
 from simulation.timeline import EARLIEST_YEAR, Quarter, time_key
 
 TOP_LEVEL = (
@@ -57,11 +63,40 @@ FREIGHT_SERIES_VARIABLES = (*logistics.MARKET_SERIES, *logistics.PARAM_SERIES)
 
 
 class ScenarioError(ValueError):
-    """A scenario file or override is invalid; the message names file, key and what is allowed."""
+    """A scenario file or override is invalid; the message names file, key and what is allowed.
+
+    Validation reports every problem of a file at once: :meth:`combine` joins several into one error
+    whose ``problems`` lists them (``source`` and ``key`` are the first one's)."""
 
     def __init__(self, source: str, key: str, message: str):
         super().__init__(f"{source}: key '{key}': {message}")
-        self.source, self.key = source, key
+        self.source, self.key, self.message = source, key, message
+
+    @property
+    def problems(self) -> tuple[ScenarioError, ...]:
+        """Every problem this error reports (itself alone unless combined)."""
+        return getattr(self, "_problems", (self,))
+
+    @classmethod
+    def combine(cls, problems: list[ScenarioError]) -> ScenarioError:
+        """One error reporting every one of ``problems`` (the first alone if there is one)."""
+        if len(problems) == 1:
+            return problems[0]
+        first = problems[0]
+        err = cls(first.source, first.key, first.message)
+        lines = "\n".join(f"  {p}" for p in problems)
+        ValueError.__init__(err, f"{first.source}: {len(problems)} problems:\n{lines}")
+        err._problems = tuple(problems)
+        return err
+
+
+#: A scenario file is small text; a bigger file is refused unread (``validate /dev/zero``), bytes.
+MAX_FILE_BYTES = 1 << 20
+#: Longest ``extends`` chain (files, the first included).
+MAX_EXTENDS_DEPTH = 16
+#: Deepest nesting of tables and arrays in a scenario (``world.distance_km[i][j]`` is 3 below the
+#: top); deeper input is refused before anything recurses into it.
+MAX_NESTING = 8
 
 
 def _in_force(points: tuple[tuple[float, float], ...], decimal_year: float) -> float | None:
@@ -160,67 +195,188 @@ class Scenario:
         """A copy with ``{dotted.key: value}`` applied and validated; errors name ``source``, the
         copy keeps this scenario's file as its source."""
         raw = _to_raw(self)
+        problems = _Problems(source)
         for key, value in assignments.items():
-            _assign(raw, key, value, source)
+            with problems.check():
+                _assign(raw, key, value, source)
+        problems.raise_any()
         return dataclasses.replace(_validate(raw, source), source=self.source)
 
 
 def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Load, merge (``extends``) and validate a scenario file."""
-    raw = _read_merged(Path(path), seen=())
-    scenario = _validate(raw, str(path))
+    """Load, merge (``extends``) and validate a scenario file; a value is blamed on the file of the
+    chain that set it."""
+    raw, origin = _read_merged(Path(path))
+    scenario = _validate(raw, str(path), origin)
     return scenario.with_overrides(overrides, "--set") if overrides else scenario
 
 
 def from_dict(raw: dict, source: str = "<dict>") -> Scenario:
     """Validate a scenario given as a nested dict (same layout as the TOML file)."""
+    if isinstance(raw, dict) and _nesting(raw) > MAX_NESTING:
+        raise ScenarioError(source, "-", _TOO_DEEP)
     return _validate(copy.deepcopy(raw), source)
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
     """Parse ``key=value`` from the command line; the value is read as TOML, else a string."""
-    if "=" not in text:
+    if "=" not in text or not text.partition("=")[0].strip():
         raise ScenarioError("--set", text, "expected key=value, e.g. behaviour.logit_scale=0.03")
     key, _, value = text.partition("=")
     try:
         parsed = tomllib.loads(f"v = {value.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         parsed = value.strip()
+    except RecursionError:
+        raise ScenarioError("--set", key.strip(), _TOO_DEEP) from None
+    if isinstance(parsed, (dict, list)) and _nesting(parsed) > MAX_NESTING:
+        raise ScenarioError("--set", key.strip(), _TOO_DEEP)
     return key.strip(), parsed
 
 
-# --- internals ---------------------------------------------------------------------------------
+# --- reading files -----------------------------------------------------------------------------
+
+_TOO_DEEP = f"tables and arrays nested more than {MAX_NESTING} deep; a scenario needs at most 4"
+_LIST_SECTIONS = ("series", "freight_series")
 
 
-def _read_merged(path: Path, seen: tuple[Path, ...]) -> dict:
+def _read_merged(path: Path) -> tuple[dict, dict[str, str]]:
+    """The merged raw form of ``path`` and its ``extends`` chain (the file's values over its
+    parent's; series accumulate), and which file set each key (dotted path -> file)."""
+    chain = _read_chain(path)
+    raw: dict = {}
+    origin: dict[str, str] = {}
+    for i, (file, data) in enumerate(reversed(chain)):
+        if i:  # a parent's name and description do not pass to its child
+            raw.get("scenario", {}).pop("name", None)
+            raw.get("scenario", {}).pop("description", None)
+        offsets = {k: len(raw.get(k, [])) for k in _LIST_SECTIONS}
+        _record(data, "", file, origin, offsets)
+        raw = _deep_merge(raw, data)
+    raw.get("scenario", {}).pop("extends", None)
+    return raw, origin
+
+
+def _read_chain(path: Path) -> list[tuple[str, dict]]:
+    """``[(file, raw), ...]`` from ``path`` up its ``extends`` chain (at most MAX_EXTENDS_DEPTH
+    files, no file twice); a parent that cannot be read is reported on the file that names it."""
+    chain = [(str(path), _read_file(path, None))]
+    seen = [path.resolve()]
+    while True:
+        name, data = chain[-1]
+        parent = data.get("scenario", {}).get("extends")
+        if parent is None:
+            return chain
+        target = (Path(name).parent / parent).resolve()
+        if target in seen:
+            names = " -> ".join(str(p) for p in [*seen, target])
+            raise ScenarioError(name, "scenario.extends", f"circular 'extends' chain: {names}")
+        if len(chain) >= MAX_EXTENDS_DEPTH:
+            shown = [c for c, _ in chain]
+            names = " -> ".join(shown if len(shown) <= 6 else [*shown[:3], "...", *shown[-2:]])
+            raise ScenarioError(
+                name,
+                "scenario.extends",
+                f"'extends' chain longer than {MAX_EXTENDS_DEPTH} files ({names} -> {parent}); "
+                "a scenario extends a few files at most",
+            )
+        chain.append((str(target), _read_file(target, (name, str(parent)))))
+        seen.append(target)
+
+
+def _read_file(path: Path, named_by: tuple[str, str] | None) -> dict:
+    """The parsed TOML of ``path``, shape-checked; ``named_by`` = (child file, its ``extends``
+    text) when ``path`` is a parent, so that an unreadable parent is reported on its child."""
     try:
         with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
+            data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise ScenarioError(str(path), "-", f"cannot read file ({exc.strerror})") from None
+        why = exc.strerror or type(exc).__name__
+        if named_by is not None:
+            child, text = named_by
+            raise ScenarioError(
+                child, "scenario.extends", f"cannot read file {text!r} (tried {path}: {why})"
+            ) from None
+        raise ScenarioError(str(path), "-", f"cannot read file ({why})") from None
+    by = "" if named_by is None else f" (extended by {named_by[0]})"
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(str(path), "-", f"larger than {MAX_FILE_BYTES} bytes: not a scenario file{by}")
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(str(path), "-", f"not UTF-8 text (byte {exc.start}){by}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), "-", f"not valid TOML ({exc})") from None
-    parent = raw.get("scenario", {}).get("extends")
-    if parent is None:
-        return raw
-    if not isinstance(parent, str):
-        raise ScenarioError(str(path), "scenario.extends", "must be a file name (string)")
-    base_path = (path.parent / parent).resolve()
-    if base_path in seen:
-        raise ScenarioError(str(path), "scenario.extends", "circular 'extends' chain")
-    base = _read_merged(base_path, seen + (path.resolve(),))
-    base.get("scenario", {}).pop("name", None)
-    base.get("scenario", {}).pop("description", None)
-    merged = _deep_merge(base, raw)
-    merged["scenario"].pop("extends", None)
-    return merged
+        raise ScenarioError(str(path), "-", f"not valid TOML ({exc}){by}") from None
+    except RecursionError:
+        raise ScenarioError(str(path), "-", _TOO_DEEP + by) from None
+    if _nesting(raw) > MAX_NESTING:
+        raise ScenarioError(str(path), "-", _TOO_DEEP + by)
+    shape = _shape_problems(raw, str(path))
+    if shape:
+        raise ScenarioError.combine(shape)
+    return raw
+
+
+def _nesting(node: dict | list) -> int:
+    """How deep tables and arrays nest in ``node`` (1 = flat), counted without recursion and only
+    up to just past MAX_NESTING."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_NESTING:
+            return depth
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return deepest
+
+
+def _shape_problems(raw: dict, source: str) -> list[ScenarioError]:
+    """Top-level sections of the wrong type (merging and every check below rely on them)."""
+    found = []
+    for key, value in raw.items():
+        if key in _LIST_SECTIONS:
+            if not isinstance(value, list):
+                found.append(ScenarioError(source, key, f"must be an array of tables ([[{key}]])"))
+        elif key in TOP_LEVEL and not isinstance(value, dict):
+            found.append(ScenarioError(source, key, f"must be a table ([{key}]), got {value!r}"))
+    meta = raw.get("scenario")
+    if isinstance(meta, dict) and "extends" in meta and not isinstance(meta["extends"], str):
+        found.append(ScenarioError(source, "scenario.extends", "must be a file name (string)"))
+    return found
+
+
+def _record(node: dict, prefix: str, source: str, origin: dict[str, str], offsets: dict[str, int]) -> None:
+    """Note ``source`` in ``origin`` for every table and value of ``node`` (``series[i]`` numbered
+    as in the merged list, which appends this file's entries after ``offsets`` of its parents')."""
+    for key, value in node.items():
+        path = f"{prefix}{key}"
+        if not prefix and key in _LIST_SECTIONS:
+            for i in range(len(value)):
+                origin[f"{key}[{offsets[key] + i}]"] = source
+            continue
+        origin[path] = source
+        if isinstance(value, dict):
+            _record(value, path + ".", source, origin, offsets)
+
+
+def _blame(origin: dict[str, str], key: str, default: str) -> str:
+    """The file that set ``key`` or the nearest table above it; ``default`` if none did."""
+    while key:
+        if key in origin:
+            return origin[key]
+        cut = max(key.rfind("."), key.rfind("["))
+        if cut <= 0:
+            break
+        key = key[:cut]
+    return default
 
 
 def _deep_merge(base: dict, top: dict) -> dict:
     out = copy.deepcopy(base)
     for key, value in top.items():
-        if key in ("series", "freight_series"):  # series accumulate
-            out[key] = list(out.get(key, [])) + list(value)
+        if key in _LIST_SECTIONS:  # series accumulate
+            out[key] = list(out.get(key, [])) + copy.deepcopy(list(value))
         elif isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = _deep_merge(out[key], value)
         else:
@@ -266,113 +422,244 @@ def _fmt_time(t: float) -> str:
 
 
 def _assign(raw: dict, key: str, value: Any, source: str) -> None:
+    """Set dotted ``key`` to ``value`` in the raw form (``--set``, sweep overrides)."""
     parts = key.split(".")
-    if len(parts) < 2 or parts[0] not in TOP_LEVEL or parts[0] in ("series", "freight_series", "world"):
+    if (
+        not 2 <= len(parts) <= 4
+        or not all(parts)
+        or parts[0] not in TOP_LEVEL
+        or parts[0] in (*_LIST_SECTIONS, "world")
+    ):
         raise ScenarioError(
             source,
             key,
             "expected section.name (e.g. behaviour.logit_scale), "
-            "provinces.<province>.<column> or sectors.<sector>.<column>",
+            "provinces.<province>.<column>, sectors.<sector>.<column> or levers.<lever>.<key>",
+        )
+    if parts[:2] == ["scenario", "extends"]:
+        raise ScenarioError(
+            source,
+            key,
+            "a scenario's parent is read only from a file: write one with [scenario] extends = "
+            '"<file>" and these settings, and load that',
         )
     node = raw
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
+    for i, part in enumerate(parts[:-1]):
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            above = ".".join(parts[: i + 1])
+            raise ScenarioError(
+                source, key, f"'{above}' is a value ({child!r}), not a table: nothing to set in it"
+            )
+        node = child
     node[parts[-1]] = value
 
 
-def _validate(raw: dict, source: str) -> Scenario:
+class _Problems:
+    """The problems one validation finds, each blamed on the file of the chain that set its key."""
+
+    def __init__(self, source: str, origin: dict[str, str] | None = None):
+        self.source, self.origin = source, origin or {}
+        self.found: list[ScenarioError] = []
+
+    def add(self, err: ScenarioError) -> None:
+        for p in err.problems:
+            blamed = _blame(self.origin, p.key, p.source) if p.source == self.source else p.source
+            self.found.append(p if blamed == p.source else ScenarioError(blamed, p.key, p.message))
+
+    @contextlib.contextmanager
+    def check(self) -> Iterator[None]:
+        """Record a :class:`ScenarioError` raised in the block and go on with the next check."""
+        try:
+            yield
+        except ScenarioError as exc:
+            self.add(exc)
+
+    def raise_any(self) -> None:
+        if self.found:
+            raise ScenarioError.combine(self.found)
+
+
+def _unknown(what: str, got: Any, allowed: Iterable[str], scope: str = "") -> str:
+    """``unknown <what> <got>``, the nearest allowed name if one is close, and the allowed names
+    (``allowed<scope>: ...``)."""
+    allowed = [str(a) for a in allowed]
+    by_lower = {a.lower(): a for a in allowed}
+    close = difflib.get_close_matches(str(got).lower(), list(by_lower), n=1, cutoff=0.6)
+    hint = f" (did you mean {by_lower[close[0]]!r}?)" if close else ""
+    return f"unknown {what} {got!r}{hint}; allowed{scope}: {', '.join(allowed)}"
+
+
+def _validate(raw: dict, source: str, origin: dict[str, str] | None = None) -> Scenario:
+    """Check every part of ``raw`` and report every problem at once (``origin``: which file of an
+    ``extends`` chain set each key, so each problem names its own file)."""
+    problems = _Problems(source, origin)
+    if not isinstance(raw, dict):
+        raise ScenarioError(source, "-", f"a scenario is a table of sections, got {raw!r}")
+    raw = dict(raw)
+    for err in _shape_problems(raw, source):
+        problems.add(err)
+        raw.pop(err.key.split(".")[0])
     for key in raw:
         if key not in TOP_LEVEL:
-            raise ScenarioError(source, key, f"unknown section; allowed: {', '.join(TOP_LEVEL)}")
+            problems.add(ScenarioError(source, str(key), _unknown("section", key, TOP_LEVEL)))
     meta = raw.get("scenario", {})
-    _check_keys(meta, ("name", "description", "extends"), "scenario", source)
-    params = parameters.defaults()
-    for section in parameters.SECTIONS:
-        table = raw.get(section, {})
-        if not isinstance(table, dict):
-            raise ScenarioError(source, section, "must be a table")
-        for name, value in table.items():
-            key = f"{section}.{name}"
-            spec = parameters.BY_KEY.get(key)
-            if spec is None:
-                allowed = [p.key.split(".")[1] for p in parameters.PARAMS if p.key.startswith(section + ".")]
-                raise ScenarioError(
-                    source, key, f"unknown parameter; allowed in [{section}]: {', '.join(allowed)}"
-                )
-            try:
-                params[key] = spec.check(value)
-            except ValueError as exc:
-                raise ScenarioError(source, key, str(exc)) from None
-    _check_start(params["run.start"], source)
-    world = _check_world(raw.get("world"), source)
+    with problems.check():
+        _check_meta(meta, source)
+    params = _check_params(raw, source, problems)
+    if not any(p.key == "run.start" for p in problems.found):
+        with problems.check():
+            _check_start(params["run.start"], source)
+    world = None
+    with problems.check():
+        world = _check_world(raw.get("world"), source)
+    if world is None and "world" in raw:  # a broken world: its provinces are unknown
+        problems.raise_any()
     names = [r["province"] for r in world["provinces"]] if world else load_china().names.tolist()
-    params.update(_check_levers(raw.get("levers", {}), names, source))
-    provinces = _check_province_overrides(raw.get("provinces", {}), names, source)
-    sectors = _check_sector_overrides(raw.get("sectors", {}), source)
-    series = tuple(_check_series(s, i, names, source) for i, s in enumerate(raw.get("series", [])))
-    _check_overlaps(series, lambda: _world_of(world, provinces, source), source)
-    freight_series = _check_freight_series(raw.get("freight_series", []), source)
+    params.update(_check_levers(raw.get("levers", {}), names, source, problems))
+    before = len(problems.found)
+    provinces = _check_province_overrides(raw.get("provinces", {}), names, source, problems)
+    with problems.check():
+        _check_tou_hours(world, provinces, source)
+    sectors = _check_sector_overrides(raw.get("sectors", {}), source, problems)
+    series = []
+    for i, entry in enumerate(raw.get("series", [])):
+        with problems.check():
+            series.append(_check_series(entry, i, names, source))
+    if len(problems.found) == before:  # overlaps number the series: only when every one is valid
+        with problems.check():
+            _check_overlaps(tuple(series), lambda: _world_of(world, provinces, source), source)
+    freight_series = ()
+    with problems.check():
+        freight_series = _check_freight_series(raw.get("freight_series", []), source, problems)
+    problems.raise_any()
     return Scenario(
-        str(meta.get("name", Path(source).stem)),
-        str(meta.get("description", "")),
+        meta.get("name", Path(source).stem),
+        meta.get("description", ""),
         source,
         params,
         provinces,
         sectors,
-        series,
+        tuple(series),
         world,
         freight_series,
     )
 
 
-def _check_levers(table: Any, names: list[str], source: str) -> dict[str, Any]:
+def _check_meta(meta: dict, source: str) -> None:
+    """``[scenario]``: a plain name (it names the results folder) and a description."""
+    _check_keys(meta, ("name", "description", "extends"), "scenario", source)
+    if "extends" in meta:  # a loaded file's chain is resolved before this check
+        raise ScenarioError(
+            source,
+            "scenario.extends",
+            "a parent is read only when a scenario file is loaded, not from a table",
+        )
+    for key in ("name", "description"):
+        if key in meta and not isinstance(meta[key], str):
+            raise ScenarioError(source, f"scenario.{key}", f"must be a string, got {meta[key]!r}")
+    name = meta.get("name")
+    if name is not None and (
+        not name.strip()
+        or len(name) > 120
+        or name.startswith(".")
+        or any(c in name for c in "/\\")
+        or not name.isprintable()
+    ):
+        raise ScenarioError(
+            source,
+            "scenario.name",
+            f"got {name!r}: a name names the results folder, so it must be 1-120 printable characters "
+            'without / or \\ and not start with "."',
+        )
+
+
+def _check_params(raw: dict, source: str, problems: _Problems) -> dict[str, Any]:
+    """Every ``[section] name = value`` of the scalar parameters, over their defaults."""
+    params = parameters.defaults()
+    for section in parameters.SECTIONS:
+        for name, value in raw.get(section, {}).items():
+            key = f"{section}.{name}"
+            spec = parameters.BY_KEY.get(key)
+            with problems.check():
+                if spec is None:
+                    allowed = [
+                        p.key.split(".")[1] for p in parameters.PARAMS if p.key.startswith(section + ".")
+                    ]
+                    raise ScenarioError(source, key, _unknown("parameter", name, allowed, f" in [{section}]"))
+                try:
+                    params[key] = spec.check(value)
+                except ValueError as exc:
+                    raise ScenarioError(source, key, str(exc)) from None
+    return params
+
+
+def _check_levers(table: dict, names: list[str], source: str, problems: _Problems) -> dict[str, Any]:
     """Lever settings: known levers and keys, valid values, targets that exist in this world."""
-    if not isinstance(table, dict):
-        raise ScenarioError(source, "levers", "must be a table of [levers.<name>] tables")
     values = levers.defaults()
     for name, settings in table.items():
         lever = levers.BY_NAME.get(name)
         if lever is None:
-            raise ScenarioError(
-                source, f"levers.{name}", f"unknown lever; allowed: {', '.join(levers.BY_NAME)}"
-            )
+            problems.add(ScenarioError(source, f"levers.{name}", _unknown("lever", name, levers.BY_NAME)))
+            continue
+        if not isinstance(settings, dict):
+            problems.add(ScenarioError(source, f"levers.{name}", f"must be a table ([levers.{name}])"))
+            continue
         allowed = [p.key.rsplit(".", 1)[1] for p in levers.params(lever)]
-        _check_keys(settings, tuple(allowed), f"levers.{name}", source)
         for k, value in settings.items():
             key = f"levers.{name}.{k}"
-            try:
-                values[key] = levers.PARAM_BY_KEY[key].check(value)
-            except ValueError as exc:
-                raise ScenarioError(source, key, str(exc)) from None
+            with problems.check():
+                if k not in allowed:
+                    raise ScenarioError(source, key, _unknown("key", k, allowed, f" in [levers.{name}]"))
+                try:
+                    values[key] = levers.PARAM_BY_KEY[key].check(_bare_year(k, value))
+                except ValueError as exc:
+                    raise ScenarioError(source, key, str(exc)) from None
     for lever in levers.LEVERS:  # defaults of untouched levers need not fit a custom world
-        if lever.name in table or values[f"levers.{lever.name}.enabled"]:
-            _check_lever_names(lever, values, names, source)
+        touched = isinstance(table.get(lever.name), dict)
+        if touched or values[f"levers.{lever.name}.enabled"]:
+            if any(p.key.startswith(f"levers.{lever.name}.") for p in problems.found):
+                continue  # a value is wrong: the checks across its values would only repeat it
+            with problems.check():
+                _check_lever_names(lever, values, names, source, problems)
     return values
 
 
-def _check_lever_names(lever, values: dict[str, Any], names: list[str], source: str) -> None:
+def _bare_year(key: str, value: Any) -> Any:
+    """A lever's ``start`` may be a bare year (``2025`` or ``"2025"``): its first quarter, as in a
+    series' keys."""
+    if key == "start" and not isinstance(value, bool):
+        if isinstance(value, int) and EARLIEST_YEAR <= value <= 9999:
+            return f"{value}Q1"
+        if isinstance(value, str) and value.strip().isdecimal() and len(value.strip()) == 4:
+            return f"{value.strip()}Q1"
+    return value
+
+
+def _check_lever_names(
+    lever, values: dict[str, Any], names: list[str], source: str, problems: _Problems
+) -> None:
     """Quarters, target names, sector names and weight keys of one lever."""
     prefix = f"levers.{lever.name}."
+    before = len(problems.found)
     for p in levers.params(lever):
         key, value = p.key, values[p.key]
-        if p.kind is str and p.unit == "quarter" and value:
-            try:
-                Quarter.parse(value)
-            except ValueError as exc:
-                raise ScenarioError(source, key, str(exc)) from None
-        elif p.kind is list:
-            sector_list = key.endswith(".sectors")
-            vocab = load_sectors().names.tolist() if sector_list else levers.target_vocabulary(names)
-            for item in value:
-                if item not in vocab:
-                    what = "sector" if sector_list else "target (province, region, city or carrier group)"
-                    raise ScenarioError(source, key, f"unknown {what} {item!r}; allowed: {', '.join(vocab)}")
-        elif p.kind is dict:
-            for item in value:
-                if item not in names:
-                    raise ScenarioError(
-                        source, f"{key}.{item}", f"unknown province; allowed: {', '.join(names)}"
-                    )
+        with problems.check():
+            if p.kind is str and p.unit == "quarter":
+                _check_lever_quarter(key, value, source)
+            elif p.kind is list:
+                sector_list = key.endswith(".sectors")
+                vocab = load_sectors().names.tolist() if sector_list else levers.target_vocabulary(names)
+                what = "sector" if sector_list else "target (province, region, city or carrier group)"
+                for item in value:
+                    if item not in vocab:
+                        raise ScenarioError(source, key, _unknown(what, item, vocab))
+            elif p.kind is dict:
+                for item in value:
+                    if item not in names:
+                        raise ScenarioError(source, f"{key}.{item}", _unknown("province", item, names))
+    if len(problems.found) > before:
+        return
     end = values[prefix + "end"]
     if end and Quarter.parse(end) < Quarter.parse(values[prefix + "start"]):
         raise ScenarioError(source, prefix + "end", f"must not be before start ({values[prefix + 'start']})")
@@ -381,12 +668,31 @@ def _check_lever_names(lever, values: dict[str, Any], names: list[str], source: 
         raise ScenarioError(source, prefix + problem[0], problem[1])
 
 
-def _check_keys(table: dict, allowed: tuple[str, ...], where: str, source: str) -> None:
+def _check_lever_quarter(key: str, value: str, source: str) -> None:
+    """A lever's ``start`` is a quarter (or a bare year, read as its first quarter); its ``end`` a
+    quarter or "" (no end)."""
+    is_start = key.endswith(".start")
+    if not value and not is_start:
+        return
+    try:
+        q = Quarter.parse(value)
+    except ValueError:
+        allowed = (
+            "a quarter like '2025Q1' or a year like 2025 (its first quarter)"
+            if is_start
+            else "a quarter like '2027Q4' (the last quarter in which the lever acts) or \"\" (no end)"
+        )
+        raise ScenarioError(source, key, f"must be {allowed}, got {value!r}") from None
+    if q.year < EARLIEST_YEAR:
+        raise ScenarioError(source, key, f"must be {EARLIEST_YEAR}Q1 or later, got {value!r}")
+
+
+def _check_keys(table: Any, allowed: tuple[str, ...], where: str, source: str) -> None:
     if not isinstance(table, dict):
-        raise ScenarioError(source, where, "must be a table")
+        raise ScenarioError(source, where, f"must be a table, got {table!r}")
     for k in table:
         if k not in allowed:
-            raise ScenarioError(source, f"{where}.{k}", f"unknown key; allowed: {', '.join(allowed)}")
+            raise ScenarioError(source, f"{where}.{k}", _unknown("key", k, allowed))
 
 
 def _check_start(text: str, source: str) -> None:
@@ -398,70 +704,156 @@ def _check_start(text: str, source: str) -> None:
         raise ScenarioError(source, "run.start", f"must be {EARLIEST_YEAR}Q1 or later, got {text!r}")
 
 
-def _number(value: Any, source: str, key: str) -> float:
+def _number(value: Any, source: str, key: str, spec: Column | None = None) -> float:
+    """``value`` as a finite float within ``spec``'s range if given (NaN and infinities are refused
+    everywhere; the message then says the allowed range)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ScenarioError(source, key, f"must be a number, got {value!r}")
-    return float(value)
-
-
-def _check_province_overrides(table: dict, names: list[str], source: str) -> dict:
-    out: dict[str, dict[str, float]] = {}
-    allowed_cols = sorted(NUMERIC_DEFAULTS)
-    for prov, cols in table.items():
-        if prov not in names:
-            raise ScenarioError(source, f"provinces.{prov}", f"unknown province; allowed: {', '.join(names)}")
-        if not isinstance(cols, dict):
-            raise ScenarioError(source, f"provinces.{prov}", "must be a table of column = value")
-        for col, value in cols.items():
-            key = f"provinces.{prov}.{col}"
-            if col not in NUMERIC_DEFAULTS:
-                raise ScenarioError(source, key, f"unknown column; allowed: {', '.join(allowed_cols)}")
-            if col in NATIONAL_ONLY:
-                raise ScenarioError(
-                    source, key, f'{NATIONAL_ONLY[col]}: set it with a [[series]] whose where = "all"'
-                )
-            out.setdefault(prov, {})[col] = _province_value(col, value, source, key)
-    return out
-
-
-def _province_value(column: str, value: Any, source: str, key: str) -> float:
-    """A number for a province column, within the data file's declared range."""
-    v = _number(value, source, key)
-    spec = SPEC_BY_NAME.get(column)
+    try:
+        v = float(value)
+    except OverflowError:  # an integer beyond the floats
+        v = math.inf
     if spec is not None:
         try:
             spec.check(v, key)
         except DataError:
-            raise ScenarioError(source, key, f"expected {spec.allowed()}, got {v!r}") from None
+            raise ScenarioError(source, key, f"expected {spec.allowed()}, got {value!r}") from None
+    elif not math.isfinite(v):
+        raise ScenarioError(source, key, f"must be a finite number, got {value!r}")
     return v
 
 
-def _check_sector_overrides(table: dict, source: str) -> dict:
-    names = load_sectors().names.tolist()
+def _check_province_overrides(table: dict, names: list[str], source: str, problems: _Problems) -> dict:
+    out: dict[str, dict[str, float]] = {}
+    allowed_cols = sorted(NUMERIC_DEFAULTS)
+    for prov, cols in table.items():
+        with problems.check():
+            if prov not in names:
+                raise ScenarioError(source, f"provinces.{prov}", _unknown("province", prov, names))
+            if not isinstance(cols, dict):
+                raise ScenarioError(source, f"provinces.{prov}", "must be a table of column = value")
+        if prov not in names or not isinstance(cols, dict):
+            continue
+        for col, value in cols.items():
+            key = f"provinces.{prov}.{col}"
+            with problems.check():
+                if col not in NUMERIC_DEFAULTS:
+                    raise ScenarioError(source, key, _unknown("column", col, allowed_cols))
+                if col in NATIONAL_ONLY:
+                    raise ScenarioError(
+                        source, key, f'{NATIONAL_ONLY[col]}: set it with a [[series]] whose where = "all"'
+                    )
+                out.setdefault(prov, {})[col] = _province_value(col, value, source, key)
+    return out
+
+
+def _province_value(column: str, value: Any, source: str, key: str) -> float:
+    """A number for a province column, within its declared range (geography.SPEC_BY_NAME)."""
+    return _number(value, source, key, SPEC_BY_NAME.get(column))
+
+
+def _check_tou_hours(world: dict | None, provinces: dict[str, dict[str, float]], source: str) -> None:
+    """The rule of provinces.csv after overrides: peak + flat + valley hours make 24, and the
+    critical hours lie within the peak."""
+    touched = [
+        p for p, cols in provinces.items() if any(c.startswith("tou_") and c.endswith("_hours") for c in cols)
+    ]
+    if not touched:
+        return
+    w = _world_of(world, provinces, source)
+    for prov in touched:
+        r = w.index(prov)
+        h = {k: float(w.columns[f"tou_{k}_hours"][r]) for k in ("peak", "flat", "valley", "critical")}
+        key = f"provinces.{prov}.{next(c for c in provinces[prov] if c.endswith('_hours'))}"
+        total = h["peak"] + h["flat"] + h["valley"]
+        if abs(total - 24) > 1e-6:
+            raise ScenarioError(
+                source,
+                key,
+                f"tou_peak_hours + tou_flat_hours + tou_valley_hours must make 24 h a day; with the "
+                f"overrides they are {h['peak']:g} + {h['flat']:g} + {h['valley']:g} = {total:g}",
+            )
+        if h["critical"] > h["peak"]:
+            raise ScenarioError(
+                source,
+                key,
+                f"tou_critical_hours ({h['critical']:g}) must not exceed tou_peak_hours ({h['peak']:g})",
+            )
+
+
+def _check_sector_overrides(table: dict, source: str, problems: _Problems) -> dict:
+    sectors = load_sectors()
+    names = sectors.names.tolist()
     spec = {c.name: c for c in SECTOR_COLUMNS}
     out: dict[str, dict[str, float]] = {}
+    before = len(problems.found)
     for sector, cols in table.items():
-        if sector not in names:
-            raise ScenarioError(source, f"sectors.{sector}", f"unknown sector; allowed: {', '.join(names)}")
-        if not isinstance(cols, dict):
-            raise ScenarioError(source, f"sectors.{sector}", "must be a table of column = value")
+        with problems.check():
+            if sector not in names:
+                raise ScenarioError(source, f"sectors.{sector}", _unknown("sector", sector, names))
+            if not isinstance(cols, dict):
+                raise ScenarioError(source, f"sectors.{sector}", "must be a table of column = value")
+        if sector not in names or not isinstance(cols, dict):
+            continue
         for col, value in cols.items():
             key = f"sectors.{sector}.{col}"
-            if col not in SECTOR_NUMERIC:
-                raise ScenarioError(source, key, f"unknown column; allowed: {', '.join(SECTOR_NUMERIC)}")
-            v = _number(value, source, key)
-            try:
-                spec[col].check(v, key)
-            except DataError:
-                raise ScenarioError(source, key, f"expected {spec[col].allowed()}, got {v!r}") from None
-            out.setdefault(sector, {})[col] = v
+            with problems.check():
+                if col not in SECTOR_NUMERIC:
+                    raise ScenarioError(source, key, _unknown("column", col, SECTOR_NUMERIC))
+                out.setdefault(sector, {})[col] = _number(value, source, key, spec[col])
+    if out and len(problems.found) == before:
+        _check_sector_sums(sectors, out, source, problems)
     return out
+
+
+def _check_sector_sums(
+    sectors: Sectors, overrides: dict[str, dict[str, float]], source: str, problems: _Problems
+) -> None:
+    """The rules of sectors.csv after overrides (sectors.check_sectors): each sector's destination
+    shares make 1, and the sectors' employment shares make 1."""
+    for name, cols in overrides.items():
+        for col, value in cols.items():
+            sectors.columns[col][sectors.index(name)] = value
+    dest_cols = [f"dest_{m}" for m in MARKETS]
+    for name, cols in overrides.items():
+        touched = [c for c in dest_cols if c in cols]
+        if not touched:
+            continue
+        s = sectors.index(name)
+        shares = [float(sectors.columns[c][s]) for c in dest_cols]
+        if abs(sum(shares) - 1) > 1e-3:
+            terms = " + ".join(f"{c} {v:g}" for c, v in zip(dest_cols, shares, strict=True))
+            problems.add(
+                ScenarioError(
+                    source,
+                    f"sectors.{name}.{touched[0]}",
+                    f"a sector's destination shares must sum to 1 (within 0.001); with the overrides "
+                    f"{terms} = {sum(shares):g}: change the others with it",
+                )
+            )
+    touched = [n for n, cols in overrides.items() if "employment_share" in cols]
+    total = float(sectors.columns["employment_share"].sum())
+    if touched and abs(total - 1) > 1e-3:
+        problems.add(
+            ScenarioError(
+                source,
+                f"sectors.{touched[0]}.employment_share",
+                f"the sectors' employment shares must sum to 1 (within 0.001); with the overrides they "
+                f"sum to {total:g}: change the other sectors' shares with it",
+            )
+        )
 
 
 def _check_series(entry: Any, i: int, names: list[str], source: str) -> Series:
     where = f"series[{i}]"
     _check_keys(entry, ("variable", "where", "values"), where, source)
     variable = entry.get("variable")
+    if not isinstance(variable, str):
+        raise ScenarioError(
+            source,
+            f"{where}.variable",
+            f"must be a column name, got {variable!r}; allowed: {', '.join(SERIES_VARIABLES)}",
+        )
     if variable in START_ONLY:
         raise ScenarioError(
             source,
@@ -471,16 +863,12 @@ def _check_series(entry: Any, i: int, names: list[str], source: str) -> Series:
         )
     if variable not in SERIES_VARIABLES:
         raise ScenarioError(
-            source, f"{where}.variable", f"got {variable!r}; allowed: {', '.join(SERIES_VARIABLES)}"
+            source, f"{where}.variable", _unknown("series variable", variable, SERIES_VARIABLES)
         )
     target = entry.get("where", "all")
     allowed_targets = ["all", "inland", "coastal", *REGIONS, *names]
     if target not in allowed_targets:
-        raise ScenarioError(
-            source,
-            f"{where}.where",
-            f"unknown province or region {target!r}; allowed: {', '.join(allowed_targets)}",
-        )
+        raise ScenarioError(source, f"{where}.where", _unknown("province or region", target, allowed_targets))
     if variable in NATIONAL_ONLY and target != "all":
         raise ScenarioError(
             source, f"{where}.where", f'{NATIONAL_ONLY[variable]}: a series of {variable} needs where = "all"'
@@ -552,39 +940,39 @@ def _overlap_message(series: tuple[Series, ...], i: int, j: int, shared: list[st
     )
 
 
-def _check_freight_series(entries: Any, source: str) -> tuple[FreightSeries, ...]:
+def _check_freight_series(entries: list, source: str, problems: _Problems) -> tuple[FreightSeries, ...]:
     """Validate ``[[freight_series]]``: a variable of ``FREIGHT_SERIES_VARIABLES``; for the
     (mode, market) ones a mode of ``logistics.MODES`` and a market of ``sectors.MARKETS`` or "all"
     with the mode in service there (freight.csv); for the ``logistics.*`` ones neither; values
     within the declared range (``logistics.MARKET_SERIES``, ``parameters``). Two entries that set
     one variable of one mode and market are refused (:func:`_check_freight_overlaps`)."""
-    if not isinstance(entries, list):
-        raise ScenarioError(source, "freight_series", "must be an array of tables ([[freight_series]])")
-    out = tuple(_check_freight_entry(e, i, source) for i, e in enumerate(entries))
-    _check_freight_overlaps(out, source)
-    return out
+    out = []
+    for i, entry in enumerate(entries):
+        with problems.check():
+            out.append(_check_freight_entry(entry, i, source))
+    if len(out) == len(entries):  # overlaps number the entries: only when every one is valid
+        _check_freight_overlaps(tuple(out), source)
+    return tuple(out)
 
 
 def _check_freight_entry(entry: Any, i: int, source: str) -> FreightSeries:
     where = f"freight_series[{i}]"
     _check_keys(entry, ("variable", "mode", "market", "values"), where, source)
     variable = entry.get("variable")
-    if variable not in FREIGHT_SERIES_VARIABLES:
+    if not isinstance(variable, str) or variable not in FREIGHT_SERIES_VARIABLES:
         raise ScenarioError(
-            source, f"{where}.variable", f"got {variable!r}; allowed: {', '.join(FREIGHT_SERIES_VARIABLES)}"
+            source,
+            f"{where}.variable",
+            _unknown("freight series variable", variable, FREIGHT_SERIES_VARIABLES),
         )
     if variable in logistics.MARKET_SERIES:
         spec = logistics.MARKET_SERIES[variable]
         mode, market = entry.get("mode"), entry.get("market", "all")
         if mode not in logistics.MODES:
-            raise ScenarioError(
-                source, f"{where}.mode", f"got {mode!r}; allowed: {', '.join(logistics.MODES)}"
-            )
+            raise ScenarioError(source, f"{where}.mode", _unknown("mode", mode, logistics.MODES))
         allowed_markets = (*MARKETS, "all")
         if market not in allowed_markets:
-            raise ScenarioError(
-                source, f"{where}.market", f"got {market!r}; allowed: {', '.join(allowed_markets)}"
-            )
+            raise ScenarioError(source, f"{where}.market", _unknown("market", market, allowed_markets))
         served = [
             k
             for k, ok in zip(
@@ -665,6 +1053,8 @@ def _check_world(world: Any, source: str) -> dict | None:
     if world is None:
         return None
     _check_keys(world, ("name", "provinces", "distance_km", "freeness"), "world", source)
+    if not isinstance(world.get("name", ""), str):
+        raise ScenarioError(source, "world.name", f"must be a string, got {world['name']!r}")
     rows = world.get("provinces")
     if not isinstance(rows, list) or len(rows) < 2:
         raise ScenarioError(source, "world.provinces", "must list at least two provinces")
@@ -679,7 +1069,13 @@ def _check_world(world: Any, source: str) -> dict | None:
             raise ScenarioError(source, f"world.provinces[{i}].region", f"allowed: {', '.join(REGIONS)}")
         for k, v in row.items():
             if k in ("lat", "lon"):  # a teaching world need not lie in China
-                _number(v, source, f"world.provinces[{i}].{k}")
+                limit = 90 if k == "lat" else 180
+                if abs(_number(v, source, f"world.provinces[{i}].{k}")) > limit:
+                    raise ScenarioError(
+                        source,
+                        f"world.provinces[{i}].{k}",
+                        f"must be in [-{limit}, {limit}] degrees, got {v!r}",
+                    )
             elif k not in ("province", "region"):
                 _province_value(k, v, source, f"world.provinces[{i}].{k}")
     n = len(rows)

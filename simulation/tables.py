@@ -29,6 +29,7 @@ class Column:
     low: float | None = None
     high: float | None = None
     required: bool = True
+    low_open: bool = False  # the low bound itself is excluded (a share that must stay positive)
 
     def parse(self, raw: str, where: str) -> str | float | bool:
         """Parse one cell; ``where`` names file/row for the error message."""
@@ -57,7 +58,7 @@ class Column:
             raise DataError(f"{where}: column '{self.name}' = {value!r}; expected 0 or 1")
         if (
             not math.isfinite(value)
-            or (self.low is not None and value < self.low)
+            or (self.low is not None and (value <= self.low if self.low_open else value < self.low))
             or (self.high is not None and value > self.high)
         ):
             raise DataError(f"{where}: column '{self.name}' = {value!r}; expected {self.allowed()}")
@@ -68,7 +69,7 @@ class Column:
             return "0 or 1"
         lo = "-inf" if self.low is None else f"{self.low:g}"
         hi = "inf" if self.high is None else f"{self.high:g}"
-        return f"a number in [{lo}, {hi}] ({self.unit})"
+        return f"a number in {'(' if self.low_open else '['}{lo}, {hi}] ({self.unit})"
 
 
 def data_path(name: str) -> Path:
