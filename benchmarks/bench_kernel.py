@@ -8,6 +8,7 @@ every province and the Gumbel-max draw. The model's *decision* (the hot step) is
 by the model's own method (``RelocationModel.decide``: review hazard, knowledge, consideration
 sets, utilities of the considered provinces, logit draw); its *step* is everything a quarter
 does, timed phase by phase: levers and inputs, unit costs, decision, moves and the park lottery,
+entry, exit and moves abroad,
 factor prices, recording (aggregates, fiscal accounts, channel decomposition). Prints the times
 and ratios and writes ``benchmarks/kernel.json``.
 
@@ -97,6 +98,7 @@ PHASES = {
     "unit_costs": "unit costs",
     "_transition": "decision",
     "_relocate": "moves and park lottery",
+    "_turnover": "entry, exit and abroad",
 }
 
 

@@ -169,12 +169,31 @@ def settle(plants: FirmArrays, dest: np.ndarray, region: np.ndarray) -> None:
 
 
 KINDS: tuple[str, ...] = ("entered", "exited", "converted", "abroad")
+GROWTH_CAP = 0.1  # at most 10% growth or shrinkage in a quarter (numerical guard)
+
+
+def grow(s: decision.Situation, margin: np.ndarray) -> np.ndarray:
+    """Scale each plant's employment, output and capital by its growth factor for the quarter,
+    exp(growth_elasticity / 4 x (margin - its sector's output-weighted mean margin)), within
+    1 -/+ ``GROWTH_CAP``; returns the change in employment (model persons) of each plant. The
+    output-weighted mean gap is zero, so growth moves activity to profitable plants and places
+    without changing the total much."""
+    f, p = s.firms, s.params
+    if p["demography.growth_elasticity"] == 0:
+        return np.zeros(f.n)
+    gap = margin - decision.sector_mean_margin(s, margin)[f.sector]
+    factor = np.clip(np.exp(p["demography.growth_elasticity"] / 4 * gap), 1 - GROWTH_CAP, 1 + GROWTH_CAP)
+    change = f.employment * (factor - 1)
+    for name in ("employment", "output", "capital"):
+        getattr(f, name)[:] *= factor
+    return change
 
 
 @dataclass
 class Turnover:
     """The quarter's turnover in model units: plants and employment by (sector, province) for each
-    kind in :data:`KINDS` (``abroad``: the province they left), and plants and employment that
+    kind in :data:`KINDS` (``abroad``: the province they left) and the employment change of the
+    plants that stay (``grown``, employment only), and plants and employment that
     went abroad by (sector, place abroad), from China (``firms_abroad``) and as new plants
     (``new_abroad``)."""
 
@@ -185,7 +204,7 @@ class Turnover:
 
     @classmethod
     def none(cls, s_n: int, r_n: int, k: int = 0) -> Turnover:
-        cell = {kind: np.zeros((s_n, r_n)) for kind in KINDS}
+        cell = {kind: np.zeros((s_n, r_n)) for kind in (*KINDS, "grown")}
         place = {kind: np.zeros((s_n, k)) for kind in ("firms_abroad", "new_abroad")}
         return cls(
             {k_: v.copy() for k_, v in cell.items()},
@@ -200,6 +219,12 @@ class Turnover:
         keys = plants.sector[mask] * r_n + plants.location[mask]
         self.plants[kind] += np.bincount(keys, minlength=s_n * r_n).reshape(s_n, r_n)
         self.employment[kind] += np.bincount(keys, plants.employment[mask], s_n * r_n).reshape(s_n, r_n)
+
+    def add_growth(self, plants: FirmArrays, change: np.ndarray) -> None:
+        """Add the employment change ``change`` (per plant) by cell as ``grown``."""
+        s_n, r_n = self.employment["grown"].shape
+        keys = plants.sector * r_n + plants.location
+        self.employment["grown"] += np.bincount(keys, change, s_n * r_n).reshape(s_n, r_n)
 
     def add_abroad(self, plants: FirmArrays, idx: np.ndarray, place: np.ndarray, kind: str) -> None:
         """Count plants ``idx`` going to places abroad ``place`` (0..K-1) as ``kind``; plants that

@@ -338,6 +338,9 @@ class RelocationModel(mesa.Model):
         leave = demography.leaving(rng, s, margin, exempt)
         record.add(self.firms, leave.exited, "exited")
         record.add(self.firms, leave.converted, "converted")
+        change = demography.grow(s, margin)  # after the leavers are counted at their last size
+        change[leave.gone | abroad_mask] = 0.0
+        record.add_growth(self.firms, change)
         owner = int(self.firms.owner.max()) + 1
         new = demography.new_plants(
             rng, s, margin, self.sector_weights, self.wage_ref, owner, self.entry_allowance
@@ -365,6 +368,7 @@ class RelocationModel(mesa.Model):
         self.turnover = record
         placed = placed if placed is not None else self.firms.take(np.zeros(0, np.int64))
         if keep.all() and placed.n == 0:
+            self.refresh_tallies()  # sizes may have changed (growth)
             return movers, np.zeros(0, np.int64)
         self.firms, pos_kept, pos_new = self.firms.merged(keep, placed)
         self.refresh_tallies()

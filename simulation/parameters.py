@@ -749,6 +749,17 @@ PARAMS: tuple[Param, ...] = (
         high=1.0,
     ),
     Param(
+        "demography.growth_elasticity",
+        1.0,
+        "1/year per unit of margin",
+        "Plants grow (shrink) by this times their after-tax margin above (below) their sector's "
+        "output-weighted mean, a year; 0 = plants keep their size.",
+        A + ": a plant 5 margin points behind its sector shrinks 5% a year; no estimate for "
+        "processing plants found (firm growth rises with profitability: e.g. Coad 2007 survey)",
+        low=0.0,
+        high=20.0,
+    ),
+    Param(
         "demography.expansion_share",
         0.3,
         "share of entrants",

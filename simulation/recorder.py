@@ -98,7 +98,7 @@ class Recorder:
         turnover = model.turnover
         for kind in demography.KINDS:
             row[f"firms_{kind}"] = turnover.plants[kind].astype(np.int64)
-        for kind in demography.KINDS:
+        for kind in (*demography.KINDS, "grown"):
             row[f"employment_{kind}"] = turnover.employment[kind] * scale
         self.abroad.append(
             {k: (v.copy(), turnover.abroad_employment[k] * scale) for k, v in turnover.abroad_plants.items()}

@@ -187,6 +187,12 @@ TIMESERIES = ResultFile(
         _f("employment_converted", "float64", SCALED_PERSONS, "employment of the plants that converted"),
         _f("employment_abroad", "float64", SCALED_PERSONS, "employment of the plants that went abroad"),
         _f(
+            "employment_grown",
+            "float64",
+            SCALED_PERSONS,
+            "net change in the employment of the plants that stayed (growth with their margin)",
+        ),
+        _f(
             "wage_yuan",
             "float64",
             "yuan/year per worker",

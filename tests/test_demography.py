@@ -30,16 +30,16 @@ def stepped() -> RelocationModel:
 
 
 def test_plants_and_jobs_are_conserved_quarter_by_quarter():
-    """Plants (and employment) after a step = before + entered - exited - converted - abroad."""
+    """Plants after a step = before + entered - exited - converted - abroad; employment likewise,
+    plus the growth of the plants that stayed."""
     model = build()
     for _ in range(6):
         n0, jobs0 = model.firms.n, model.firms.employment.sum()
         model.step()
         t = model.turnover
         net = t.plants["entered"].sum() - sum(t.plants[k].sum() for k in ("exited", "converted", "abroad"))
-        jobs = t.employment["entered"].sum() - sum(
-            t.employment[k].sum() for k in ("exited", "converted", "abroad")
-        )
+        jobs = t.employment["entered"].sum() + t.employment["grown"].sum()
+        jobs -= sum(t.employment[k].sum() for k in ("exited", "converted", "abroad"))
         assert model.firms.n == n0 + net
         assert model.firms.employment.sum() == pytest.approx(jobs0 + jobs, rel=1e-12)
         assert model.tallies.count.sum() == model.firms.n
@@ -161,3 +161,18 @@ def test_churn_without_policy_is_within_the_documented_range():
         rates[persistent] = moves / plants / 12
     assert 0.0004 <= rates[True] <= 0.026
     assert rates[True] < rates[False]
+
+
+def test_plants_grow_with_their_margin_and_keep_the_total():
+    """A plant above its sector's mean margin grows, one below shrinks; the total employment of a
+    sector changes far less than the plants do."""
+    model = build()
+    s = model.situation()
+    margin = decision.margins_here(s)
+    before = model.firms.employment.copy()
+    gap = margin - decision.sector_mean_margin(s, margin)[model.firms.sector]
+    change = demography.grow(s, margin)
+    clear = np.abs(gap) > 1e-6
+    assert np.all(np.sign(change[clear]) == np.sign(gap[clear]))
+    assert np.allclose(model.firms.employment, before + change)
+    assert abs(change.sum()) < 0.1 * np.abs(change).sum()

@@ -139,12 +139,13 @@ def _net_turnover(ts, what: str, by: list[str]):
 
 def test_firms_and_employment_conserved_up_to_entry_and_exit(ts):
     """Plants and employment of a step = the previous step's + entered - exited - converted -
-    gone abroad, nationally and by sector (plants keep their sector and size)."""
+    gone abroad (+ the growth of the plants that stayed, for employment), nationally and by
+    sector (plants keep their sector)."""
     per_step = ts.groupby("step")[["firms", "employment"]].sum()
     assert per_step["firms"].iloc[0] == SMALL_FIRMS
     net_firms = _net_turnover(ts, "firms", ["step"])
     assert (per_step["firms"].diff().iloc[1:] == net_firms.iloc[1:]).all()
-    net_jobs = _net_turnover(ts, "employment", ["step"])
+    net_jobs = _net_turnover(ts, "employment", ["step"]) + ts.groupby("step")["employment_grown"].sum()
     assert np.allclose(per_step["employment"].diff().iloc[1:], net_jobs.iloc[1:], rtol=1e-9, atol=1e-3)
     by_sector = ts.groupby(["step", "sector"])["firms"].sum().unstack("sector")
     net = _net_turnover(ts, "firms", ["step", "sector"]).unstack("sector")

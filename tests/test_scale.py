@@ -116,7 +116,7 @@ def test_output_is_costs_plus_profit_in_every_cell_and_step(run):
 
 def test_employment_and_firms_are_conserved_up_to_entry_and_exit(run):
     """Each step's plants and employment are the previous step's plus what entered less what exited,
-    converted or went abroad (plants keep their size)."""
+    converted or went abroad, and for employment the growth of the plants that stayed."""
     ts = run[1]
     by_step = ts.groupby("step").sum(numeric_only=True)
     assert by_step["firms"].iloc[0] == FIRMS
@@ -124,6 +124,7 @@ def test_employment_and_firms_are_conserved_up_to_entry_and_exit(run):
         net = by_step[f"{what}_entered"] - sum(
             by_step[f"{what}_{k}"] for k in ("exited", "converted", "abroad")
         )
+        net += by_step["employment_grown"] if what == "employment" else 0
         np.testing.assert_allclose(by_step[what].diff().iloc[1:], net.iloc[1:], rtol=1e-9, atol=1e-3)
 
 
