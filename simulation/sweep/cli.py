@@ -43,7 +43,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--n", type=int, help="sample size (points; trajectories for morris; base N for saltelli)"
     )
     sw.add_argument(
-        "--range", dest="ranges", action="append", default=[], metavar="KEY=LO:HI", help="sampled factor"
+        "--range",
+        dest="ranges",
+        action="append",
+        default=[],
+        metavar="KEY=LO:HI",
+        help="sampled factor; a bare KEY samples its plausible range (docs/parameters.md)",
     )
     sw.add_argument("--design-seed", type=int, default=0, help="seed of the sampler (default 0)")
     sw.add_argument("--levels", type=int, help="grid levels of the morris design (default 4)")
