@@ -2,8 +2,8 @@
 share by more than a threshold? PRIM (Friedman & Fisher 1999) on the paired effect of the lever
 against the zero-dose policy, replicated over seeds, then checked on fresh seeds.
 
-    python experiments/scenario_discovery/discover.py            # the documented run (about 2 min)
-    python experiments/scenario_discovery/discover.py --small    # the test's size (about 40 s)
+    python experiments/scenario_discovery/discover.py            # the documented run (about 5 min)
+    python experiments/scenario_discovery/discover.py --small    # the test's size (about 1 min)
 
 Steps: (1) EMA Workbench samples the uncertainties (Latin hypercube) and the lever's dose; every
 experiment runs with the same ``seeds`` seeds, once with the lever and once at zero dose, and gives
@@ -36,7 +36,7 @@ UNCERTAINTIES = {  # None: the plausible range of docs/parameters.md
 }
 LEVERS = {"levers.matchmaking.learn_prob": (0.0, 0.2)}  # chance per quarter a firm learns of a province
 SIZES = {  # firms, steps, EMA scenarios, policies per scenario, seeds, fresh points each side
-    "full": dict(firms=10_000, steps=24, scenarios=100, policies=2, seeds=8, fresh=30),
+    "full": dict(firms=5000, steps=16, scenarios=60, policies=2, seeds=6, fresh=30),
     "small": dict(firms=3000, steps=12, scenarios=40, policies=2, seeds=4, fresh=12),
 }
 
