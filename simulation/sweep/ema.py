@@ -9,10 +9,11 @@ gives type and default bounds: a parameter's *plausible* range; EMA Workbench 3 
 seeds for every experiment: common random numbers). Outcomes are either the mean over the seeds with
 its Monte-Carlo standard error (``<outcome>`` and ``<outcome>_se``) or, with ``per_seed=True``, one
 value per seed (``<outcome>_seeds``, an array outcome of length ``replications``; EMA Workbench
-registers each outcome name with one type for the whole process, hence the other name). With ``effect=True`` every experiment
-also runs the *zero-dose* policy (the same uncertainties and seeds, every lever off, none of the EMA
-levers applied) and reports the paired effect ``<outcome>_effect`` (mean over seeds of policy minus
-zero dose) and its standard error ``<outcome>_effect_se``: the lever's effect, not the draw's.
+registers each outcome name with one type for the whole process, hence the other name). With
+``effect=True`` every experiment also runs the *zero-dose* policy (the same uncertainties and seeds,
+every lever off, none of the EMA levers applied) and reports the paired effect ``<outcome>_effect``
+(mean over seeds of policy minus zero dose) and its standard error ``<outcome>_effect_se``: the
+lever's effect, not the draw's.
 
 **Failures.** :func:`~simulation.sweep.runs.run_one` never raises (an exception would hang EMA's
 multiprocessing evaluator); a failed run is logged with its traceback on the logger
