@@ -2,8 +2,8 @@
 share by more than a threshold? PRIM (Friedman & Fisher 1999) on the paired effect of the lever
 against the zero-dose policy, replicated over seeds, then checked on fresh seeds.
 
-    python experiments/scenario_discovery/discover.py            # the documented run (about 5 min)
-    python experiments/scenario_discovery/discover.py --small    # the test's size (about 1 min)
+    python experiments/scenario_discovery/discover.py            # the documented run (about 15 min)
+    python experiments/scenario_discovery/discover.py --small    # the test's size (1-2 min)
 
 Steps: (1) EMA Workbench samples the uncertainties (Latin hypercube) and the lever's dose; every
 experiment runs with the same ``seeds`` seeds, once with the lever and once at zero dose, and gives
@@ -144,8 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--small", action="store_true", help="the test's size")
     parser.add_argument("--threshold", type=float, default=1.2, help="effect of interest, pp (default 1.2)")
+    parser.add_argument("--seeds", type=int, help="seeds per experiment (default: the size's)")
     args = parser.parse_args(argv)
-    d = discover(SIZES["small" if args.small else "full"], args.threshold)
+    size = dict(SIZES["small" if args.small else "full"])
+    size["seeds"] = args.seeds or size["seeds"]
+    d = discover(size, args.threshold)
     print(f"PRIM box for effect > {d.threshold:g} pp (coverage {d.coverage:.2f}, density {d.density:.2f}):")
     for key, (lo, hi) in d.limits.items():
         print(f"  {key}: {lo:.4g} .. {hi:.4g}")
