@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -179,6 +180,7 @@ def _discover_module():
     path = REPO / "experiments" / "scenario_discovery" / "discover.py"
     spec = importlib.util.spec_from_file_location("discover", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
