@@ -201,8 +201,8 @@ def report_failures(outcomes: dict[str, np.ndarray], experiments: int) -> int:
     failed = int(np.nansum(outcomes.get(FAILED, 0)))
     if failed:
         msg = f"ptsim: {failed} run(s) failed in {experiments} EMA experiment(s); tracebacks were logged"
-        log.warning(msg)
-        print(msg, file=sys.stderr)
+        print(msg, file=sys.stderr)  # always shown; the log has it too, for configured handlers
+        log.info(msg)
     return failed
 
 
