@@ -140,3 +140,21 @@ def test_ranges_without_bounds_take_the_plausible_range_or_say_why_not():
         design.parse_range("tax.cit_standard")
     with pytest.raises(SweepError, match="no plausible range"):
         design.parse_range("provinces.Henan.wage_yuan")
+
+
+def test_an_experiment_range_can_be_the_plausible_range(tiny, tmp_path):
+    from simulation.sweep.experiment import load
+
+    (tmp_path / "experiment.toml").write_text(
+        f'[experiment]\nscenarios = ["{tiny.as_posix()}"]\n[design]\nmethod = "lhs"\nn = 4\n'
+        '[design.range]\n"agglomeration.gamma" = "plausible"\n"behaviour.logit_scale" = [0.01, 0.02]\n'
+    )
+    spec = load(tmp_path)
+    gamma = spec.design.factors[0]
+    assert (gamma.low, gamma.high) == parameters.find("agglomeration.gamma").plausible
+    (tmp_path / "experiment.toml").write_text(
+        f'[experiment]\nscenarios = ["{tiny.as_posix()}"]\n[design]\nmethod = "lhs"\nn = 4\n'
+        '[design.range]\n"agglomeration.gamma" = "wide"\n'
+    )
+    with pytest.raises(SweepError, match='"plausible"'):
+        load(tmp_path)
