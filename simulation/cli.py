@@ -172,6 +172,8 @@ def _cmd_levers(args: argparse.Namespace) -> int:
     print(f"mechanism: {lever.mechanism}\nfiscal cost: {lever.fiscal}\nsources: {lever.sources}\n")
     for p in levers.params(lever):
         print(f"{p.key} = {p.default!r}  [{p.unit}]  {p.allowed()}\n    {p.doc}\n    basis: {p.basis}")
+        if p.plausible is not None:  # what sweeps sample for a range given without bounds
+            print(f"    plausible: [{p.plausible[0]:g}, {p.plausible[1]:g}]: {p.plausible_basis}")
     return 0
 
 
@@ -234,6 +236,8 @@ def _print_summary(s: dict, out: Path) -> None:
 def _cmd_params(args: argparse.Namespace) -> int:
     for p in parameters.PARAMS:
         print(f"{p.key} = {p.default!r}  [{p.unit}]  {p.allowed()}\n    {p.doc}\n    basis: {p.basis}")
+        if p.plausible is not None:  # what sweeps sample for a range given without bounds
+            print(f"    plausible: [{p.plausible[0]:g}, {p.plausible[1]:g}]: {p.plausible_basis}")
     return 0
 
 

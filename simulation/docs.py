@@ -68,6 +68,12 @@ Values outside the allowed range are rejected with a message naming the file and
 `ptsim params` prints the same list. The equations that use each parameter are in
 [model.md](model.md).
 
+The *allowed* range only rules out the impossible; the *plausible* range beside it is what the
+values could reasonably be, with its reason (a source, or an assumption). Sweeps and the EMA
+Workbench adapter sample the plausible range when a parameter is given without bounds
+(`ptsim sweep --range KEY`, `"KEY" = "plausible"` in an experiment, `None` in
+`simulation.sweep.ema.ema_model`); see [sweeps.md](sweeps.md).
+
 Units: a *margin* is yuan per yuan of output per year; *logit units* are utility units in which the
 logit error has scale 1; *model units* of employment are persons of the synthetic firms, scaled to the
 real economy by the scale anchored on `economy.processing_exports_yuan` (docs/model.md §2).
@@ -100,9 +106,23 @@ def _table(header: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> str:
 
 
 def param_table(params: Iterable[parameters.Param]) -> str:
-    """Key, default, unit, allowed values, meaning and basis of parameters."""
-    rows = ((f"`{p.key}`", f"`{_literal(p.default)}`", p.unit, p.allowed(), p.doc, p.basis) for p in params)
-    return _table(("key", "default", "unit", "allowed", "meaning", "basis"), rows)
+    """Key, default, unit, allowed values, meaning and basis of parameters, and the plausible range
+    (with its reason) where any of them declares one."""
+    params = list(params)
+    rows = [(f"`{p.key}`", f"`{_literal(p.default)}`", p.unit, p.allowed(), p.doc, p.basis) for p in params]
+    header = ("key", "default", "unit", "allowed", "meaning", "basis")
+    if not any(p.plausible for p in params):
+        return _table(header, rows)
+    plausible = [_plausible(p) for p in params]
+    return _table((*header, "plausible (sweeps)"), [(*r, q) for r, q in zip(rows, plausible, strict=True)])
+
+
+def _plausible(p: parameters.Param) -> str:
+    """``[lo, hi]: reason``, the range a sweep samples when given no bounds."""
+    if p.plausible is None:
+        return "–"
+    lo, hi = p.plausible
+    return f"[{lo:g}, {hi:g}]: {p.plausible_basis}"
 
 
 def parameter_section(section: str) -> str:

@@ -24,7 +24,18 @@ PARAMS: tuple[Param, ...] = (
         kind=str,
     ),
     Param(
-        "run.steps", 48, "quarters", "Number of quarterly steps.", "docs/model.md", kind=int, low=1, high=400
+        "run.steps",
+        48,
+        "quarters",
+        "Number of quarterly steps.",
+        "docs/model.md",
+        kind=int,
+        low=1,
+        high=400,
+        plausible=(4, 80),
+        plausible_basis=(
+            "assumption: a year to twenty years of quarters; the policy's horizon is 2024-2035 (48)"
+        ),
     ),
     Param(
         "run.firms",
@@ -36,6 +47,11 @@ PARAMS: tuple[Param, ...] = (
         kind=int,
         low=10,
         high=5_000_000,
+        plausible=(1000, 200000),
+        plausible_basis=(
+            "assumption: below 1,000 synthetic firms a province-sector cell holds a handful "
+            "of firms; 200,000 is twice the documented count"
+        ),
     ),
     Param(
         "run.seed",
@@ -46,6 +62,8 @@ PARAMS: tuple[Param, ...] = (
         kind=int,
         low=0,
         high=2**63 - 1,
+        plausible=(0, 2**63 - 1),
+        plausible_basis="any seed: seeds are not a parameter of the world",
     ),
     Param(
         "run.firm_agents",
@@ -67,6 +85,11 @@ PARAMS: tuple[Param, ...] = (
         low=0.0,
         low_open=True,
         high=10.0,
+        plausible=(0.01, 0.04),
+        plausible_basis=(
+            "assumption: halved to doubled (no Chinese location-choice coefficients found); "
+            "the sensitivity experiment's range"
+        ),
     ),
     Param(
         "behaviour.review_hazard",
@@ -79,6 +102,11 @@ PARAMS: tuple[Param, ...] = (
         "1%/quarter reviews, of which about half end in a move",
         low=0.0,
         high=1.0,
+        plausible=(0.0025, 0.04),
+        plausible_basis=(
+            "assumption: 1%-16% of firms review in a year; Dutch firms moved at 7.9%/yr, "
+            "mostly locally (Pellenbarg & Kemper 1999)"
+        ),
     ),
     Param(
         "behaviour.hazard_gap_slope",
@@ -88,8 +116,22 @@ PARAMS: tuple[Param, ...] = (
         A + ": 'review more when profit falls behind' (docs/model.md §7.10)",
         low=0.0,
         high=100.0,
+        plausible=(0.0, 2.0),
+        plausible_basis=(
+            "assumption: from no extra review to quadrupling the hazard at a gap of two logit scales"
+        ),
     ),
-    Param("behaviour.max_hazard", 0.25, "1/quarter", "Cap on the review hazard.", A, low=0.0, high=1.0),
+    Param(
+        "behaviour.max_hazard",
+        0.25,
+        "1/quarter",
+        "Cap on the review hazard.",
+        A,
+        low=0.0,
+        high=1.0,
+        plausible=(0.1, 0.5),
+        plausible_basis="assumption: at most a tenth to half of the firms review in one quarter",
+    ),
     Param(
         "behaviour.consideration_size",
         5,
@@ -99,6 +141,8 @@ PARAMS: tuple[Param, ...] = (
         kind=int,
         low=1,
         high=1000,
+        plausible=(2, 10),
+        plausible_basis="assumption: bounded search over a few provinces (31 in all)",
     ),
     Param(
         "behaviour.know_other_region_prob",
@@ -109,6 +153,11 @@ PARAMS: tuple[Param, ...] = (
         A,
         low=0.0,
         high=1.0,
+        plausible=(0.05, 0.95),
+        plausible_basis=(
+            "assumption: from firms that know almost no province outside their region to "
+            "firms that know almost all"
+        ),
     ),
     Param(
         "behaviour.taste_persistence",
@@ -129,6 +178,11 @@ PARAMS: tuple[Param, ...] = (
         A + ": no structural estimate of relocation costs found",
         low=0.0,
         high=10.0,
+        plausible=(0.1, 0.6),
+        plausible_basis=(
+            "assumption: a light move of equipment to months of lost output and "
+            "reinstallation; the sensitivity experiment's range"
+        ),
     ),
     Param(
         "behaviour.planning_horizon_years",
@@ -139,6 +193,8 @@ PARAMS: tuple[Param, ...] = (
         A,
         low=0.25,
         high=100.0,
+        plausible=(5.0, 20.0),
+        plausible_basis="assumption: a typical depreciation life of plant (5-20 years)",
     ),
     Param(
         "behaviour.discount_rate",
@@ -148,6 +204,10 @@ PARAMS: tuple[Param, ...] = (
         A + ": cost of capital of a manufacturing SME",
         low=0.0,
         high=1.0,
+        plausible=(0.04, 0.15),
+        plausible_basis=(
+            "assumption: from a bank loan rate (LPR about 4%) to the cost of equity of a risky SME"
+        ),
     ),
     # --- agglomeration -----------------------------------------------------------------------
     Param(
@@ -160,6 +220,11 @@ PARAMS: tuple[Param, ...] = (
         "Fan 2006, 经济研究); expressed in logit units here; must stay < 1 for a dispersed equilibrium",
         low=0.0,
         high=5.0,
+        plausible=(0.05, 0.4),
+        plausible_basis=(
+            "assumption: weak to twice the default, well below 1 (above it the equilibrium "
+            "concentrates in one province); the sensitivity experiment's range"
+        ),
     ),
     Param(
         "agglomeration.offset",
@@ -171,6 +236,10 @@ PARAMS: tuple[Param, ...] = (
         low=0.0,
         low_open=True,
         high=1e6,
+        plausible=(0.5, 10.0),
+        plausible_basis=(
+            "assumption: a numerical offset; small against the thousands of real firms in a populated cell"
+        ),
     ),
     # --- labour ------------------------------------------------------------------------------
     Param(
@@ -202,6 +271,11 @@ PARAMS: tuple[Param, ...] = (
         "manufacturing series found",
         low=-0.1,
         high=0.2,
+        plausible=(0.03, 0.08),
+        plausible_basis=(
+            "documented national labour productivity growth 6.5-7.0% (2014-2017, NBS) and "
+            "Guangzhou 6.5% (2015-2021); 3% allows the slowdown since"
+        ),
     ),
     Param(
         "labour.supply_elasticity",
@@ -212,6 +286,8 @@ PARAMS: tuple[Param, ...] = (
         A + ": no migrant supply elasticity found (NBS 农民工监测调查报告 give levels only)",
         low=0.05,
         high=1000.0,
+        plausible=(1.0, 4.0),
+        plausible_basis="assumption: halved to doubled; no migrant supply elasticity found",
     ),
     Param(
         "labour.migrant_pool_weight",
@@ -222,6 +298,8 @@ PARAMS: tuple[Param, ...] = (
         A + " on NBS 2017 out-migrant shares (regions.csv)",
         low=0.0,
         high=1000.0,
+        plausible=(0.0, 8.0),
+        plausible_basis="assumption: from no migrant effect to twice the default",
     ),
     Param(
         "labour.processing_share_of_workforce",
@@ -233,6 +311,8 @@ PARAMS: tuple[Param, ...] = (
         low=0.0,
         low_open=True,
         high=1.0,
+        plausible=(0.02, 0.15),
+        plausible_basis="assumption: processing jobs are a few per cent of the local labour pool",
     ),
     Param(
         "labour.skill_efficiency",
@@ -243,6 +323,8 @@ PARAMS: tuple[Param, ...] = (
         low=0.0,
         low_open=True,
         high=10.0,
+        plausible=(0.8, 1.2),
+        plausible_basis="assumption: a normalisation; +-20% for a uniform skill shift",
     ),
     # --- land --------------------------------------------------------------------------------
     Param(
@@ -253,6 +335,8 @@ PARAMS: tuple[Param, ...] = (
         A + ": standard-factory plots; not in the shared data",
         low=0.0,
         high=10000.0,
+        plausible=(30.0, 150.0),
+        plausible_basis="assumption: dense multi-storey standard factories to single-storey plots",
     ),
     Param(
         "land.annuity_rate",
@@ -262,6 +346,8 @@ PARAMS: tuple[Param, ...] = (
         A,
         low=0.0,
         high=1.0,
+        plausible=(0.03, 0.08),
+        plausible_basis="assumption: a 50-year lease at 2-7% interest",
     ),
     Param(
         "land.rent_elasticity",
@@ -271,6 +357,8 @@ PARAMS: tuple[Param, ...] = (
         A,
         low=0.0,
         high=100.0,
+        plausible=(0.25, 2.0),
+        plausible_basis=("assumption: a quarter to twice the default response of rents to local employment"),
     ),
     # --- parks -------------------------------------------------------------------------------
     Param("parks.enabled", True, "-", "Designated parks with limited capacity.", "docs/model.md", kind=bool),
@@ -282,6 +370,8 @@ PARAMS: tuple[Param, ...] = (
         A + ": a standard-factory phase of 26,410 m2 cost 114 m yuan (Taiyuan); parks hold many",
         low=0.0,
         high=1e7,
+        plausible=(5000.0, 50000.0),
+        plausible_basis=("assumption: a quarter to two and a half times the default; park sizes vary widely"),
     ),
     Param(
         "parks.initial_occupancy",
@@ -291,6 +381,8 @@ PARAMS: tuple[Param, ...] = (
         A + ": parks are full at the start; new capacity comes from special bonds (measure 4)",
         low=0.0,
         high=1.0,
+        plausible=(0.7, 1.0),
+        plausible_basis="assumption: parks from largely to fully occupied at the start",
     ),
     Param(
         "parks.rent_discount",
@@ -300,6 +392,10 @@ PARAMS: tuple[Param, ...] = (
         A + ": land-price discount rules allow reserve prices >= 70% of the floor (2009 notice)",
         low=0.0,
         high=1.0,
+        plausible=(0.0, 0.3),
+        plausible_basis=(
+            "reserve prices may go down to 70% of the floor (2009 land-price notice): a discount of 0-30%"
+        ),
     ),
     Param(
         "parks.setup_discount",
@@ -309,6 +405,8 @@ PARAMS: tuple[Param, ...] = (
         A,
         low=0.0,
         high=1.0,
+        plausible=(0.0, 0.5),
+        plausible_basis="assumption: from no saving to ready factories halving the cost of moving",
     ),
     # --- economy -----------------------------------------------------------------------------
     Param(
@@ -319,6 +417,10 @@ PARAMS: tuple[Param, ...] = (
         A + ": processing exporters are less profitable (Dai, Maitra & Yu 2016)",
         low=-1.0,
         high=1.0,
+        plausible=(0.02, 0.1),
+        plausible_basis=(
+            "assumption: processing exporters earn thin margins (Dai, Maitra & Yu 2016); 2-10% of output"
+        ),
     ),
     Param(
         "economy.export_price_growth",
@@ -329,6 +431,8 @@ PARAMS: tuple[Param, ...] = (
         A + ": flat; no export price index found (NBS PPI, a proxy only: +4.1% 2022, -3.0% 2023)",
         low=-0.2,
         high=0.2,
+        plausible=(-0.03, 0.04),
+        plausible_basis="the NBS PPI, a proxy, moved between -3.0% (2023) and +4.1% (2022)",
     ),
     Param(
         "economy.domestic_operating_margin",
@@ -338,6 +442,8 @@ PARAMS: tuple[Param, ...] = (
         A + ": sigma = 5",
         low=0.0,
         high=1.0,
+        plausible=(0.1, 0.33),
+        plausible_basis="assumption: 1/sigma for an elasticity of substitution sigma from 3 to 10",
     ),
     Param(
         "economy.processing_exports_yuan",
@@ -349,6 +455,11 @@ PARAMS: tuple[Param, ...] = (
         "(GACC) x 7.0467 (C; simulation/data/documented.csv); set it for another start year",
         low=1.0,
         high=1e15,
+        plausible=(4000000000000.0, 6000000000000.0),
+        plausible_basis=(
+            "the 2023 figure (4.93e12 yuan, NBS and GACC) +-20%, covering the exchange rate "
+            "and neighbouring years"
+        ),
     ),
     Param(
         "economy.processing_firms",
@@ -361,6 +472,8 @@ PARAMS: tuple[Param, ...] = (
         kind=int,
         low=1,
         high=10_000_000,
+        plausible=(50000, 150000),
+        plausible_basis="about 100,000 (MOFCOM 2016-01, for 2014) +-50%: no later count was found",
     ),
     Param(
         "economy.compliance_cost_share",
@@ -370,6 +483,8 @@ PARAMS: tuple[Param, ...] = (
         A,
         low=0.0,
         high=1.0,
+        plausible=(0.002, 0.03),
+        plausible_basis="assumption: customs and compliance costs of 0.2-3% of trade",
     ),
     Param(
         "economy.bonded_zone_discount",
@@ -379,6 +494,10 @@ PARAMS: tuple[Param, ...] = (
         A,
         low=0.0,
         high=1.0,
+        plausible=(0.0, 0.6),
+        plausible_basis=(
+            "assumption: from no saving to cutting compliance costs by more than half in supervision zones"
+        ),
     ),
     Param(
         "economy.productivity_sigma",
@@ -388,6 +507,8 @@ PARAMS: tuple[Param, ...] = (
         A,
         low=0.0,
         high=3.0,
+        plausible=(0.15, 0.6),
+        plausible_basis="assumption: half to twice the default dispersion of log productivity",
     ),
     Param(
         "economy.size_sigma",
@@ -397,6 +518,10 @@ PARAMS: tuple[Param, ...] = (
         A + ": firm sizes are heavy-tailed",
         low=0.0,
         high=4.0,
+        plausible=(0.7, 1.5),
+        plausible_basis=(
+            "assumption: lognormal firm-size dispersions of this order fit heavy-tailed size distributions"
+        ),
     ),
     Param(
         "economy.foreign_share",
@@ -406,6 +531,10 @@ PARAMS: tuple[Param, ...] = (
         A + ": foreign-invested firms dominate processing trade; no recent figure found",
         low=0.0,
         high=1.0,
+        plausible=(0.4, 0.8),
+        plausible_basis=(
+            "assumption: foreign-invested firms dominate processing trade; no recent figure found"
+        ),
     ),
     Param(
         "economy.sme_threshold",
@@ -416,6 +545,11 @@ PARAMS: tuple[Param, ...] = (
         kind=int,
         low=1,
         high=10**7,
+        plausible=(300, 2000),
+        plausible_basis=(
+            "the MIIT 2011 standard is 1000 employees for industry; 300 is its line for small"
+            " firms (MIIT 2011)"
+        ),
     ),
     Param(
         "economy.supervised_equipment_share",
@@ -425,6 +559,10 @@ PARAMS: tuple[Param, ...] = (
         A,
         low=0.0,
         high=1.0,
+        plausible=(0.05, 0.4),
+        plausible_basis=(
+            "assumption: a twentieth to two fifths of fixed capital is supervised duty-free equipment"
+        ),
     ),
     Param(
         "economy.equipment_supervision_years",
@@ -435,6 +573,8 @@ PARAMS: tuple[Param, ...] = (
         "measure 12: 5 years (to be cut to 3)",
         low=0.0,
         high=50.0,
+        plausible=(3.0, 5.0),
+        plausible_basis="measure 12: 5 years, to be cut to 3",
     ),
     Param(
         "economy.equipment_renewal_years",
@@ -445,6 +585,8 @@ PARAMS: tuple[Param, ...] = (
         A,
         low=0.25,
         high=100.0,
+        plausible=(5.0, 15.0),
+        plausible_basis="assumption: equipment lives of 5-15 years",
     ),
     Param(
         "economy.equipment_duty_rate",
@@ -454,6 +596,8 @@ PARAMS: tuple[Param, ...] = (
         A,
         low=0.0,
         high=1.0,
+        plausible=(0.05, 0.2),
+        plausible_basis="assumption: import duty plus VAT of 5-20% of equipment value",
     ),
     Param(
         "economy.export_risk_premium",
@@ -464,6 +608,10 @@ PARAMS: tuple[Param, ...] = (
         "export value; not in the sources",
         low=0.0,
         high=0.2,
+        plausible=(0.001, 0.01),
+        plausible_basis=(
+            "assumption: export credit insurance premia and hedging costs of 0.1-1% of export value"
+        ),
     ),
     Param(
         "economy.sme_finance_premium",
@@ -473,6 +621,8 @@ PARAMS: tuple[Param, ...] = (
         A + ": 商贸发〔2023〕308号 八 (financing of SMEs that move); size not found",
         low=0.0,
         high=5.0,
+        plausible=(0.1, 1.0),
+        plausible_basis="assumption: financing adds a tenth of the moving cost to doubling it",
     ),
     Param(
         "economy.outage_loss_share",
@@ -482,6 +632,8 @@ PARAMS: tuple[Param, ...] = (
         A + ": not in the sources (2021 power rationing hit processing provinces); 10% of the bill",
         low=0.0,
         high=2.0,
+        plausible=(0.0, 0.3),
+        plausible_basis="assumption: from no losses to the 2021 rationing year",
     ),
     # --- tax ---------------------------------------------------------------------------------
     Param(
@@ -492,6 +644,8 @@ PARAMS: tuple[Param, ...] = (
         "CIT law (25%)",
         low=0.0,
         high=1.0,
+        plausible=(0.25, 0.25),
+        plausible_basis="CIT law: 25%, fixed by law",
     ),
     Param(
         "tax.cit_west",
@@ -501,6 +655,8 @@ PARAMS: tuple[Param, ...] = (
         "MOF/STA/NDRC 2020 No. 23 (2021-2030)",
         low=0.0,
         high=1.0,
+        plausible=(0.15, 0.15),
+        plausible_basis="MOF/STA/NDRC 2020 No. 23: 15% until 2030, fixed by law",
     ),
     Param(
         "tax.west_cit_coverage",
@@ -510,6 +666,11 @@ PARAMS: tuple[Param, ...] = (
         A,
         low=0.0,
         high=1.0,
+        plausible=(0.5, 1.0),
+        plausible_basis=(
+            "assumption: from half of the firms to all of them qualify under the encouraged-"
+            "industry catalogue"
+        ),
     ),
     Param(
         "tax.rd_super_deduction",
@@ -519,6 +680,8 @@ PARAMS: tuple[Param, ...] = (
         "100% for manufacturing since 2021 (STA)",
         low=0.0,
         high=5.0,
+        plausible=(0.75, 1.0),
+        plausible_basis="75% before 2021, 100% for manufacturing since (STA)",
     ),
     # --- logistics ---------------------------------------------------------------------------
     Param(
@@ -529,6 +692,10 @@ PARAMS: tuple[Param, ...] = (
         A + ": one sector stands for goods of many value densities, so modes mix",
         low=0.0,
         high=1.0,
+        plausible=(0.002, 0.05),
+        plausible_basis=(
+            "assumption: from an almost deterministic choice of the cheapest mode to a broad mix"
+        ),
     ),
     Param(
         "logistics.domestic_decay_km",
@@ -539,6 +706,8 @@ PARAMS: tuple[Param, ...] = (
         low=0.0,
         low_open=True,
         high=1e6,
+        plausible=(800.0, 3000.0),
+        plausible_basis="assumption: half to twice the default distance decay",
     ),
     Param(
         "logistics.coast_interior_cost",
@@ -551,6 +720,8 @@ PARAMS: tuple[Param, ...] = (
         low=0.0,
         low_open=True,
         high=100.0,
+        plausible=(0.7, 1.3),
+        plausible_basis="assumption: a normalisation; +-30% for better or worse links",
     ),
     Param(
         "logistics.interior_cost",
@@ -561,6 +732,8 @@ PARAMS: tuple[Param, ...] = (
         low=0.0,
         low_open=True,
         high=100.0,
+        plausible=(0.7, 1.3),
+        plausible_basis="assumption: a normalisation; +-30% for better or worse links",
     ),
     Param(
         "logistics.inland_leg_cost",
@@ -570,6 +743,8 @@ PARAMS: tuple[Param, ...] = (
         "normalisation",
         low=0.0,
         high=100.0,
+        plausible=(0.7, 1.3),
+        plausible_basis="assumption: a normalisation; +-30% for better or worse links",
     ),
     Param(
         "logistics.cre_subsidy_share",
@@ -580,6 +755,10 @@ PARAMS: tuple[Param, ...] = (
         "(BOFIT Weekly 2019/35; simulation/data/SOURCES.md §5); 0 for a 2024 start",
         low=0.0,
         high=1.0,
+        plausible=(0.0, 0.3),
+        plausible_basis=(
+            "reported caps 50% (2018), 30% (2020), 0 by 2022 (BOFIT Weekly 2019/35): 0-30% after 2020"
+        ),
     ),
     Param(
         "logistics.cre_cargo_usd",
@@ -590,6 +769,11 @@ PARAMS: tuple[Param, ...] = (
         "2024: US$66.4 bn (Xinhua 2025, B)",
         low=0.0,
         high=1e13,
+        plausible=(40000000000.0, 80000000000.0),
+        plausible_basis=(
+            "US$56.7 bn (2023) and 66.4 bn (2024) (China State Railway Group via Xinhua); "
+            "40-80 bn around them"
+        ),
     ),
     Param(
         "logistics.cre_outbound_share",
@@ -599,6 +783,8 @@ PARAMS: tuple[Param, ...] = (
         A + ": return trains carry less value than westbound ones; not found by value",
         low=0.0,
         high=1.0,
+        plausible=(0.5, 0.75),
+        plausible_basis="assumption: westbound trains carry at least half the value",
     ),
     Param(
         "logistics.cre_processing_share",
@@ -610,6 +796,11 @@ PARAMS: tuple[Param, ...] = (
         "Zhengzhou (computers 18% of CRE value in 2019, Cargo Facts, B)",
         low=0.0,
         high=1.0,
+        plausible=(0.2, 0.5),
+        plausible_basis=(
+            "from the processing share of all exports (20.8%, GACC 2023) to half (computers "
+            "alone 18% of CRE value in 2019, Cargo Facts)"
+        ),
     ),
     Param(
         "logistics.land_port_exports_yuan",
@@ -621,6 +812,11 @@ PARAMS: tuple[Param, ...] = (
         "(assumption) x 2 for all land ports (assumption: Youyiguan taken as half of them)",
         low=0.0,
         high=1e15,
+        plausible=(270000000000.0, 900000000000.0),
+        plausible_basis=(
+            "derived from Youyiguan's trade (GACC 2024): from Youyiguan's exports alone x 1 "
+            "to x 3.3 for all land ports"
+        ),
     ),
     Param(
         "logistics.land_port_processing_share",
@@ -630,6 +826,10 @@ PARAMS: tuple[Param, ...] = (
         "assumption: the processing share of all exports, 20.8% (GACC Jan-Oct 2023, derived, C)",
         low=0.0,
         high=1.0,
+        plausible=(0.1, 0.35),
+        plausible_basis=(
+            "assumption: half to 1.7 times the processing share of all exports (20.8%, GACC 2023)"
+        ),
     ),
     Param(
         "logistics.capacity_iterations",
@@ -640,6 +840,10 @@ PARAMS: tuple[Param, ...] = (
         low=0,
         high=200,
         kind=int,
+        plausible=(6, 40),
+        plausible_basis=(
+            "numerical: enough iterations for the shadow price to settle; rationing removes any excess"
+        ),
     ),
     # --- calibration -------------------------------------------------------------------------
     Param(
@@ -662,6 +866,8 @@ PARAMS: tuple[Param, ...] = (
         kind=int,
         low=10,
         high=10**7,
+        plausible=(5000, 100000),
+        plausible_basis="numerical: enough firms for smooth expected flows, at a cost",
     ),
     Param(
         "calibration.documented_weight",
@@ -672,6 +878,8 @@ PARAMS: tuple[Param, ...] = (
         "numerical",
         low=0.0,
         high=1.0,
+        plausible=(0.0001, 0.01),
+        plausible_basis="numerical: a small weight that keeps empty cells choosable",
     ),
     Param(
         "calibration.sorting_rounds",
@@ -684,6 +892,8 @@ PARAMS: tuple[Param, ...] = (
         kind=int,
         low=0,
         high=100000,
+        plausible=(10, 100),
+        plausible_basis="numerical: rounds of swaps that sort the initial firms",
     ),
     Param(
         "calibration.tolerance",
@@ -694,6 +904,8 @@ PARAMS: tuple[Param, ...] = (
         low=0.0,
         low_open=True,
         high=1.0,
+        plausible=(1e-08, 0.0001),
+        plausible_basis="numerical: convergence tolerances of the contraction",
     ),
     # --- demography: entry, exit, conversion, expansion -----------------------------------------
     Param(
@@ -715,6 +927,8 @@ PARAMS: tuple[Param, ...] = (
         "constant size before the trend; no exit rate of processing firms found",
         low=0.0,
         high=1.0,
+        plausible=(0.03, 0.2),
+        plausible_basis="C: 8% a year for new non-state manufacturing firms (Brandt, Kambourov & Storesletten 2025); unrefereed figures for above-scale firms reach 21%, an upper bound inflated by the sales threshold",
     ),
     Param(
         "demography.loss_exit_quarters",
@@ -725,6 +939,8 @@ PARAMS: tuple[Param, ...] = (
         kind=int,
         low=1,
         high=400,
+        plausible=(4, 20),
+        plausible_basis="assumption: one to five years of losses; 17.6% of Guangzhou's industrial firms lose money in a year (2021), far more than exit",
     ),
     Param(
         "demography.conversion_rate",
@@ -736,6 +952,8 @@ PARAMS: tuple[Param, ...] = (
         "found; 2% a year of plants",
         low=0.0,
         high=1.0,
+        plausible=(0.0, 0.06),
+        plausible_basis="assumption: up to three times the default; processing's share of exports fell by about 2 points a year 2011-23",
     ),
     Param(
         "demography.trend_growth",
@@ -747,6 +965,8 @@ PARAMS: tuple[Param, ...] = (
         "(customs; data/documented.csv): (4.934 / 5.394)^(1/12) - 1",
         low=-1.0,
         high=1.0,
+        plausible=(-0.03, 0.02),
+        plausible_basis="C: processing exports in yuan fell 0.7% a year 2011-23 and 1.2% a year 2011-19 (customs)",
     ),
     Param(
         "demography.growth_elasticity",
@@ -758,6 +978,8 @@ PARAMS: tuple[Param, ...] = (
         "processing plants found (firm growth rises with profitability: e.g. Coad 2007 survey)",
         low=0.0,
         high=20.0,
+        plausible=(0.0, 3.0),
+        plausible_basis="assumption: from no growth response to three times the default",
     ),
     Param(
         "demography.expansion_share",
@@ -768,6 +990,8 @@ PARAMS: tuple[Param, ...] = (
         A + ": no count of processing firms' new plants by owner found",
         low=0.0,
         high=1.0,
+        plausible=(0.0, 0.6),
+        plausible_basis="assumption: from none to most new plants being second plants",
     ),
     # --- places abroad --------------------------------------------------------------------------
     Param(
@@ -799,6 +1023,8 @@ PARAMS: tuple[Param, ...] = (
         low=0.0,
         low_open=True,
         high=10.0,
+        plausible=(0.35, 0.9),
+        plausible_basis="B: Vietnam's output per worker 0.36 of China's at market exchange rates (2013) to 0.59 at PPP (2022); up to 0.9 for Mexico (assumption)",
     ),
     Param(
         "abroad.tariff_incidence",
@@ -810,6 +1036,8 @@ PARAMS: tuple[Param, ...] = (
         "keep its North-American sales",
         low=0.0,
         high=1.0,
+        plausible=(0.3, 1.0),
+        plausible_basis="assumption: studies found most of the Section 301 duty passed on to US buyers (Amiti, Redding & Weinstein 2019), which lowers what a plant in China bears",
     ),
     Param(
         "abroad.constant",
@@ -823,9 +1051,20 @@ PARAMS: tuple[Param, ...] = (
         "2009-16, Vietstock 2023)",
         low=-50.0,
         high=50.0,
+        plausible=(-4.0, 0.0),
+        plausible_basis="assumption: from places abroad as good as the reference province (0) to a fifth of today's moves abroad",
     ),
     Param(
-        "calibration.max_iter", 3000, "iterations", "Iteration cap.", "numerical", kind=int, low=1, high=10**6
+        "calibration.max_iter",
+        3000,
+        "iterations",
+        "Iteration cap.",
+        "numerical",
+        kind=int,
+        low=1,
+        high=10**6,
+        plausible=(500, 10000),
+        plausible_basis="numerical: an iteration cap the contraction rarely reaches",
     ),
 )
 

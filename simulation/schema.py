@@ -25,6 +25,11 @@ class Param:
     high: float | None = None
     low_open: bool = False
     choices: tuple[str, ...] = field(default_factory=tuple)
+    #: (low, high) a sweep samples when no bounds are given: the values believed possible, inside
+    #: the validation range [low, high] (which only rules out the impossible); None for text,
+    #: booleans and tables
+    plausible: tuple[float, float] | None = None
+    plausible_basis: str = ""  # why this range: a source, or "assumption: ..."
 
     def allowed(self) -> str:
         """Human-readable description of the allowed values."""

@@ -63,6 +63,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("simulation.sweep.spec",),
     ("simulation.sweep.store",),
     ("simulation.sweep.executors",),
+    ("simulation.sweep.cluster",),
     ("simulation.sweep.engine", "simulation.sweep.experiment", "simulation.sweep.ema"),
     ("simulation.sweep",),
     ("simulation.sweep.cli",),

@@ -140,7 +140,8 @@ def test_saltelli_design_and_first_order_indices():
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        ("behaviour.logit_scale", "expected key=lo:hi"),
+        ("behaviour.logit_scale=", "expected key=lo:hi"),
+        ("provinces.Henan.wage_yuan", "no plausible range"),  # a bare key takes the plausible range
         ("behaviour.logit_scale=0.04:0.01", "lo < hi"),
         ("behaviour.logit_scale=a:b", "two numbers"),
         ("behaviour.logit_scale=-1:0.5", r"leaves a number in \(0, 10\]"),

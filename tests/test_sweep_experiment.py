@@ -127,11 +127,10 @@ def test_ema_workbench_sequential_evaluator_runs_the_model(tiny_scenario):
 
 
 def test_ema_function_gives_nan_outcomes_for_a_failed_run(tiny_scenario):
-    from simulation.sweep.ema import SERIES_OUTCOME, ema_function
+    from simulation.sweep.ema import SERIES_OUTCOME, Setup, ema_function
 
-    out = ema_function(
-        runs.scenario_dict(tiny_scenario), 1, ("relocations_total",), 3, **{"behaviour.logit_scale": -1}
-    )
+    setup = Setup(runs.scenario_dict(tiny_scenario), (1,), ("relocations_total",), 3)
+    out = ema_function(setup, **{"behaviour.logit_scale": -1})
     assert math.isnan(out["relocations_total"]) and out[SERIES_OUTCOME].shape == (4,)
     assert np.isnan(out[SERIES_OUTCOME]).all()
 
@@ -144,7 +143,7 @@ def test_ema_model_rejects_reserved_names_and_missing_bounds(tiny_scenario):
         ema_model(tiny_scenario, {"behaviour.logit_scale": (0.01, 0.02)}, outcomes=("model",))
     with pytest.raises(SweepError, match="cannot be an EMA name"):
         ema_model(tiny_scenario, {"sectors.new-energy.load_flexibility": (0, 1)})
-    with pytest.raises(SweepError, match="needs bounds"):
+    with pytest.raises(SweepError, match="plausible range"):
         ema_model(tiny_scenario, {"provinces.Henan.wage_yuan": None})
     with pytest.raises(Exception, match="provinces.Henan.wage_yuan"):
         ema_model(tiny_scenario, {"provinces.Henan.wage_yuan": (1, 2)})  # outside the data's range

@@ -43,7 +43,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--n", type=int, help="sample size (points; trajectories for morris; base N for saltelli)"
     )
     sw.add_argument(
-        "--range", dest="ranges", action="append", default=[], metavar="KEY=LO:HI", help="sampled factor"
+        "--range",
+        dest="ranges",
+        action="append",
+        default=[],
+        metavar="KEY=LO:HI",
+        help="sampled factor; a bare KEY samples its plausible range (docs/parameters.md)",
     )
     sw.add_argument("--design-seed", type=int, default=0, help="seed of the sampler (default 0)")
     sw.add_argument("--levels", type=int, help="grid levels of the morris design (default 4)")
@@ -97,6 +102,23 @@ def _common(p: argparse.ArgumentParser, sets: bool = True) -> None:
         "--workers", type=int, help="local worker processes (default: the cores; 0 = in this process)"
     )
     where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask scheduler")
+    where.add_argument(
+        "--cluster", choices=("slurm", "pbs", "local-jobqueue"),
+        help="start a dask-jobqueue cluster for this sweep and stop it after (docs/sweeps.md §4)",
+    )  # fmt: skip
+    jq = p.add_argument_group("--cluster options (dask-jobqueue)")
+    jq.add_argument("--cluster-jobs", type=int, default=1, metavar="N", help="batch jobs (default 1)")
+    jq.add_argument(
+        "--cluster-cores", type=int, default=1, metavar="N", help="cores = workers per job (default 1)"
+    )
+    jq.add_argument("--cluster-memory", default="4GB", metavar="MEM", help="memory per job (default 4GB)")
+    jq.add_argument("--cluster-walltime", metavar="HH:MM:SS", help="wall time per job")
+    jq.add_argument("--cluster-queue", metavar="NAME", help="SLURM partition or PBS queue")
+    jq.add_argument("--cluster-account", metavar="NAME", help="account charged for the jobs")
+    jq.add_argument(
+        "--cluster-directive", action="append", default=[], metavar="TEXT",
+        help="extra #SBATCH/#PBS directive, e.g. --cluster-directive=--constraint=skylake (repeatable)",
+    )  # fmt: skip
     p.add_argument("--resume", action="store_true", help="continue an interrupted sweep in its folder")
     p.add_argument("--retry-failed", action="store_true", help="with --resume: run the failed runs again")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -164,13 +186,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _run(spec: SweepSpec, out: Path, args: argparse.Namespace) -> int:
+    from simulation.sweep.cluster import ClusterSpec, open_backend
+
+    cluster = None
+    if args.cluster:
+        cluster = ClusterSpec(
+            args.cluster, args.cluster_jobs, args.cluster_cores, args.cluster_memory, args.cluster_walltime,
+            args.cluster_queue, args.cluster_account, tuple(args.cluster_directive),
+        )  # fmt: skip
+    with open_backend(args.workers, args.scheduler, cluster) as be:
+        return _run_on(spec, out, args, be)
+
+
+def _run_on(spec: SweepSpec, out: Path, args: argparse.Namespace, be) -> int:
     import pandas as pd
 
     from simulation.sweep import effects as effects_mod
     from simulation.sweep.engine import run_sweep
-    from simulation.sweep.executors import backend
 
-    be = backend(args.workers, args.scheduler)
     n_runs = len(spec.scenarios) * len(spec.design.points) * spec.seeds
     print(
         f"sweep {spec.name}: {len(spec.scenarios)} scenario(s) x {len(spec.design.points)} point(s) x "

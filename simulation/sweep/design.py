@@ -103,7 +103,10 @@ def parse_vary(text: str, source: str = "--vary") -> Factor:
 
 
 def parse_range(text: str, source: str = "--range") -> Factor:
-    """``key=lo:hi`` → range factor (numbers, lo < hi; integer if the parameter is an integer)."""
+    """``key=lo:hi`` → range factor (numbers, lo < hi; integer if the parameter is an integer);
+    a bare ``key`` takes the parameter's plausible range (:func:`plausible_range`)."""
+    if "=" not in text and text.strip():
+        return make_range(text.strip(), *plausible_range(text.strip(), source), source)
     key, bounds = _split(text, source, "key=lo:hi e.g. behaviour.logit_scale=0.01:0.04")
     lo_text, sep, hi_text = bounds.partition(":")
     try:
@@ -129,6 +132,21 @@ def make_range(key: str, low: float, high: float, source: str) -> Factor:
             except ValueError:
                 raise SweepError(source, key, f"range {low:g}:{high:g} leaves {spec.allowed()}") from None
     return Factor(key, low=float(low), high=float(high), integer=spec is not None and spec.kind is int)
+
+
+def plausible_range(key: str, source: str) -> tuple[float, float]:
+    """The plausible range a parameter declares (``docs/parameters.md``), for factors given without
+    bounds."""
+    spec = parameters.find(key)
+    if spec is None or spec.plausible is None:
+        raise SweepError(source, key, "declares no plausible range; give the bounds, e.g. KEY=lo:hi")
+    low, high = spec.plausible
+    if not low < high:
+        raise SweepError(
+            source, key, f"its plausible range is the single value {low:g} ({spec.plausible_basis}); "
+            "give bounds to vary it anyway",
+        )  # fmt: skip
+    return float(low), float(high)
 
 
 def _split(text: str, source: str, expected: str) -> tuple[str, str]:
@@ -239,10 +257,22 @@ def build(
     return Design(f"grid x {method}", (*vary, *ranges), points, n, seed, sample.options)
 
 
-def analyze(design: Design, y: np.ndarray, seed: int = 0) -> pd.DataFrame:
+def analysis_seed(seed: int | None) -> int:
+    """The seed handed to SALib's analyses: derived from the design seed by
+    :class:`numpy.random.SeedSequence`, never 0 (SALib's Sobol' analysis treats a seed of 0 as no
+    seed at all and its bootstrap intervals then change from call to call)."""
+    state = int(np.random.SeedSequence(int(seed or 0)).generate_state(1, dtype=np.uint32)[0])
+    return state or 1
+
+
+def analyze(design: Design, y: np.ndarray, seed: int | None = None) -> pd.DataFrame:
     """Sensitivity indices of one outcome ``y`` (one value per design point, e.g. the mean over
     seeds): Morris → ``mu, mu_star, sigma, mu_star_conf``; Saltelli → ``S1, S1_conf, ST, ST_conf``
-    (95% bootstrap confidence half-widths). One row per factor."""
+    (95% bootstrap confidence half-widths). One row per factor. The bootstrap uses
+    :func:`analysis_seed` of ``seed`` (default: the design's seed), so the intervals are reproducible.
+
+    Morris with integer factors: the runs used the rounded values, so the elementary effects divide by
+    the rounded steps (:func:`morris_indices`), not by the grid step SALib assumes."""
     if design.method not in SENSITIVITY:
         raise SweepError("design", design.method, f"no sensitivity analysis; use one of {SENSITIVITY}")
     y = np.asarray(y, dtype=float)
@@ -251,19 +281,77 @@ def analyze(design: Design, y: np.ndarray, seed: int = 0) -> pd.DataFrame:
             "sensitivity", "outcome", f"{int(np.sum(~np.isfinite(y)))} design points lack a value"
         )
     problem = _problem(list(design.factors))
-    if design.method == "morris":
+    rng_seed = analysis_seed(design.seed if seed is None else seed)
+    if design.method == "morris" and any(f.integer for f in design.factors):
+        res = morris_indices(design, y, rng_seed)
+        cols = ("mu", "mu_star", "sigma", "mu_star_conf")
+    elif design.method == "morris":
         morris_an = require("SALib.analyze.morris", "sa")
         res = morris_an.analyze(
-            problem, design.matrix, y, num_levels=design.options["levels"], seed=seed, print_to_console=False
+            problem,
+            design.matrix,
+            y,
+            num_levels=design.options["levels"],
+            seed=rng_seed,
+            print_to_console=False,
         )
         cols = ("mu", "mu_star", "sigma", "mu_star_conf")
     else:
         sobol_an = require("SALib.analyze.sobol", "sa")
-        res = sobol_an.analyze(problem, y, calc_second_order=False, seed=seed, print_to_console=False)
+        res = sobol_an.analyze(problem, y, calc_second_order=False, seed=rng_seed, print_to_console=False)
         cols = ("S1", "S1_conf", "ST", "ST_conf")
     frame = pd.DataFrame({c: np.asarray(res[c], dtype=float) for c in cols})
     frame.insert(0, "parameter", list(design.keys))
     return frame
+
+
+def elementary_effects(design: Design, y: np.ndarray) -> np.ndarray:
+    """Morris elementary effects, shape (factors, trajectories), per unit of each factor's scaled
+    range: ``(y_after - y_before) / ((x_after - x_before) / (high - low))`` with ``x`` the values the
+    runs used (rounded for integer factors). A step that rounding made zero gives NaN (no effect
+    measured). Without integer factors this is SALib's unscaled elementary effect."""
+    k = len(design.factors)
+    lo = np.array([f.low for f in design.factors])
+    width = np.array([f.high - f.low for f in design.factors])
+    used = np.array([[p[f.key] for f in design.factors] for p in design.points], dtype=float)
+    x = design.matrix.reshape(-1, k + 1, k)
+    xr = ((used - lo) / width).reshape(-1, k + 1, k)  # unit scale, as run
+    yt = np.asarray(y, dtype=float).reshape(-1, k + 1)
+    ee = np.full((k, x.shape[0]), np.nan)
+    for t in range(x.shape[0]):
+        for j in range(k):
+            moved = np.flatnonzero(x[t, j + 1] != x[t, j])  # the factor this step moves
+            if len(moved) != 1:
+                raise SweepError("morris", "design", f"trajectory {t} step {j} moves {len(moved)} factors")
+            i = int(moved[0])
+            step = xr[t, j + 1, i] - xr[t, j, i]
+            if step != 0:
+                ee[i, t] = (yt[t, j + 1] - yt[t, j]) / step
+    return ee
+
+
+def morris_indices(
+    design: Design, y: np.ndarray, seed: int, conf: float = 0.95, resamples: int = 100
+) -> dict:
+    """``mu, mu_star, sigma, mu_star_conf`` from :func:`elementary_effects` (steps as run), with
+    SALib's statistics: mean, mean absolute value, sd (ddof 1), and the normal-approximation
+    bootstrap half-width of mu* (Campolongo et al. 2007); effects of zero steps left out."""
+    from scipy.stats import norm
+
+    ee = elementary_effects(design, y)
+    rng = np.random.default_rng(seed)
+    out: dict[str, list[float]] = {"mu": [], "mu_star": [], "sigma": [], "mu_star_conf": []}
+    for row in ee:
+        e = row[np.isfinite(row)]
+        out["mu"].append(float(e.mean()) if len(e) else math.nan)
+        out["mu_star"].append(float(np.abs(e).mean()) if len(e) else math.nan)
+        out["sigma"].append(float(e.std(ddof=1)) if len(e) > 1 else math.nan)
+        if len(e) > 1:
+            boot = np.abs(e[rng.integers(len(e), size=(resamples, len(e)))]).mean(axis=1)
+            out["mu_star_conf"].append(float(norm.ppf(0.5 + conf / 2) * boot.std(ddof=1)))
+        else:
+            out["mu_star_conf"].append(math.nan)
+    return out
 
 
 # --- internals ---------------------------------------------------------------------------------

@@ -11,6 +11,12 @@ are ``d_i = y_s,i - y_b,i`` (i = 1..n pairs, both runs ok), and the effect is re
 (Student's t-interval for a mean of paired differences; e.g. Casella & Berger, *Statistical
 Inference*, 2nd ed., §9.2). With a design, pairs are formed within each design point.
 
+**Monte-Carlo precision.** Beside each effect: its standard error ``s / √n`` (``diff_se``) and the
+seeds a stated precision needs (``seeds_needed``): the smallest ``n ≥ 2`` with
+``t_{1-α/2, n-1} · s / √n ≤ h``, ``s`` the sd of the paired differences seen so far and ``h`` the
+target half-width (``precision``): 0.001 (±0.1 percentage points) for shares (outcomes named
+``*share*``), else a tenth of the effect's size.
+
 **Cost-effectiveness** (:func:`cost_effectiveness`): jobs moved inland per 100 million yuan of
 public money, from the paired differences of inland employment at the end (``inland_employment_end``)
 and of the fiscal cost (``fiscal_cost_yuan_total``):
@@ -68,7 +74,12 @@ COLUMNS = (
     "diff_sd",
     "ci_low",
     "ci_high",
+    "diff_se",
+    "precision",
+    "seeds_needed",
 )
+SHARE_PRECISION = 0.001  # ±0.1 percentage points: the half-width asked of an effect on a share
+RELATIVE_PRECISION = 0.1  # other outcomes: ±10% of the effect
 
 
 def t_interval(d: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float, float]:
@@ -84,6 +95,40 @@ def t_interval(d: np.ndarray, confidence: float = 0.95) -> tuple[float, float, f
     sd = float(d.std(ddof=1))
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
     return mean, sd, mean - half, mean + half
+
+
+def precision_for(outcome: str, effect: float) -> float:
+    """The target half-width of an effect (see the module docstring): 0.001 for a share, else a tenth
+    of ``|effect|`` (NaN for a zero effect: no relative precision exists)."""
+    if "share" in outcome:
+        return SHARE_PRECISION
+    return RELATIVE_PRECISION * abs(effect) if effect else math.nan
+
+
+def seeds_needed(sd: float, half_width: float, confidence: float = 0.95, cap: int = 10**7) -> float:
+    """Smallest number of seeds ``n >= 2`` whose t-interval ``t_{1-α/2, n-1} · sd / √n`` is at most
+    ``half_width`` (NaN if ``sd`` or ``half_width`` is unknown; ``cap`` if more are needed)."""
+    if not (math.isfinite(sd) and math.isfinite(half_width)) or half_width <= 0:
+        return math.nan
+    if sd == 0:
+        return 2.0
+    q = 0.5 + confidence / 2
+
+    def meets(n: int) -> bool:
+        return float(stats.t.ppf(q, n - 1)) * sd / math.sqrt(n) <= half_width
+
+    low = max(2, math.ceil((float(stats.norm.ppf(q)) * sd / half_width) ** 2))  # t > z: a lower bound
+    if meets(low):
+        return float(low)
+    high = low
+    while not meets(high):  # low fails, high meets: bisect between them
+        low, high = high, 2 * high
+        if high >= cap:
+            return float(cap)
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (low, mid) if meets(mid) else (mid, high)
+    return float(high)
 
 
 def choose_outcomes(table: pd.DataFrame, requested: list[str] | None, source: str = "--outcome") -> list[str]:
@@ -123,9 +168,11 @@ def paired_effects(
             for outcome in outcomes:
                 d = (group[outcome] - group[f"{outcome}__base"]).to_numpy(dtype=float)
                 mean, sd, lo, hi = t_interval(d, confidence)
+                se = sd / math.sqrt(len(d)) if len(d) > 1 else math.nan
+                h = precision_for(outcome, mean)
                 rows.append(
                     (name, baseline, int(point), outcome, len(d), float(group[f"{outcome}__base"].mean()),
-                     float(group[outcome].mean()), mean, sd, lo, hi)
+                     float(group[outcome].mean()), mean, sd, lo, hi, se, h, seeds_needed(sd, h, confidence))
                 )  # fmt: skip
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
@@ -195,15 +242,21 @@ def format_effects(effects: pd.DataFrame, confidence: float = 0.95) -> str:
     sw = max(22, *(len(x) for x in effects["scenario"]))
     ow = max(36, *(len(x) for x in effects["outcome"]))
     head = (
-        f"{'scenario':<{sw}} {'point':>5} {'outcome':<{ow}} {'n':>4} {'baseline':>16} {'effect':>16}  {pct}"
+        f"{'scenario':<{sw}} {'point':>5} {'outcome':<{ow}} {'n':>4} {'baseline':>16} {'effect':>16} "
+        f"{'MC s.e.':>10} {'seeds for ±h':>12}  {pct}"
     )
     lines = [f"effects against '{effects['baseline'].iloc[0]}' (mean paired difference over seeds)", head]
     for r in effects.itertuples(index=False):
         ci = "n/a" if math.isnan(r.ci_low) else f"[{_num(r.ci_low)}, {_num(r.ci_high)}]"
+        need = "n/a" if math.isnan(r.seeds_needed) else f"{r.seeds_needed:,.0f}"
         lines.append(
             f"{r.scenario:<{sw}} {r.point:>5} {r.outcome:<{ow}} {r.n:>4} {_num(r.baseline_mean):>16} "
-            f"{_num(r.diff_mean):>16}  {ci}"
+            f"{_num(r.diff_mean):>16} {_num(r.diff_se):>10} {need:>12}  {ci}"
         )
+    lines.append(
+        f"MC s.e.: Monte-Carlo standard error of the effect; seeds for ±h: seeds for a {pct} half-width h "
+        f"of {SHARE_PRECISION * 100:g} percentage points (shares) or {RELATIVE_PRECISION:.0%} of the effect"
+    )
     return "\n".join(lines)
 
 

@@ -129,7 +129,7 @@ def _write_sensitivity(spec: SweepSpec, result: SweepOutcome) -> None:
         for outcome in outcomes:
             y = ok.groupby("point")[outcome].mean().reindex(range(len(spec.design.points)))
             try:
-                idx = design_mod.analyze(spec.design, y.to_numpy(dtype=float), seed=spec.design.seed or 0)
+                idx = design_mod.analyze(spec.design, y.to_numpy(dtype=float))
             except SweepError as exc:
                 result.notes.append(f"no sensitivity indices for {name} / {outcome}: {exc}")
                 continue

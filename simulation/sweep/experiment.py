@@ -15,7 +15,7 @@ Format (every table but ``[experiment]`` optional)::
     [set]                           # fixed overrides for every run ("dotted.key" = value)
     [design]                        # method = grid | lhs | sobol | morris | saltelli, n, seed, levels
     [design.vary]                   # "key" = [v1, v2, ...]  (grid)
-    [design.range]                  # "key" = [low, high]    (samplers)
+    [design.range]                  # "key" = [low, high] or "plausible" (samplers)
     [small]                         # sizes for --small: seeds, n, steps, firms and a [small.set] table
 
 The small sizes let the tests run every experiment in seconds; the full size runs by the plain
@@ -136,8 +136,12 @@ def _list(table: dict, key: str, src: str) -> list:
 
 
 def _range(key: str, value: Any, src: str) -> design_mod.Factor:
+    if value == "plausible":
+        return design_mod.make_range(key, *design_mod.plausible_range(key, src), src)
     if not (isinstance(value, list) and len(value) == 2 and all(_is_num(v) for v in value)):
-        raise SweepError(src, f"design.range.{key}", f"expected [low, high] numbers, got {value!r}")
+        raise SweepError(
+            src, f"design.range.{key}", f'expected [low, high] numbers or "plausible", got {value!r}'
+        )
     return design_mod.make_range(key, float(value[0]), float(value[1]), src)
 
 
