@@ -39,7 +39,7 @@ def test_every_experiment_runs_small_from_the_cli(folder, tmp_path, capsys):
     assert len(table) == len(spec.scenarios) * len(spec.design.points) * spec.seeds
     assert (table["status"] == "ok").all()
     assert (table["steps"] == spec.fixed["run.steps"]).all() and (
-        table["firms"] == spec.fixed["run.firms"]
+        table["run_firms"] == spec.fixed["run.firms"]
     ).all()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["name"] == spec.name and manifest["state"] == "complete"
