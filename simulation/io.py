@@ -16,6 +16,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+#: Columns of one frame that hold the same kind of value get the same categories, so that they
+#: compare and merge with each other (``flows.origin != flows.destination``).
+SHARED_CATEGORIES = (("origin", "destination", "province"), ("origin_region", "destination_region", "region"))
 #: Schema metadata key of the units of a Parquet file's columns (a JSON object column -> unit).
 UNITS_KEY = b"ptsim.units"
 
@@ -68,7 +71,10 @@ def typed(df: pd.DataFrame) -> pd.DataFrame:
         if name == "quarter" and _is_text(column):
             out[name] = pd.PeriodIndex(column.astype(str), freq="Q").to_timestamp().astype("datetime64[ns]")
         elif _is_text(column):
-            out[name] = column.astype("category")
+            shared = next((g for g in SHARED_CATEGORIES if name in g), (name,))
+            values = pd.concat([out[c].dropna().astype(str) for c in shared if c in out.columns])
+            categories = pd.Index(sorted(set(values)), dtype=str)
+            out[name] = pd.Categorical(column, categories=categories)
     return out
 
 
