@@ -163,6 +163,7 @@ def outcome_tables(summary: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     )
     end_regions = summary["region_employment_share_end"]
     joint, change = summary["lever_effect_by_channel"], summary["advantage_change_by_channel"]
+    by_province = joint["provinces"]
     fields = ("model", "documented", "ratio", "documented_year", "unit", "confidence")
     rows = {
         fmt.BY_REGION: [
@@ -170,17 +171,17 @@ def outcome_tables(summary: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
             for r, v in regions.items()
         ],
         fmt.BY_SECTOR: [
-            {"sector": k, "inland_employment_share_end": v,
+            {"sector": k, "sector_inland_share_end": v,
              "electricity_cost_share_end": summary["electricity_cost_share_end_by_sector"][k]}
             for k, v in sectors.items()
         ],
         fmt.BY_LEVER: [{"lever": k, "fiscal_cost_yuan": v} for k, v in summary["fiscal_cost_yuan"].items()],
         fmt.BY_CHANNEL: [
-            {"channel": c, "inland_advantage_change": v, "inland_lever_effect": joint["inland"][c]}
+            {"channel": c, "inland_advantage_change": v, "inland_lever_effect_mean": joint["inland"][c]}
             for c, v in change["inland"].items()
         ],
         fmt.BY_PROVINCE_CHANNEL: [
-            {"province": p, "channel": c, "advantage_change": v, "lever_effect": joint["provinces"][p][c]}
+            {"province": p, "channel": c, "advantage_change": v, "lever_effect_mean": by_province[p][c]}
             for p, by in change["provinces"].items()
             for c, v in by.items()
         ],

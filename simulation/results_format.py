@@ -361,7 +361,12 @@ SUMMARY = ResultFile(
             "yuan",
             "`{lever: total over the run}` for every enabled lever (sums of `fiscal.parquet`)",
         ),
-        _f("fiscal_cost_yuan_total", "float", "yuan", "their sum (0 without levers)"),
+        _f(
+            "fiscal_cost_yuan_total",
+            "float",
+            "yuan",
+            "fiscal cost of all enabled levers over the run (0 without levers)",
+        ),
         _f(
             "relocated_jobs_to_inland",
             "float",
@@ -485,8 +490,8 @@ def is_identifier(name: str) -> bool:
 
 
 def safe_name(key: str) -> str:
-    """The summary column of a varied key (``levers.time_of_use.spread_scale`` ->
-    ``time_of_use_spread_scale``): non-identifier characters become ``_``, leading segments are dropped
+    """The summary column of a varied key (``sectors.electronics.load_flexibility`` ->
+    ``electronics_load_flexibility``): non-identifier characters become ``_``, leading segments are dropped
     while the name is longer than :data:`MAX_NAME`, and a name still too long (or one that would
     begin with a digit) is cut to 27 characters plus ``_`` and 4 hex digits of the key's SHA-256 so
     that distinct keys keep distinct names. ``design.csv`` and the manifest map names to keys."""
@@ -528,13 +533,14 @@ SWEEP_SUMMARY = ResultFile(
     "One row per run (ok or failed), sorted by scenario, point and seed index. Written as "
     "`summary.parquet` and `summary.csv` (UTF-8, header row, floats that round-trip, empty cells for "
     "missing values). After the ids come the varied parameters, one column each named by "
-    "`simulation.results_format.safe_name` (`levers.time_of_use.spread_scale` -> "
-    "`time_of_use_spread_scale`; the manifest's `parameter_columns` maps names to keys), then:",
+    "`simulation.results_format.safe_name` (`parks.enabled` -> `parks_enabled`, "
+    "`sectors.electronics.load_flexibility` -> `electronics_load_flexibility`; the manifest's "
+    "`parameter_columns` maps names to keys), then:",
     (
         *_RUN_IDS,
         _f("status", "category", "–", "`ok` or `failed`"),
         _f("wall_time_s", "float64", "seconds", "wall-clock time of the run"),
-        _f("error", "str", "–", "last line of the traceback of a failed run (empty if ok)"),
+        _f("error", "category", "–", "last line of the traceback of a failed run (empty if ok)"),
         *SCALAR_OUTCOMES,
     ),
     "Outcomes are empty (NaN) for failed runs. Per-region, per-sector, per-lever, per-channel, "
@@ -571,7 +577,7 @@ BY_SECTOR = _table(
     (_SECTOR,),
     (
         _f(
-            "inland_employment_share_end",
+            "sector_inland_share_end",
             "float64",
             "share",
             "inland share of the sector's employment, last step",
@@ -605,7 +611,7 @@ BY_CHANNEL = _table(
     (
         _f("inland_advantage_change", "float64", PER_YUAN,
            "change of `advantage` from step 0 to the last step, inland mean weighted by step-0 employment"),
-        _f("inland_lever_effect", "float64", PER_YUAN, "the same mean of `lever_effect` over steps ≥ 1"),
+        _f("inland_lever_effect_mean", "float64", PER_YUAN, "the same mean of `lever_effect` over steps ≥ 1"),
     ),
 )  # fmt: skip
 BY_PROVINCE_CHANNEL = _table(
@@ -619,7 +625,12 @@ BY_PROVINCE_CHANNEL = _table(
             PER_YUAN,
             "change of the province's `advantage`, step 0 to the last",
         ),
-        _f("lever_effect", "float64", PER_YUAN, "its mean `lever_effect` over steps ≥ 1"),
+        _f(
+            "lever_effect_mean",
+            "float64",
+            PER_YUAN,
+            "its mean `lever_effect` over steps ≥ 1 (as in `channels/`)",
+        ),
     ),
 )
 BY_LEVER_CHANNEL = _table(
@@ -629,7 +640,7 @@ BY_LEVER_CHANNEL = _table(
     (
         _f("lever_effect_alone", "float64", PER_YUAN,
            "inland mean of the lever's direct effect alone at the last step (levers interact: these need "
-           "not add up to `inland_lever_effect`)"),
+           "not add up to `inland_lever_effect_mean`)"),
     ),
 )  # fmt: skip
 BY_SCALE_ENTRY = _table(

@@ -360,7 +360,7 @@ def test_channels_of_a_sweep_equal_the_summary(sweep_res, sweep_folder):
         got = table[table["group"] == name].set_index("channel")["lever_effect"]
         for ch in CHANNELS:
             expected = ok(long_table(sweep_folder, "summary_by_channel", channel=ch), name)
-            expected = expected["inland_lever_effect"].mean()
+            expected = expected["inland_lever_effect_mean"].mean()
             assert got[ch] == pytest.approx(expected, rel=1e-9, abs=1e-15)
     assert table.loc[table["group"] == "m09_transport_energy", "lever_effect"].abs().sum() > 0
     channels.channels_figure(sweep_res, size="column")

@@ -85,9 +85,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         help="outcome (repeatable): a numeric column of summary.parquet (inland_employment_share_end), "
-        "or a column of a long table at one key: inland_employment_share_end[sector=electronics], "
+        "or a column of a long table at one key: sector_inland_share_end[sector=electronics], "
         "employment_share_end[region=west], fiscal_cost_yuan[lever=special_funds], "
-        "inland_lever_effect[channel=labour], advantage_change[province=Henan,channel=land], "
+        "inland_lever_effect_mean[channel=labour], advantage_change[province=Henan,channel=land], "
         "lever_effect_alone[lever=time_of_use,channel=electricity], model[entry=processing_exports_yuan] "
         "(docs/outputs.md)",
     )

@@ -91,7 +91,7 @@ def t_interval(d: np.ndarray, confidence: float = 0.95) -> tuple[float, float, f
 
 
 #: An outcome of a long table, ``column[key=value,...]``:
-#: ``inland_employment_share_end[sector=electronics]``.
+#: ``sector_inland_share_end[sector=electronics]``.
 SELECTOR = re.compile(r"(?P<column>\w+)\[(?P<where>[^\]]+)\]")
 
 
@@ -114,20 +114,20 @@ def choose_outcomes(
     return list(requested)
 
 
-def _no_such_outcome(name: str, numeric: list[str]) -> str:
+def _no_such_outcome(name: str, numeric: list[str] | None) -> str:
     """The message for an unknown outcome: the closest summary columns and long-table columns."""
     long = {_form(t, c): c for t in fmt.OUTCOME_TABLES for c in t.values}
     bare = SELECTOR.fullmatch(name)
     stem = bare["column"] if bare else name
-    close = difflib.get_close_matches(stem, numeric, n=5, cutoff=0.6)
+    close = difflib.get_close_matches(stem, numeric or [], n=5, cutoff=0.6)
     close += [k for k, v in long.items() if v in difflib.get_close_matches(stem, list(long.values()), n=5)]
     hint = f"; did you mean {', '.join(close)}?" if close else "; `ptsim compare --help` lists the forms"
-    return f"no such numeric outcome in the summary{hint}"
+    return f"no such numeric outcome in the summary{hint}" if numeric is not None else hint
 
 
 def with_selected(table: pd.DataFrame, root: Path, outcomes: list[str]) -> pd.DataFrame:
     """``table`` (a sweep's summary) with one column per long-table selector among ``outcomes``
-    (``inland_employment_share_end[sector=electronics]``: that column of ``summary_by_sector`` at
+    (``sector_inland_share_end[sector=electronics]``: that column of ``summary_by_sector`` at
     that key, joined on the run ids), so that effects and indices treat it as any outcome."""
     extra = [o for o in outcomes if o not in table.columns and SELECTOR.fullmatch(o)]
     for name in extra:
@@ -147,7 +147,7 @@ def _selected(root: Path, selector: str) -> pd.DataFrame:
     tables = [t for t in fmt.OUTCOME_TABLES if m["column"] in t.columns and set(where) == set(t.keys)]
     if not tables or len(where) != len(m["where"].split(",")):
         forms = [_form(t, m["column"]) for t in fmt.OUTCOME_TABLES if m["column"] in t.values]
-        hint = f"; the form is {' or '.join(forms)}" if forms else _no_such_outcome(selector, [])
+        hint = f"; the form is {' or '.join(forms)}" if forms else _no_such_outcome(selector, None)
         raise SweepError("outcome", selector, f"no long table has this column and these keys{hint}")
     spec = tables[0]
     path = Path(root) / spec.name
@@ -313,14 +313,18 @@ def format_effects(
         values = block[["baseline_mean", "diff_mean", "ci_low", "ci_high"]].to_numpy(dtype=float) * scale
         number = _column_format(values, 2 if share else None)
         level, diff = ("%", "pp") if share else (unit, unit)
-        lines += [
-            "",
-            f"{outcome}: " + ("share, effects in percentage points" if share else unit or "no unit"),
-        ]
+        if share:
+            title = "share; baseline in %, effect, s.e. and CI in percentage points"
+        else:
+            title = f"all columns in {unit}" if unit else "no declared unit"
+        if not share and len(unit) > 10:  # long units: in the title only
+            level = diff = ""
+        lines += ["", f"{outcome}: {title}"]
+        lv, df = (f", {level}" if level else ""), (f", {diff}" if diff else "")
         point_head = f" {'design point':<{lw}}" if lw else ""
         lines.append(
-            f"{'scenario':<{sw}}{point_head} {'n':>4} {'baseline, ' + level:>16} {'effect, ' + diff:>16} "
-            f"{'s.e., ' + diff:>14}  {pct}, {diff}"
+            f"{'scenario':<{sw}}{point_head} {'n':>4} {'baseline' + lv:>16} {'effect' + df:>16} "
+            f"{'s.e.' + df:>14}  {pct}{df}"
         )
         for r in block.itertuples(index=False):
             se = r.diff_sd / math.sqrt(r.n) if r.n > 1 else math.nan
