@@ -177,3 +177,10 @@ def test_effects_take_long_table_outcomes(sweep_folder, summary):
     assert np.allclose(spent, levers.set_index("run_id").loc[spent.index, "fiscal_cost_yuan"])
     with pytest.raises(effects.SweepError, match="no lever 'special_fund'.*did you mean special_funds"):
         effects.with_selected(summary, sweep_folder, ["fiscal_cost_yuan[lever=special_fund]"])
+
+
+def test_missing_extra_says_how_to_install_it_from_a_checkout():
+    from simulation.sweep.errors import SweepError, require
+
+    with pytest.raises(SweepError, match=r'pip install -e "\.\[sa\]"'):
+        require("no_such_module_for_this_test", "sa")
