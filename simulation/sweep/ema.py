@@ -52,7 +52,7 @@ def ema_model(
 
     ``uncertainties`` and ``levers`` map dotted scenario keys to bounds ``(low, high)``, a tuple of
     categories, or None for the bounds of the parameter registry. ``outcomes`` are summary columns
-    (see :func:`~simulation.sweep.runs.flatten`). Every experiment runs with ``seed`` (default
+    (see :func:`~simulation.outputs.scalar_outcomes`). Every experiment runs with ``seed`` (default
     ``run.seed`` of the scenario), so experiments differ only by their parameters (common random
     numbers).
     """
