@@ -76,7 +76,10 @@ def test_summary_has_ids_parameters_and_scalar_outcomes_only(summary, sweep_fold
 def test_pandas_and_duckdb_read_each_table_as_it_is(sweep_folder, name):
     spec = fmt.SWEEP_TABLES[name]
     frame = pd.read_parquet(sweep_folder / name)
-    assert all(c in frame.columns for c in spec.columns), name
+    if spec is fmt.SWEEP_SUMMARY:  # the varied parameters sit between the ids and the outcomes
+        assert [c for c in frame.columns if c in spec.columns] == list(spec.columns)
+    else:
+        assert list(frame.columns) == list(spec.columns), name
     for field in spec.fields:
         dtype = str(frame[field.name].dtype)
         allowed = {"number": ("int64", "float64")}.get(field.dtype, (field.dtype,))
@@ -184,3 +187,32 @@ def test_missing_extra_says_how_to_install_it_from_a_checkout():
 
     with pytest.raises(SweepError, match=r'pip install -e "\.\[sa\]"'):
         require("no_such_module_for_this_test", "sa")
+
+
+def test_printed_effects_are_citable():
+    """Shares in percentage points with the unit in the header, one format per column, design points
+    labelled by their values, the Monte-Carlo standard error beside each effect."""
+    from simulation.sweep import effects
+
+    rows = [
+        ("lever", "baseline", p, o, 10, base, base + d, d, sd, d - 0.1 * abs(d), d + 0.1 * abs(d))
+        for p, scale in ((0, 1.5), (1, 3.0))
+        for o, base, d, sd in (
+            ("inland_employment_share_end", 0.305, 0.0042 * scale, 0.003),
+            ("inland_employment_end", 2.46e6, 12345.6 * scale, 9000.0),
+        )
+    ]
+    eff = pd.DataFrame(rows, columns=list(effects.COLUMNS))
+    design = pd.DataFrame({"point": [0, 1], "levers.time_of_use.spread_scale": [1.5, 3.0]})
+    text = effects.format_effects(eff, 0.95, design)
+    share = text.split("inland_employment_share_end:")[1].split("inland_employment_end:")[0]
+    assert "percentage points" in share and "baseline, %" in share and "effect, pp" in share
+    lines = [ln for ln in share.splitlines() if ln.startswith("lever")]
+    assert "spread_scale=1.5" in lines[0] and "spread_scale=3" in lines[1]
+    assert "30.50" in lines[0] and "0.63" in lines[0]  # 0.305 as 30.50 %, 0.0063 as 0.63 pp
+    se = 0.003 / math.sqrt(10) * 100
+    assert f"{se:.2f}" in lines[0]
+    jobs = text.split("inland_employment_end:")[1]
+    assert "persons" in jobs.splitlines()[0]
+    cells = [ln.split()[-4] for ln in jobs.splitlines() if ln.startswith("lever")]  # the effect column
+    assert cells == ["18,518", "37,037"]  # one format: thousands separators, no decimals
