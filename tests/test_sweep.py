@@ -460,7 +460,7 @@ def test_optional_packages_load_lazily_and_their_absence_is_explained(monkeypatc
     from simulation.sweep.executors import backend
 
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
-    with pytest.raises(SweepError, match=r"optional package 'distributed'.*processing-trade-sim\[dask\]"):
+    with pytest.raises(SweepError, match=r"optional package .distributed.*pip install -e \"\.\[dask\]\""):
         backend(scheduler="tcp://127.0.0.1:8786")
     monkeypatch.setitem(sys.modules, "SALib.sample.morris", None)
     with pytest.raises(SweepError, match=r"optional package 'SALib'.*\[sa\]"):
