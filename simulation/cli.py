@@ -68,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--steps", type=int, help="quarters to simulate (default: run.steps)")
     run.add_argument("--firms", type=int, help="number of synthetic firms (default: run.firms)")
     run.add_argument("--out", type=Path, help="output folder (default: a new folder under results/)")
+    run.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing --out folder (refused without it); the old folder is removed only "
+        "once the new one is complete",
+    )
     run.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     _add_set(run)
     run.set_defaults(func=_cmd_run)
@@ -184,7 +190,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out = args.out or default_out(sc)
     figures = None if args.no_figures else _run_figures
     try:
-        summary = run_to_folder(sc, out, progress=sys.stderr.isatty(), figures=figures)
+        summary = run_to_folder(
+            sc, out, progress=sys.stderr.isatty(), figures=figures, overwrite=args.overwrite
+        )
     except NonFiniteOutputError as exc:
         print(f"ptsim: error: {exc}", file=sys.stderr)
         return 1
@@ -201,21 +209,20 @@ def _run_figures(ts: Any, folder: Path) -> None:
 
 def _print_summary(s: dict, out: Path) -> None:
     print(
-        f"scenario {s['scenario']}  seed {s['seed']}  firms {s['firms']}  "
+        f"scenario {s['scenario']}  seed {s['seed']}  synthetic firms {s['run_firms']}  "
         f"{s['start_quarter']}..{s['end_quarter']} ({s['steps']} quarters)"
     )
-    print(f"{'':28}{'start':>10}{'end':>10}")
-    print(
-        f"{'inland employment share':28}{s['inland_employment_share_start']:>10.3f}"
-        f"{s['inland_employment_share_end']:>10.3f}"
-    )
-    print(
-        f"{'inland output share':28}{s['inland_output_share_start']:>10.3f}"
-        f"{s['inland_output_share_end']:>10.3f}"
-    )
-    for region, start in s["region_employment_share_start"].items():
-        end = s["region_employment_share_end"][region]
-        print(f"{'  ' + region + ' employment share':28}{start:>10.3f}{end:>10.3f}")
+    print(f"{'share (start, end in %; change in pp)':38}{'start, %':>10}{'end, %':>10}{'change, pp':>12}")
+    rows = [
+        ("inland employment", s["inland_employment_share_start"], s["inland_employment_share_end"]),
+        ("inland output", s["inland_output_share_start"], s["inland_output_share_end"]),
+    ]
+    rows += [
+        (f"  {region} employment", start, s["region_employment_share_end"][region])
+        for region, start in s["region_employment_share_start"].items()
+    ]
+    for label, start, end in rows:
+        print(f"{label:38}{100 * start:>10.2f}{100 * end:>10.2f}{100 * (end - start):>12.2f}")
     print(
         f"relocations: {s['relocations_total']} firms, "
         f"{s['relocated_employment_total']:,.0f} jobs (represented), "

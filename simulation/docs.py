@@ -287,10 +287,16 @@ simulation/docs.py (this prose). Do not edit by hand: edit the declarations and 
 """
 
 OUTPUTS_CONVENTIONS = """\
-Parquet files are written with zstd compression and read with `pandas.read_parquet`. Every file is
-written to a temporary file and renamed, so a folder never holds a half-written file. The equations
-behind each quantity are in [model.md](model.md). Column types are pandas dtypes as read back
-(`str` is text; pandas < 3 reads it as `object`); JSON types are JSON's.
+Parquet files are written with zstd compression and read with `pandas.read_parquet` (or duckdb,
+polars, R's `arrow`). Every file is written to a temporary file and renamed, so a folder never holds
+a half-written file; `ptsim run` refuses an existing non-empty `--out` folder unless `--overwrite`
+is given, and then writes the new folder beside it and swaps the two, so no file of the old run is
+left behind. The equations behind each quantity are in [model.md](model.md). Column types are
+pandas dtypes as read back: `category` is text stored dictionary-encoded (R reads a factor, duckdb
+text), `datetime64[ns]` a quarter as the date of its first day (`.dt.to_period("Q")` gives
+`2024Q1`), `str` plain text; JSON types are JSON's. Each Parquet column's unit is in the file's
+schema (field metadata `unit`, and all of them as JSON under the schema key `ptsim.units`:
+`pyarrow.parquet.read_schema(path).field("employment").metadata`).
 
 ## 1. Conventions
 
@@ -361,12 +367,41 @@ def output_section(number: int, spec: results_format.ResultFile) -> str:
     return f"## {number}. `{spec.name}`\n\n{spec.rows}\n\n{table}{notes}"
 
 
+OUTPUTS_SWEEP = """## {number}. A sweep's summary tables
+
+`ptsim sweep` and `ptsim experiment` ([sweeps.md](sweeps.md)) write, besides the per-run parts,
+these tables, built from the runs' records when the sweep finishes. `summary` holds one row per run
+and only scalars; every outcome with a key (region, sector, lever, channel, province × channel,
+scale-card entry) is in a long table, one row per ok run × key, that shares the run id columns with
+the summary and no other name (so `summary.merge(table)` is the join one wants, in pandas as in R's
+`merge` or SQL's `NATURAL JOIN`). Column names are identifiers of at most 32 characters (Stata's
+limit); each table is written as Parquet (categoricals dictionary-encoded, units in the schema) and
+as CSV beside it. duckdb reads them in place: `SELECT region, avg(employment_share_end) FROM
+'summary_by_region.parquet' GROUP BY region`. `ptsim compare --outcome` and an experiment's
+`outcomes` take a long-table column at one key as `column[key=value]`, e.g.
+`sector_inland_share_end[sector=electronics]`.
+"""
+
+
+def sweep_section(spec: results_format.ResultFile) -> str:
+    """One sweep table: what a row is, its columns, notes."""
+    rows = ((f"`{f.name}`", f.dtype, f.unit, f.meaning) for f in spec.fields)
+    notes = f"\n{spec.notes}\n" if spec.notes else ""
+    return f"### `{spec.name}`\n\n{spec.rows}\n\n{_table(('column', 'type', 'unit', 'meaning'), rows)}{notes}"
+
+
 def render_outputs() -> str:
     """The Markdown text of ``docs/outputs.md``."""
     files = _documented_files()
     sections = "\n".join(output_section(n, f) for n, f in files)
-    footer = OUTPUTS_IN_MEMORY.format(number=files[-1][0] + 1)
-    return f"{OUTPUTS_HEADER}\n{outputs_overview()}\n{OUTPUTS_CONVENTIONS}\n{sections}\n{footer}"
+    number = files[-1][0] + 1
+    sweep = (
+        OUTPUTS_SWEEP.format(number=number)
+        + "\n"
+        + "\n".join(sweep_section(f) for f in results_format.SWEEP_TABLES.values())
+    )
+    footer = OUTPUTS_IN_MEMORY.format(number=number + 1)
+    return f"{OUTPUTS_HEADER}\n{outputs_overview()}\n{OUTPUTS_CONVENTIONS}\n{sections}\n{sweep}\n{footer}"
 
 
 def pages() -> dict[Path, Any]:

@@ -1,7 +1,12 @@
 """Outputs: the headline summary of a run (with its scale card) from the recorder's tables.
 
 Monetary values and employment are scaled to the real economy (the scale anchored on
-``economy.processing_exports_yuan``); ``firms`` counts synthetic firms.
+``economy.processing_exports_yuan``); ``run_firms`` counts synthetic firms.
+
+:func:`scalar_outcomes` and :func:`outcome_tables` split a summary into the two shapes of a sweep's
+summary tables (``simulation.results_format.SWEEP_SUMMARY`` and ``OUTCOME_TABLES``): the numeric
+scalars under identifier names, and the nested dicts as long rows, one per region, sector, lever,
+channel, province x channel, lever x channel and scale-card entry.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from simulation import channels, demography, scale
+from simulation import results_format as fmt
 from simulation.geography import is_inland
 from simulation.levers import CHANNELS, enabled
 
@@ -40,7 +46,7 @@ def summary(model: ModelState, ts: pd.DataFrame) -> dict[str, Any]:
         "scenario_hash": model.spec.hash(),
         "seed": model.seed,
         "steps": int(last),
-        "firms": int(model.spec.params["run.firms"]),  # the run size (plants change with entry and exit)
+        "run_firms": int(model.spec.params["run.firms"]),  # the run size (plants change with entry and exit)
         "start_quarter": str(model.start),
         "end_quarter": str(model.quarter),
         "inland_employment_share_start": inland(first, "employment"),
@@ -140,3 +146,64 @@ def _by_channel(model: ModelState, adv: np.ndarray) -> dict[str, Any]:
             for r, name in enumerate(model.world.names)
         },
     }
+
+
+def scalar_outcomes(summary: dict[str, Any]) -> dict[str, float]:
+    """The numeric scalars of ``summary`` (the columns :data:`simulation.results_format.SCALAR_OUTCOMES`;
+    booleans as 0/1; a null is left out, the summary table shows it as empty), named as declared there."""
+    calibration = summary.get("calibration") or {}
+    flat = {**summary, **{f"calibration_{k}": v for k, v in calibration.items()}}
+    out: dict[str, float] = {}
+    for field in fmt.SCALAR_OUTCOMES:
+        value = flat.get(field.name)
+        if isinstance(value, (bool, np.bool_)):
+            out[field.name] = float(value)
+        elif isinstance(value, (int, np.integer)):
+            out[field.name] = int(value)
+        elif value is not None:
+            out[field.name] = float(value)
+    return out
+
+
+def outcome_tables(summary: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The nested outcomes of ``summary`` as long rows, by table stem (``summary_by_sector``, ...):
+    the key and value columns of each table of :data:`simulation.results_format.OUTCOME_TABLES`
+    (without the run ids, which the sweep adds)."""
+    regions, sectors = (
+        summary["region_employment_share_start"],
+        summary["inland_employment_share_end_by_sector"],
+    )
+    end_regions = summary["region_employment_share_end"]
+    joint, change = summary["lever_effect_by_channel"], summary["advantage_change_by_channel"]
+    by_province = joint["provinces"]
+    fields = ("model", "documented", "ratio", "documented_year", "unit", "confidence")
+    rows = {
+        fmt.BY_REGION: [
+            {"region": r, "employment_share_start": v, "employment_share_end": end_regions[r]}
+            for r, v in regions.items()
+        ],
+        fmt.BY_SECTOR: [
+            {"sector": k, "sector_inland_share_end": v,
+             "electricity_cost_share_end": summary["electricity_cost_share_end_by_sector"][k]}
+            for k, v in sectors.items()
+        ],
+        fmt.BY_LEVER: [{"lever": k, "fiscal_cost_yuan": v} for k, v in summary["fiscal_cost_yuan"].items()],
+        fmt.BY_CHANNEL: [
+            {"channel": c, "inland_advantage_change": v, "inland_lever_effect_mean": joint["inland"][c]}
+            for c, v in change["inland"].items()
+        ],
+        fmt.BY_PROVINCE_CHANNEL: [
+            {"province": p, "channel": c, "advantage_change": v, "lever_effect_mean": by_province[p][c]}
+            for p, by in change["provinces"].items()
+            for c, v in by.items()
+        ],
+        fmt.BY_LEVER_CHANNEL: [
+            {"lever": k, "channel": c, "lever_effect_alone": v}
+            for k, by in summary["lever_effect_by_channel_each"].items()
+            for c, v in by.items()
+        ],
+        fmt.BY_SCALE_ENTRY: [
+            {"entry": k, **{f: entry.get(f) for f in fields}} for k, entry in summary["scale"].items()
+        ],
+    }  # fmt: skip
+    return {table.stem: table_rows for table, table_rows in rows.items()}

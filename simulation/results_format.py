@@ -6,17 +6,26 @@ tests check that the files of a real run have exactly the declared columns with 
 so this module is the one place the format is written down and the one that fails when it drifts.
 
 Types of Parquet columns are pandas dtypes as read back by ``pandas.read_parquet``: ``int64``,
-``float64`` and ``str`` (text; pandas < 3 reads it as ``object``). Types of JSON keys are JSON types:
-``str``, ``int``, ``float``, ``bool``, ``object``, ``list of str``, ``... or null``.
+``float64``, ``category`` (text, dictionary-encoded in the file: R reads a factor, duckdb a
+VARCHAR), ``datetime64[ns]`` (the quarters: the first day of the quarter) and ``number`` (``int64``,
+or ``float64`` when a failed run leaves a gap). Types of JSON keys are JSON types: ``str``, ``int``,
+``float``, ``bool``, ``object``, ``list of str``, ``... or null``. Every declared column's unit is
+also written into the Parquet schema (field metadata ``unit``; :meth:`ResultFile.units`).
+
+Column names of the sweep tables are identifiers that pandas, R, Stata and SQL take as they are
+(:func:`is_identifier`: letters, digits and ``_``, at most 32 characters for Stata).
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 
 SCALED_YUAN = "yuan/year (scaled)"
 SCALED_PERSONS = "persons (real, scaled)"
 PER_YUAN = "yuan per yuan of output"
+QUARTER_UNIT = "quarter (its first day)"
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,7 @@ class ResultFile:
     rows: str = ""  # what one row (Parquet) or the file (JSON) is
     fields: tuple[Field, ...] = ()
     notes: str = ""  # prose after the table
+    keys: tuple[str, ...] = ()  # key columns of a long outcome table (after the run ids)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -47,13 +57,28 @@ class ResultFile:
     def dtypes(self) -> dict[str, str]:
         return {f.name: f.dtype for f in self.fields}
 
+    @property
+    def units(self) -> dict[str, str]:
+        """Column -> unit, for the Parquet schema metadata."""
+        return {f.name: f.unit for f in self.fields}
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The value columns of a long outcome table (after the run ids and the keys)."""
+        return tuple(c for c in self.columns[len(RUN_ID_COLUMNS) :] if c not in self.keys)
+
+    @property
+    def stem(self) -> str:
+        """The file name without its extension (``summary_by_sector``)."""
+        return self.name.split(".", 1)[0]
+
 
 def _f(name: str, dtype: str, unit: str, meaning: str) -> Field:
     return Field(name, dtype, unit, meaning)
 
 
 _STEP = _f("step", "int64", "–", "as in the time series")
-_QUARTER = _f("quarter", "str", "`YYYYQn`", "as in the time series")
+_QUARTER = _f("quarter", "datetime64[ns]", QUARTER_UNIT, "as in the time series")
 
 TIMESERIES = ResultFile(
     "timeseries.parquet",
@@ -63,15 +88,16 @@ TIMESERIES = ResultFile(
         _f("step", "int64", "–", "step number; 0 = before the first quarter"),
         _f(
             "quarter",
-            "str",
-            "`YYYYQn`",
-            "quarter simulated in this step (step 0: the quarter before `run.start`)",
+            "datetime64[ns]",
+            QUARTER_UNIT,
+            "quarter simulated in this step (step 0: the quarter before `run.start`), as the date of "
+            'its first day (`2024-01-01` is 2024Q1; `.dt.to_period("Q")` gives the period)',
         ),
-        _f("province", "str", "–", "province (English name)"),
-        _f("region", "str", "–", "NBS region: `east`, `central`, `west`, `northeast`"),
+        _f("province", "category", "–", "province (English name)"),
+        _f("region", "category", "–", "NBS region: `east`, `central`, `west`, `northeast`"),
         _f(
             "sector",
-            "str",
+            "category",
             "–",
             "sector slug (`electronics`, `apparel`, `food`, `machinery`, `biomedicine`, `new_energy`, "
             "`aerospace`)",
@@ -236,9 +262,9 @@ FLOWS = ResultFile(
             "–",
             "step in which the firms moved (the quarter is the `quarter` of that step in the time series)",
         ),
-        _f("origin", "str", "–", "province the firms left"),
-        _f("destination", "str", "–", "province the firms moved to"),
-        _f("sector", "str", "–", "sector slug"),
+        _f("origin", "category", "–", "province the firms left"),
+        _f("destination", "category", "–", "province the firms moved to"),
+        _f("sector", "category", "–", "sector slug"),
         _f("firms", "int64", "synthetic firms", "number of firms that made this move (not scaled)"),
         _f("employment", "float64", SCALED_PERSONS, "their employment"),
     ),
@@ -281,9 +307,9 @@ CHANNEL_TABLE = ResultFile(
     (
         _STEP,
         _QUARTER,
-        _f("province", "str", "–", "province"),
-        _f("region", "str", "–", "its NBS region"),
-        _f("channel", "str", "–", "margin component"),
+        _f("province", "category", "–", "province"),
+        _f("region", "category", "–", "its NBS region"),
+        _f("channel", "category", "–", "margin component"),
         _f(
             "advantage",
             "float64",
@@ -309,7 +335,7 @@ FISCAL = ResultFile(
     (
         _f("step", "int64", "–", "as in the time series; step 0 always has 0"),
         _QUARTER,
-        _f("lever", "str", "–", "lever name ([levers.md](levers.md))"),
+        _f("lever", "category", "–", "lever name ([levers.md](levers.md))"),
         _f(
             "yuan",
             "float64",
@@ -334,7 +360,7 @@ SUMMARY = ResultFile(
         ),
         _f("seed", "int", "–", "master seed (`run.seed`)"),
         _f("steps", "int", "quarters", "number of the last step (= quarters simulated)"),
-        _f("firms", "int", "synthetic firms", "number of synthetic firms"),
+        _f("run_firms", "int", "synthetic firms", "number of synthetic firms of the run (`run.firms`)"),
         _f("start_quarter", "str", "`YYYYQn`", "first simulated quarter (`run.start`)"),
         _f("end_quarter", "str", "`YYYYQn`", "last simulated quarter"),
         _f(
@@ -403,7 +429,12 @@ SUMMARY = ResultFile(
             "yuan",
             "`{lever: total over the run}` for every enabled lever (sums of `fiscal.parquet`)",
         ),
-        _f("fiscal_cost_yuan_total", "float", "yuan", "their sum (0 without levers)"),
+        _f(
+            "fiscal_cost_yuan_total",
+            "float",
+            "yuan",
+            "fiscal cost of all enabled levers over the run (0 without levers)",
+        ),
         _f(
             "relocated_jobs_to_inland",
             "float",
@@ -521,3 +552,198 @@ RUN_FOLDER: tuple[ResultFile, ...] = (
 #: The Parquet tables and the JSON files, by file name.
 TABLES = {f.name: f for f in RUN_FOLDER if f.name.endswith(".parquet")}
 JSON_FILES = {f.name: f for f in RUN_FOLDER if f.name.endswith(".json")}
+
+# --- the sweep's summary tables ------------------------------------------------------------------
+
+#: Longest column name Stata accepts.
+MAX_NAME = 32
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def is_identifier(name: str) -> bool:
+    """Whether ``name`` is a column name pandas, R, Stata and SQL take as it is: letters, digits and
+    ``_``, not starting with a digit, at most :data:`MAX_NAME` characters."""
+    return bool(_IDENTIFIER.fullmatch(name)) and len(name) <= MAX_NAME
+
+
+def safe_name(key: str) -> str:
+    """The summary column of a varied key (``sectors.electronics.load_flexibility`` ->
+    ``electronics_load_flexibility``): non-identifier characters become ``_``, leading segments are dropped
+    while the name is longer than :data:`MAX_NAME`, and a name still too long (or one that would
+    begin with a digit) is cut to 27 characters plus ``_`` and 4 hex digits of the key's SHA-256 so
+    that distinct keys keep distinct names. ``design.csv`` and the manifest map names to keys."""
+    parts = [re.sub(r"\W", "_", p, flags=re.ASCII) for p in key.split(".")]
+    while len(parts) > 1 and len("_".join(parts)) > MAX_NAME:
+        parts = parts[1:]
+    name = "_".join(parts)
+    if is_identifier(name):
+        return name
+    digest = hashlib.sha256(key.encode()).hexdigest()[:4]
+    return f"p_{name}"[:27] + f"_{digest}"
+
+
+_RUN_IDS = (
+    _f("run_id", "category", "–", "`<scenario>-p<point>-s<seed index>`, as in the summary"),
+    _f("scenario", "category", "–", "scenario name"),
+    _f("point", "int64", "–", "design point (row of `design.csv`)"),
+    _f("seed_index", "int64", "–", "replication index (0..seeds − 1)"),
+    _f("seed", "int64", "–", "the run's seed"),
+)
+_SCALAR_TYPES = {"int": "number", "float": "number", "float or null": "number", "bool": "number"}
+#: The scalar outcomes of a run (``summary.json``'s numbers, and the calibration's three) as columns.
+SCALAR_OUTCOMES: tuple[Field, ...] = (
+    *(
+        Field(f.name, _SCALAR_TYPES[f.dtype], f.unit, f.meaning)
+        for f in SUMMARY.fields
+        if f.dtype in _SCALAR_TYPES and f.name != "seed"  # the seed is an id column
+    ),
+    _f(
+        "calibration_iterations", "number", "–", "iterations of the Berry contraction (empty: no calibration)"
+    ),
+    _f("calibration_max_log_error", "number", "–", "its max abs. log error at the end (`summary.json`)"),
+    _f("calibration_converged", "number", "0/1", "1 if it converged (`summary.json`)"),
+)
+
+SWEEP_SUMMARY = ResultFile(
+    "summary.parquet",
+    "one row per run: ids, status, the varied parameters, then the scalar outcomes (also `summary.csv`)",
+    "One row per run (ok or failed), sorted by scenario, point and seed index. Written as "
+    "`summary.parquet` and `summary.csv` (UTF-8, header row, floats that round-trip, empty cells for "
+    "missing values). After the ids come the varied parameters, one column each named by "
+    "`simulation.results_format.safe_name` (`parks.enabled` -> `parks_enabled`, "
+    "`sectors.electronics.load_flexibility` -> `electronics_load_flexibility`; the manifest's "
+    "`parameter_columns` maps names to keys), then:",
+    (
+        *_RUN_IDS,
+        _f("status", "category", "–", "`ok` or `failed`"),
+        _f("wall_time_s", "float64", "seconds", "wall-clock time of the run"),
+        _f("error", "category", "–", "last line of the traceback of a failed run (empty if ok)"),
+        *SCALAR_OUTCOMES,
+    ),
+    "Outcomes are empty (NaN) for failed runs. Per-region, per-sector, per-lever, per-channel, "
+    "per-province and scale-card outcomes are in the long tables below, one row per run × key; they "
+    "share the id columns, so `summary.merge(table)` joins them on `run_id`, `scenario`, `point`, "
+    "`seed_index` and `seed` (ok runs only).",
+)
+
+
+def _table(
+    stem: str, rows: str, keys: tuple[Field, ...], values: tuple[Field, ...], notes: str = ""
+) -> ResultFile:
+    rows_text = f"One row per ok run × {rows} (also `{stem}.csv`)."
+    fields = (*_RUN_IDS, *keys, *values)
+    return ResultFile(f"{stem}.parquet", rows, rows_text, fields, notes, tuple(k.name for k in keys))
+
+
+_REGION = _f("region", "category", "–", "NBS region")
+_SECTOR = _f("sector", "category", "–", "sector slug")
+_LEVER = _f("lever", "category", "–", "enabled lever ([levers.md](levers.md))")
+_CHANNEL = _f("channel", "category", "–", "margin component (`channels.parquet`)")
+BY_REGION = _table(
+    "summary_by_region",
+    "NBS region",
+    (_REGION,),
+    (
+        _f("employment_share_start", "float64", "share", "the region's share of employment at step 0"),
+        _f("employment_share_end", "float64", "share", "the same at the last step"),
+    ),
+)
+BY_SECTOR = _table(
+    "summary_by_sector",
+    "sector",
+    (_SECTOR,),
+    (
+        _f(
+            "sector_inland_share_end",
+            "float64",
+            "share",
+            "inland share of the sector's employment, last step",
+        ),
+        _f(
+            "electricity_cost_share_end",
+            "float64",
+            PER_YUAN,
+            "electricity cost / output of the sector, last step",
+        ),
+    ),
+)
+BY_LEVER = _table(
+    "summary_by_lever",
+    "enabled lever",
+    (_LEVER,),
+    (
+        _f(
+            "fiscal_cost_yuan",
+            "float64",
+            "yuan",
+            "the lever's fiscal cost over the run (`fiscal.parquet` summed)",
+        ),
+    ),
+    "No rows for a run without levers.",
+)
+BY_CHANNEL = _table(
+    "summary_by_channel",
+    "channel",
+    (_CHANNEL,),
+    (
+        _f("inland_advantage_change", "float64", PER_YUAN,
+           "change of `advantage` from step 0 to the last step, inland mean weighted by step-0 employment"),
+        _f("inland_lever_effect_mean", "float64", PER_YUAN, "the same mean of `lever_effect` over steps ≥ 1"),
+    ),
+)  # fmt: skip
+BY_PROVINCE_CHANNEL = _table(
+    "summary_by_province_channel",
+    "province × channel",
+    (_f("province", "category", "–", "province"), _CHANNEL),
+    (
+        _f(
+            "advantage_change",
+            "float64",
+            PER_YUAN,
+            "change of the province's `advantage`, step 0 to the last",
+        ),
+        _f(
+            "lever_effect_mean",
+            "float64",
+            PER_YUAN,
+            "its mean `lever_effect` over steps ≥ 1 (as in `channels/`)",
+        ),
+    ),
+)
+BY_LEVER_CHANNEL = _table(
+    "summary_by_lever_channel",
+    "enabled lever × channel",
+    (_LEVER, _CHANNEL),
+    (
+        _f("lever_effect_alone", "float64", PER_YUAN,
+           "inland mean of the lever's direct effect alone at the last step (levers interact: these need "
+           "not add up to `inland_lever_effect_mean`)"),
+    ),
+)  # fmt: skip
+BY_SCALE_ENTRY = _table(
+    "summary_scale",
+    "scale-card entry",
+    (_f("entry", "category", "–", "scale-card entry (`summary.json`'s `scale`)"),),
+    (
+        _f("model", "float64", "the entry's `unit`", "the model's value at step 0 (annual rate)"),
+        _f("documented", "float64", "the entry's `unit`", "the documented figure (empty: none found)"),
+        _f("ratio", "float64", "ratio", "model / documented"),
+        _f("documented_year", "float64", "year", "year of the documented figure"),
+        _f("unit", "category", "–", "unit of `model` and `documented`"),
+        _f("confidence", "category", "–", "confidence of the documented figure"),
+    ),
+)
+
+#: The long outcome tables of a sweep, one row per ok run × key.
+OUTCOME_TABLES: tuple[ResultFile, ...] = (
+    BY_REGION,
+    BY_SECTOR,
+    BY_LEVER,
+    BY_CHANNEL,
+    BY_PROVINCE_CHANNEL,
+    BY_LEVER_CHANNEL,
+    BY_SCALE_ENTRY,
+)
+RUN_ID_COLUMNS: tuple[str, ...] = tuple(f.name for f in _RUN_IDS)
+#: The sweep's summary tables (documented in ``docs/outputs.md``), by file name.
+SWEEP_TABLES: dict[str, ResultFile] = {f.name: f for f in (SWEEP_SUMMARY, *OUTCOME_TABLES)}

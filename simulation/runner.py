@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
+import os
 import platform
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +18,7 @@ import numpy as np
 from tqdm import tqdm
 
 from simulation import outputs
+from simulation import results_format as fmt
 from simulation import scenario as scenario_mod
 from simulation.io import write_json, write_parquet
 from simulation.model import RelocationModel
@@ -86,22 +90,90 @@ def _raise_non_finite(sc: scenario_mod.Scenario, bad: dict[str, tuple[str, list[
 
 
 def run_to_folder(
-    sc: scenario_mod.Scenario, out: Path, progress: bool = False, figures: FigureWriter | None = None
+    sc: scenario_mod.Scenario,
+    out: Path,
+    progress: bool = False,
+    figures: FigureWriter | None = None,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Run ``sc`` and write timeseries, flows, summary and manifest to ``out``; with ``figures``,
-    also the figures it draws into ``out/figures`` (before the manifest, which lists them)."""
+    also the figures it draws into ``out/figures`` (before the manifest, which lists them).
+
+    An existing non-empty ``out`` is refused (:class:`~simulation.scenario.ScenarioError`) unless
+    ``overwrite``. The folder is written as a temporary sibling and then put in place, so ``out``
+    is either the old folder, untouched, or the complete new one (no stale file of the old run is
+    left beside the new data)."""
+    check_out(out, overwrite)
     t0 = time.perf_counter()
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     model = simulate(sc, progress)
     ts = model.recorder.timeseries(model)
     summary = outputs.summary(model, ts)
     _check_summary(sc, summary)
-    out.mkdir(parents=True, exist_ok=True)
-    write_parquet(out / "timeseries.parquet", ts)
-    write_parquet(out / "flows.parquet", model.recorder.flow_table(model))
-    write_parquet(out / "abroad.parquet", model.recorder.abroad_table(model))
-    write_parquet(out / "channels.parquet", model.recorder.channel_table(model))
-    write_parquet(out / "fiscal.parquet", model.recorder.fiscal_table(model))
+    work = _sibling(out, "new")
+    try:
+        _write_folder(sc, model, ts, summary, work, figures, started, t0)
+        _put_in_place(work, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return summary
+
+
+def check_out(out: Path, overwrite: bool) -> None:
+    """Refuse an ``out`` that is a file, or an existing non-empty folder without ``overwrite``."""
+    if out.exists() and not out.is_dir():
+        raise scenario_mod.ScenarioError("--out", str(out), "exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise scenario_mod.ScenarioError(
+            "--out",
+            str(out),
+            "folder exists and is not empty; add --overwrite to replace it (the old folder is removed "
+            "only once the new one is complete), or choose a new folder",
+        )
+
+
+def _sibling(out: Path, what: str) -> Path:
+    """A new empty hidden folder beside ``out`` (same file system, so renames are atomic)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=f".{what}", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o777 & ~umask)  # mkdtemp makes 0700; a results folder is an ordinary folder
+    return path
+
+
+def _put_in_place(work: Path, out: Path) -> None:
+    """Rename the finished folder ``work`` to ``out``; an existing ``out`` is first renamed aside and
+    removed after the swap."""
+    if not out.exists():
+        os.replace(work, out)
+        return
+    old = _sibling(out, "old")
+    os.replace(out, old)  # onto the empty placeholder
+    try:
+        os.replace(work, out)
+    except OSError:
+        os.replace(old, out)  # put the old folder back
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_folder(
+    sc: scenario_mod.Scenario,
+    model: RelocationModel,
+    ts: pd.DataFrame,
+    summary: dict[str, Any],
+    out: Path,
+    figures: FigureWriter | None,
+    started: str,
+    t0: float,
+) -> None:
+    """The files of a run folder (docs/outputs.md), into ``out``."""
+    write_parquet(out / "timeseries.parquet", ts, fmt.TIMESERIES.units)
+    write_parquet(out / "flows.parquet", model.recorder.flow_table(model), fmt.FLOWS.units)
+    write_parquet(out / "abroad.parquet", model.recorder.abroad_table(model), fmt.ABROAD.units)
+    write_parquet(out / "channels.parquet", model.recorder.channel_table(model), fmt.CHANNEL_TABLE.units)
+    write_parquet(out / "fiscal.parquet", model.recorder.fiscal_table(model), fmt.FISCAL.units)
     write_json(out / "summary.json", summary)
     if figures is not None:
         figures(ts, out / "figures")
@@ -120,7 +192,6 @@ def run_to_folder(
             + (["figures/"] if figures is not None else []),
         },
     )
-    return summary
 
 
 def _check_summary(sc: scenario_mod.Scenario, summary: dict[str, Any], prefix: str = "") -> None:

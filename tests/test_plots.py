@@ -288,11 +288,20 @@ def test_map_of_a_run_equals_the_timeseries_and_flows(run_res):
     )
 
 
-def test_map_of_a_sweep_is_the_effect_on_shares(sweep_res, summary):
+def long_table(folder: Path, stem: str, **where: str) -> pd.DataFrame:
+    """Rows of a sweep's long outcome table at one key (every row an ok run)."""
+    table = pd.read_parquet(folder / f"{stem}.parquet").assign(status="ok")
+    for key, value in where.items():
+        table = table[table[key] == value]
+    return table
+
+
+def test_map_of_a_sweep_is_the_effect_on_shares(sweep_res, sweep_folder):
     tiles = maps.map_data(sweep_res, "m04_carriers")
     for region in ("east", "central", "west", "northeast"):
         total = tiles.loc[tiles["region"] == region, "change"].sum()
-        expected = 100 * paired(summary, "m04_carriers", f"region_employment_share_end.{region}")
+        shares = long_table(sweep_folder, "summary_by_region", region=region)
+        expected = 100 * paired(shares, "m04_carriers", "employment_share_end")
         assert total == pytest.approx(expected, abs=1e-9)
     start_end = maps.map_data(sweep_res, "m04_carriers", against=None)
     assert np.allclose(start_end["change"], 100 * (start_end["share_end"] - start_end["share_start"]))
@@ -344,13 +353,14 @@ def test_channels_of_a_run_equal_the_summary(run_res):
     assert np.allclose(net, table.groupby("group", sort=False)["lever_effect"].sum().reindex(groups) * 1e3)
 
 
-def test_channels_of_a_sweep_equal_the_summary(sweep_res, summary):
+def test_channels_of_a_sweep_equal_the_summary(sweep_res, sweep_folder):
     table = channels.channels_data(sweep_res)
     assert set(table["group"]) == {"m04_carriers", "m09_transport_energy"}
     for name in ("m04_carriers", "m09_transport_energy"):
         got = table[table["group"] == name].set_index("channel")["lever_effect"]
         for ch in CHANNELS:
-            expected = ok(summary, name)[f"lever_effect_by_channel.inland.{ch}"].mean()
+            expected = ok(long_table(sweep_folder, "summary_by_channel", channel=ch), name)
+            expected = expected["inland_lever_effect_mean"].mean()
             assert got[ch] == pytest.approx(expected, rel=1e-9, abs=1e-15)
     assert table.loc[table["group"] == "m09_transport_energy", "lever_effect"].abs().sum() > 0
     channels.channels_figure(sweep_res, size="column")

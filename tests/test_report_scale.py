@@ -166,25 +166,25 @@ def test_sweep_report_shows_the_card_of_the_baselines_first_run(sweep_folder, tm
     record = json.loads(
         (sweep_folder / "records" / f"run-{first['run_id']}.json").read_text(encoding="utf-8")
     )
-    outcomes = record["outcomes"]
+    scale = {row["entry"]: row for row in record["outcome_tables"]["summary_scale"]}
     rep = report.build(sweep_folder, tmp_path / "r")
     md = rep.markdown.read_text(encoding="utf-8")
     assert "## Scale of the model against documented figures" in md and f"Run {first['run_id']}" in md
     for key, (_, kind) in scalecard.ENTRIES.items():
-        if f"scale.{key}.model" not in outcomes:
+        if key not in scale:
             continue
         divisor, decimals, _ = FORMATS[kind]
         label = scalecard.label(key)
         line = next(ln for ln in md.splitlines() if ln.startswith(f"| {label} |"))
         cells = [c.strip() for c in line.strip("|").split(" | ")]
-        assert cells[2] == f"{outcomes[f'scale.{key}.model'] / divisor:,.{decimals}f}"
-        doc = outcomes.get(f"scale.{key}.documented")
+        assert cells[2] == f"{scale[key]['model'] / divisor:,.{decimals}f}"
+        doc = scale[key]["documented"]
         if doc is None:
             assert cells[3:] == [DASH] * 5
         else:
             assert cells[3] == f"{doc / divisor:,.{decimals}f}"
-            assert cells[4] == str(outcomes[f"scale.{key}.documented_year"])
-            assert cells[5] == f"{outcomes[f'scale.{key}.ratio']:.2f}"
+            assert cells[4] == str(scale[key]["documented_year"])
+            assert cells[5] == f"{scale[key]['ratio']:.2f}"
             assert cells[6] in "ABC" and cells[7] != DASH  # looked up in documented.csv
     # the processing exports figure and its source, as in a run's card
     doc = scalecard.with_sources({"exports_eu_usd": {"documented": 500e9, "documented_year": 2023}})
@@ -193,16 +193,15 @@ def test_sweep_report_shows_the_card_of_the_baselines_first_run(sweep_folder, tm
 
 def test_sweep_without_scale_columns_says_the_card_is_not_available(sweep_folder, tmp_path, no_figures):
     table = pd.read_parquet(sweep_folder / "summary.parquet")
-    why = scalecard.sweep_card(table.drop(columns=[c for c in table if c.startswith("scale.")]), "baseline")
+    why = scalecard.sweep_card(table, "baseline")  # no summary_scale rows
     assert isinstance(why, str) and why.startswith("The scale card is not available for this folder")
     failed = table.assign(status="failed")
-    assert "no successful run" in scalecard.sweep_card(failed, "baseline")
+    rows = pd.read_parquet(sweep_folder / "summary_scale.parquet")
+    assert "no successful run" in scalecard.sweep_card(failed, "baseline", scale=rows)
     old = tmp_path / "old"
     old.mkdir()
     for name in ("manifest.json", "summary.csv"):
         (old / name).write_bytes((sweep_folder / name).read_bytes())
-    t = pd.read_csv(old / "summary.csv")
-    t.drop(columns=[c for c in t if c.startswith("scale.")]).to_csv(old / "summary.csv", index=False)
     md = report.build(old, tmp_path / "r").markdown.read_text(encoding="utf-8")
     assert "## Scale of the model against documented figures" in md
     assert "The scale card is not available for this folder" in md

@@ -23,7 +23,7 @@ STATE_COLUMNS = ("firms", "employment", "output_yuan", "relocations_in", "reloca
 SUMMARY_KEYS = (
     "seed",
     "steps",
-    "firms",
+    "run_firms",
     "inland_employment_share_start",
     "inland_employment_share_end",
     "relocations_total",
@@ -80,7 +80,7 @@ def test_run_prints_summary(small_scenario_file, tmp_path, capsys):
     out = tmp_path / "o"
     assert run(small_scenario_file, "--out", out, "--no-figures", "--steps", "2") == 0
     text = capsys.readouterr().out
-    assert "inland employment share" in text
+    assert "inland employment" in text and "start, %" in text and "change, pp" in text
     assert str(out) in text
     assert not (out / "figures").exists()  # --no-figures
 
@@ -113,8 +113,10 @@ def test_timeseries_one_row_per_step_province_sector(ts):
 
 def test_timeseries_quarters(ts, small_scenario):
     start = Quarter.parse(small_scenario["run.start"])
+    assert str(ts["quarter"].dtype) == "datetime64[ns]"  # a date in the file: the quarter's first day
     by_step = ts.groupby("step")["quarter"].unique()
     for step, quarters in by_step.items():
+        quarters = [str(q) for q in pd.DatetimeIndex(quarters).to_period("Q")]
         assert list(quarters) == [str(start + (step - 1))], step  # step 0 = the quarter before
 
 
@@ -182,7 +184,7 @@ def test_summary_fields(summary, small_scenario, ts):
         assert key in summary, key
     assert summary["seed"] == small_scenario["run.seed"]
     assert summary["steps"] == SMALL_STEPS
-    assert summary["firms"] == SMALL_FIRMS
+    assert summary["run_firms"] == SMALL_FIRMS
     for key in ("inland_employment_share_start", "inland_employment_share_end"):
         assert 0 < summary[key] < 1
     for step, key in ((0, "inland_employment_share_start"), (SMALL_STEPS, "inland_employment_share_end")):
@@ -365,9 +367,26 @@ def test_bad_scenario_leaves_existing_output_untouched(result, tmp_path, write_t
     (out / "notes.txt").write_text("keep me")
     before = snapshot(out)
     path = write_toml(bad, "bad.toml")
-    assert run(path, "--out", out) == 2
+    assert run(path, "--out", out, "--overwrite") == 2  # even when replacing is allowed
     assert "ptsim: error:" in capsys.readouterr().err
     assert snapshot(out) == before
+
+
+def test_existing_run_folder_is_refused_without_overwrite(small_scenario_file, tmp_path, capsys):
+    out = tmp_path / "existing"
+    assert run(small_scenario_file, "--out", out, "--steps", "1") == 0  # with figures/
+    assert (out / "figures").is_dir()
+    (out / "notes.txt").write_text("keep me")
+    before = snapshot(out)
+    assert run(small_scenario_file, "--out", out, "--no-figures", "--steps", "2") == 2
+    err = capsys.readouterr().err
+    assert "folder exists and is not empty; add --overwrite" in err
+    assert snapshot(out) == before
+    assert run(small_scenario_file, "--out", out, "--no-figures", "--steps", "2", "--overwrite") == 0
+    assert {p.name for p in out.iterdir()} == set(json.loads((out / "manifest.json").read_text())["files"])
+    assert not (out / "figures").exists() and not (out / "notes.txt").exists()  # nothing stale is left
+    assert json.loads((out / "summary.json").read_text())["steps"] == 2
+    assert [p.name for p in tmp_path.iterdir()] == ["existing"]  # no temporary sibling remains
 
 
 # --- the module entry point --------------------------------------------------------------------

@@ -184,11 +184,10 @@ def test_scenario_dict_round_trips(tiny):
 def test_run_one_returns_flat_outcomes_and_series(tiny_dict):
     r = runs.run_one(tiny_dict, 11, {"behaviour.logit_scale": 0.03}, tag="t", timeseries=True)
     assert r.ok and r.tag == "t" and r.seed == 11 and r.wall_time_s > 0 and r.error == ""
-    assert r.outcomes["seed"] == 11 and r.outcomes["steps"] == 3
+    assert r.outcomes["steps"] == 3 and r.outcomes["run_firms"] == 300
     assert 0 < r.outcomes["inland_employment_share_end"] < 1
-    assert math.isclose(
-        sum(v for k, v in r.outcomes.items() if k.startswith("region_employment_share_end.")), 1
-    )
+    regions = r.outcome_tables["summary_by_region"]
+    assert math.isclose(sum(row["employment_share_end"] for row in regions), 1)
     assert all(isinstance(v, (int, float)) for v in r.outcomes.values())
     assert len(r.timeseries) == 4 * 31 and {"employment", "relocations_in", "wage_yuan"} <= set(r.timeseries)
     again = runs.run_one(tiny_dict, 11, {"behaviour.logit_scale": 0.03}, timeseries=True)
@@ -204,11 +203,6 @@ def test_run_one_reports_errors_as_failed_runs(tiny_dict, monkeypatch):
     monkeypatch.setenv(runs.FAULT_ENV, "x=raise")
     assert runs.run_one(tiny_dict, 1, tag="x").status == "failed"
     assert runs.run_one(tiny_dict, 1, tag="y").ok
-
-
-def test_flatten_keeps_numbers_and_nests_dicts():
-    flat = runs.flatten({"a": 1, "b": {"c": 0.5, "d": {"e": 2}}, "s": "text", "n": None, "t": True, "l": [1]})
-    assert flat == {"a": 1, "b.c": 0.5, "b.d.e": 2, "t": 1.0}
 
 
 # --- effects -----------------------------------------------------------------------------------
@@ -247,8 +241,9 @@ def test_paired_effects_pair_by_seed_and_skip_failed_runs():
 def test_choose_outcomes_defaults_and_errors():
     table = pd.DataFrame({"relocations_total": [1], "inland_employment_share_end": [0.3], "status": ["ok"]})
     assert effects.choose_outcomes(table, None) == ["inland_employment_share_end", "relocations_total"]
-    with pytest.raises(SweepError, match="fiscal_cost_yuan_total.*available: relocations_total"):
-        effects.choose_outcomes(table, ["fiscal_cost_yuan_total"])
+    with pytest.raises(SweepError, match="relocation_total.*did you mean relocations_total") as err:
+        effects.choose_outcomes(table, ["relocation_total"])
+    assert "inland_employment_share_end" not in str(err.value)  # the close matches, not every column
 
 
 # --- the CLI and the results folder ------------------------------------------------------------
@@ -268,7 +263,9 @@ def test_sweep_writes_summary_parts_and_manifest(two_scenario_sweep):
         "wall_time_s",
         "error",
     ]
-    assert {"inland_employment_share_end", "region_employment_share_end.west"} <= set(table.columns)
+    assert {"inland_employment_share_end", "run_firms"} <= set(table.columns)
+    regions = pd.read_parquet(out / "summary_by_region.parquet")
+    assert len(regions) == 8 * 4 and set(regions["region"]) == {"east", "central", "west", "northeast"}
     # common random numbers: the same seeds for both scenarios
     seeds = table.pivot(index="seed_index", columns="scenario", values="seed")
     assert (seeds["baseline"] == seeds["cheap-move"]).all() and seeds["baseline"].is_unique
@@ -290,7 +287,10 @@ def test_summary_csv_round_trips(two_scenario_sweep):
     table = pd.read_parquet(two_scenario_sweep / "summary.parquet")
     csv = pd.read_csv(two_scenario_sweep / "summary.csv", keep_default_na=False, na_values=[""])
     assert list(csv.columns) == list(table.columns)
-    pd.testing.assert_frame_equal(csv.drop(columns="error"), table.drop(columns="error"), check_dtype=False)
+    text = {c: str for c in table.select_dtypes("category").columns}  # categoricals in Parquet
+    pd.testing.assert_frame_equal(
+        csv.drop(columns="error"), table.astype(text).drop(columns="error"), check_dtype=False
+    )
 
 
 def test_sweep_writes_effects_and_compare_prints_them(two_scenario_sweep, capsys):
@@ -306,22 +306,25 @@ def test_sweep_writes_effects_and_compare_prints_them(two_scenario_sweep, capsys
     assert row["diff_mean"] == pytest.approx(d.mean())
     assert (row["ci_low"], row["ci_high"]) == pytest.approx(effects.t_interval(d)[2:])
     capsys.readouterr()
-    assert (
-        cli.main(
-            ["compare", str(two_scenario_sweep), "--outcome", "relocations_total", "--confidence", "0.9"]
-        )
-        == 0
-    )
+    before = (two_scenario_sweep / "effects.csv").read_bytes()
+    args = ["compare", str(two_scenario_sweep), "--outcome", "relocations_total", "--confidence", "0.9"]
+    assert cli.main(args) == 0
     printed = capsys.readouterr().out
     assert "effects against 'baseline'" in printed and "relocations_total" in printed and "90% CI" in printed
-    again = pd.read_csv(two_scenario_sweep / "effects.csv")
+    assert "not saved" in printed and not (two_scenario_sweep / "compare_effects.csv").exists()
+    assert cli.main([*args, "--write"]) == 0
+    assert "wrote" in capsys.readouterr().out
+    assert (two_scenario_sweep / "effects.csv").read_bytes() == before  # the sweep's own table is kept
+    again = pd.read_csv(two_scenario_sweep / "compare_effects.csv")
     assert list(again["outcome"]) == ["relocations_total"]
     assert again["ci_high"].iloc[0] - again["ci_low"].iloc[0] < row["ci_high"] - row["ci_low"]  # 90% < 95%
 
 
 def test_compare_rejects_a_missing_outcome_and_baseline(two_scenario_sweep, capsys):
-    assert cli.main(["compare", str(two_scenario_sweep), "--outcome", "no_such_outcome"]) == 2
-    assert "'no_such_outcome': no such numeric outcome in the summary; available:" in capsys.readouterr().err
+    assert cli.main(["compare", str(two_scenario_sweep), "--outcome", "inland_employment_share_ned"]) == 2
+    err = capsys.readouterr().err
+    assert "no such numeric outcome" in err and "did you mean inland_employment_share_end" in err
+    assert len(err) < 600 and "wall_time_s" not in err  # the close matches, not every column
     assert cli.main(["compare", str(two_scenario_sweep), "--baseline", "nope"]) == 2
     assert "scenarios: baseline, cheap-move" in capsys.readouterr().err
 
@@ -386,10 +389,16 @@ def test_grid_and_sample_columns_in_the_summary(tiny, tmp_path):
     ]
     assert sweep(tiny[0], *args, "--seeds", "1", "--workers", "0", "--out", out) == 0
     table = pd.read_parquet(out / "summary.parquet")
-    assert len(table) == 4 and table["parks.enabled"].tolist().count(True) == 2
-    assert table["behaviour.consideration_size"].between(2, 9).all()
-    assert (table["behaviour.consideration_size"] == table["behaviour.consideration_size"].round()).all()
-    assert len(pd.read_csv(out / "design.csv")) == 4
+    # varied keys under identifier names (design.csv keeps the keys; the manifest maps one to the other)
+    assert len(table) == 4 and table["parks_enabled"].tolist().count(True) == 2
+    size = table["behaviour_consideration_size"]
+    assert size.between(2, 9).all() and (size == size.round()).all()
+    design = pd.read_csv(out / "design.csv")
+    assert len(design) == 4 and list(design.columns[1:]) == ["parks.enabled", "behaviour.consideration_size"]
+    assert json.loads((out / "manifest.json").read_text())["parameter_columns"] == {
+        "parks_enabled": "parks.enabled",
+        "behaviour_consideration_size": "behaviour.consideration_size",
+    }
 
 
 @pytest.mark.parametrize(
@@ -452,7 +461,7 @@ def test_optional_packages_load_lazily_and_their_absence_is_explained(monkeypatc
     from simulation.sweep.executors import backend
 
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
-    with pytest.raises(SweepError, match=r"optional package 'distributed'.*processing-trade-sim\[dask\]"):
+    with pytest.raises(SweepError, match=r"optional package .distributed.*pip install -e \"\.\[dask\]\""):
         backend(scheduler="tcp://127.0.0.1:8786")
     monkeypatch.setitem(sys.modules, "SALib.sample.morris", None)
     with pytest.raises(SweepError, match=r"optional package 'SALib'.*\[sa\]"):

@@ -39,7 +39,7 @@ def test_every_experiment_runs_small_from_the_cli(folder, tmp_path, capsys):
     assert len(table) == len(spec.scenarios) * len(spec.design.points) * spec.seeds
     assert (table["status"] == "ok").all()
     assert (table["steps"] == spec.fixed["run.steps"]).all() and (
-        table["firms"] == spec.fixed["run.firms"]
+        table["run_firms"] == spec.fixed["run.firms"]
     ).all()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["name"] == spec.name and manifest["state"] == "complete"
@@ -69,7 +69,7 @@ def test_sensitivity_experiment_writes_morris_indices(tmp_path):
     table = pd.read_parquet(out / "summary.parquet")
     ranges = dict(zip(params, [(0.01, 0.04), (0.1, 0.6), (0.05, 0.4), (1.0, 4.0)], strict=True))
     for p, (low, high) in ranges.items():  # the design stays inside the declared ranges
-        assert table[p].between(low, high).all()
+        assert table[p.replace(".", "_")].between(low, high).all()
 
 
 def test_sensitivity_experiment_full_size_is_the_plain_command():

@@ -73,6 +73,18 @@ class PlotDataError(ScenarioError):
         self.source, self.key = str(where), missing
 
 
+def as_labels(table: pd.DataFrame) -> pd.DataFrame:
+    """A result table as the figures use it: categoricals as text and the ``quarter`` dates as
+    ``YYYYQn`` labels (the files hold them as categoricals and quarter-start dates, docs/outputs.md)."""
+    out = table.copy(deep=False)
+    for name in out.columns:
+        if isinstance(out[name].dtype, pd.CategoricalDtype):
+            out[name] = out[name].astype(str)
+        elif name == "quarter" and pd.api.types.is_datetime64_any_dtype(out[name]):
+            out[name] = out[name].dt.to_period("Q").astype(str)
+    return out
+
+
 def require_columns(table: pd.DataFrame, columns: Iterable[str], where: str | Path) -> pd.DataFrame:
     """``table`` if it has every one of ``columns``; else a :class:`PlotDataError` naming the missing
     columns and the file."""
@@ -111,7 +123,7 @@ class Results:
 
     def _parquet(self, name: str, columns: Iterable[str], what: str = "") -> pd.DataFrame:
         path = self.path(name, what)
-        return require_columns(pd.read_parquet(path), columns, path)
+        return require_columns(as_labels(pd.read_parquet(path)), columns, path)
 
     def _parts(self, folder: str, columns: Iterable[str], what: str) -> pd.DataFrame:
         from simulation.sweep.store import read_runs
@@ -125,8 +137,7 @@ class Results:
                 f"missing folder {folder}/ with per-run parts ({what}); sweeps made before per-run "
                 f"{folder} tables were kept lack it: rerun the sweep to get them",
             )
-        table = read_runs(self.root, folder)
-        table["scenario"] = table["scenario"].astype(str)
+        table = as_labels(read_runs(self.root, folder))
         return require_columns(table, columns, self.root / folder)
 
     # --- a single run ---------------------------------------------------------------------------
@@ -162,6 +173,14 @@ class Results:
         return require_columns(
             pd.read_csv(path, keep_default_na=False, na_values=[""]), SUMMARY_COLUMNS, path
         )
+
+    def outcome_table(self, stem: str) -> pd.DataFrame:
+        """A long outcome table of a sweep (``summary_by_sector``, ``summary_scale``, ...; declared in
+        :data:`simulation.results_format.OUTCOME_TABLES`): one row per ok run x key."""
+        from simulation.results_format import SWEEP_TABLES
+
+        spec = SWEEP_TABLES[f"{stem}.parquet"]
+        return self._parquet(spec.name, spec.columns, spec.content)
 
     @cached_property
     def series(self) -> pd.DataFrame:
@@ -213,7 +232,7 @@ class Results:
                 return eff if outcomes is None else eff[eff["outcome"].isin(outcomes)].reset_index(drop=True)
         from simulation.sweep import effects as effects_mod
 
-        table = self.table
+        table = effects_mod.with_selected(self.table, self.root, list(outcomes or []))
         if outcomes is None:
             outcomes = effects_mod.choose_outcomes(table, None)
         for outcome in outcomes:

@@ -115,7 +115,7 @@ def _sections(res: Results, batch: figures.Batch, lang_note: str | None, lang: s
             ("description", str(sc.get("description", "") or "-")),
             ("seed", str(s.get("seed", m.get("seed", "-")))),
             ("quarters", f"{s.get('start_quarter', '?')} to {s.get('end_quarter', '?')} ({steps} steps)"),
-            ("synthetic firms", str(s.get("firms", params.get("run.firms", "-")))),
+            ("synthetic firms", str(s.get("run_firms", s.get("firms", params.get("run.firms", "-"))))),
             ("scenario hash", str(m.get("scenario_hash", s.get("scenario_hash", "-")))[:16]),
             ("started (UTC)", str(m.get("started_utc", "-"))),
             ("wall time", f"{m.get('wall_time_s', '-')} s"),
@@ -183,9 +183,14 @@ def _sections(res: Results, batch: figures.Batch, lang_note: str | None, lang: s
         _versions(m),
         notes,
         _failed(res),
-        scalecard.sweep_card(res.table, res.baseline, lang),
+        scalecard.sweep_card(res.table, res.baseline, lang, _scale_rows(res)),
         lang,
     )
+
+
+def _scale_rows(res: Results):
+    """The sweep's ``summary_scale`` table, or None for a sweep made before it."""
+    return res.outcome_table("summary_scale") if res.has("summary_scale.parquet") else None
 
 
 def _design_text(res: Results, design: dict) -> str:

@@ -6,10 +6,10 @@ The card itself is made by :func:`simulation.scale.card` and kept in a run's ``s
 (:data:`QUANTITIES`): yuan in trillion yuan, USD in billion USD, persons in millions, shares in %,
 ratios with 2 decimals, and :data:`MISSING` where nothing was documented.
 
-A sweep keeps only the numbers of the card (its summary table flattens the summary and drops strings:
-columns ``scale.<entry>.model``, ``.documented``, ``.ratio``, ``.documented_year``);
-:func:`sweep_card` takes the card of the baseline scenario's first run from there and looks the
-source and confidence up in ``simulation/data/documented.csv`` by the documented value and year.
+A sweep keeps the card in its long table ``summary_scale.parquet`` (one row per run x entry: model,
+documented, ratio, documented_year, unit, confidence); :func:`sweep_card` takes the card of the
+baseline scenario's first run from there and looks the source up in
+``simulation/data/documented.csv`` by the documented value and year.
 """
 
 from __future__ import annotations
@@ -175,23 +175,16 @@ def card_table(summary: Mapping[str, Any], lang: str = "en", where: str = "") ->
     return Card(t(TITLE, lang), [t(h, lang) for h in HEADER], card_rows(card, lang), notes, entry_notes)
 
 
-def card_from_columns(row: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """The card rebuilt from the ``scale.<entry>.<field>`` columns of a sweep's summary row (numbers
-    only; NaN becomes None); empty when there are none."""
+def card_from_rows(rows: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """The card rebuilt from a run's rows of ``summary_scale`` (one per entry; NaN becomes None)."""
     card: dict[str, dict[str, Any]] = {}
-    for column, value in row.items():
-        parts = str(column).split(".")
-        if len(parts) != 3 or parts[0] != "scale":
-            continue
-        number = float(value) if _finite(value) else None
-        card.setdefault(parts[1], {})[parts[2]] = number
-    for entry in card.values():
-        entry.setdefault("model", None)
-        entry.setdefault("documented", None)
+    for row in rows.to_dict("records"):
+        entry = {k: v for k, v in row.items() if k in ("model", "documented", "ratio", "documented_year")}
+        card[str(row["entry"])] = {k: (float(v) if _finite(v) else None) for k, v in entry.items()}
     return card
 
 
-def with_sources(card: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def with_sources(card: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     """``card`` with the unit, source, confidence and note of each entry's documented figure
     (:func:`simulation.scale.documented_for`) when it is still the figure the run used (same value
     and year); other entries are left as they are."""
@@ -208,24 +201,27 @@ def with_sources(card: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def sweep_card(table: pd.DataFrame, baseline: str, lang: str = "en") -> Card | str:
+def sweep_card(
+    table: pd.DataFrame, baseline: str, lang: str = "en", scale: pd.DataFrame | None = None
+) -> Card | str:
     """The :class:`Card` of the baseline scenario's first ok run (lowest point, then seed index) of a
-    sweep's summary table, or the sentence saying why there is none."""
-    columns = [c for c in table.columns if str(c).startswith("scale.")]
-    if not columns:
+    sweep's summary table, from its rows of ``scale`` (``summary_scale.parquet``), or the sentence
+    saying why there is none."""
+    if scale is None or scale.empty:
         return (
-            f"{t(NOT_AVAILABLE, lang)}: its summary table has no scale.* columns (a sweep made "
-            "before runs kept the card)."
+            f"{t(NOT_AVAILABLE, lang)}: it has no summary_scale table (a sweep made before runs kept "
+            "the card in long tables)."
         )
     runs = table[(table["scenario"] == baseline) & (table["status"] == "ok")]
     if runs.empty:
         return f"{t(NOT_AVAILABLE, lang)}: the baseline scenario '{baseline}' has no successful run."
     first = runs.sort_values(["point", "seed_index"], kind="stable").iloc[0]
-    card = with_sources(card_from_columns(first[columns].to_dict()))
+    card = with_sources(card_from_rows(scale[scale["run_id"].astype(str) == str(first["run_id"])]))
     where = (
         f"Run {first['run_id']} (scenario '{baseline}', design point {int(first['point'])}, seed "
-        f"{int(first['seed'])}): the baseline's first run. Source and confidence are looked up in "
-        "simulation/data/documented.csv (a sweep's summary table keeps only the numbers)."
+        f"{int(first['seed'])}): the baseline's first run. Sources are looked up in "
+        "simulation/data/documented.csv (a sweep's summary_scale table keeps the numbers, unit and "
+        "confidence)."
     )
     return card_table({"scale": card}, lang, where) or f"{t(NOT_AVAILABLE, lang)}."
 

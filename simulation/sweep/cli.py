@@ -80,11 +80,28 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "compare",
         help="effects of each scenario against the baseline (paired over seeds, 95%% CI)",
         description="Mean paired difference over seeds of each scenario against the baseline, with a "
-        "t-interval; writes effects.csv and effects.parquet in the results folder.",
+        "t-interval. Prints the tables; the sweep's own effects.csv is never changed (--write saves "
+        "these as compare_effects.csv/.parquet and compare_cost_effectiveness.csv/.parquet).",
     )
     cp.add_argument("results", type=Path, help="a sweep's results folder")
     cp.add_argument("--baseline", help="baseline scenario (default: 'baseline' or the first scenario)")
-    cp.add_argument("--outcome", action="append", default=[], help="outcome column (repeatable)")
+    cp.add_argument(
+        "--outcome",
+        action="append",
+        default=[],
+        help="outcome (repeatable): a numeric column of summary.parquet (inland_employment_share_end), "
+        "or a column of a long table at one key: sector_inland_share_end[sector=electronics], "
+        "employment_share_end[region=west], fiscal_cost_yuan[lever=special_funds], "
+        "inland_lever_effect_mean[channel=labour], advantage_change[province=Henan,channel=land], "
+        "lever_effect_alone[lever=time_of_use,channel=electricity], model[entry=processing_exports_yuan] "
+        "(docs/outputs.md)",
+    )
+    cp.add_argument(
+        "--write",
+        action="store_true",
+        help="save the tables as compare_effects.* and compare_cost_effectiveness.* (replacing an "
+        "earlier compare's; the sweep's effects.csv is left alone)",
+    )
     cp.add_argument("--confidence", type=float, default=0.95, help="confidence level (default 0.95)")
     cp.set_defaults(func=cmd_compare)
 
@@ -161,7 +178,8 @@ def cmd_experiment(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """``ptsim compare``."""
+    """``ptsim compare``: print the effects (and cost-effectiveness); write them only with ``--write``,
+    and never over the sweep's own ``effects.csv``."""
     from simulation.io import write_csv, write_parquet
     from simulation.sweep import effects as effects_mod
 
@@ -170,19 +188,31 @@ def cmd_compare(args: argparse.Namespace) -> int:
     baseline = args.baseline or effects_mod.default_baseline(scenarios)
     if not 0 < args.confidence < 1:
         raise SweepError("--confidence", str(args.confidence), "must be between 0 and 1, e.g. 0.95")
-    outcomes = effects_mod.choose_outcomes(table, args.outcome or None)
+    table = effects_mod.with_selected(table, args.results, args.outcome)
+    outcomes = effects_mod.choose_outcomes(table, args.outcome or None, root=args.results)
+    design = _read_design(args.results)
     eff = effects_mod.paired_effects(table, baseline, outcomes, args.confidence)
-    write_parquet(args.results / "effects.parquet", eff)
-    write_csv(args.results / "effects.csv", eff)
-    print(effects_mod.format_effects(eff, args.confidence))
-    print(f"table: {args.results / 'effects.csv'}")
     ce = effects_mod.cost_effectiveness(table, baseline, args.confidence)
+    print(effects_mod.format_effects(eff, args.confidence, design))
     if not ce.empty:
-        write_parquet(args.results / "cost_effectiveness.parquet", ce)
-        write_csv(args.results / "cost_effectiveness.csv", ce)
-        print(effects_mod.format_cost_effectiveness(ce, args.confidence))
-        print(f"table: {args.results / 'cost_effectiveness.csv'}")
+        print(effects_mod.format_cost_effectiveness(ce, args.confidence, design))
+    written = {"compare_effects": eff} | ({"compare_cost_effectiveness": ce} if not ce.empty else {})
+    if not args.write:
+        print(f"not saved (the sweep's effects.csv is unchanged); --write saves {', '.join(written)} (.csv)")
+        return 0
+    for stem, frame in written.items():
+        replaced = (args.results / f"{stem}.csv").exists()
+        write_parquet(args.results / f"{stem}.parquet", frame)
+        write_csv(args.results / f"{stem}.csv", frame)
+        print(f"{'replaced' if replaced else 'wrote'} {args.results / stem}.csv and .parquet")
     return 0
+
+
+def _read_design(folder: Path) -> pd.DataFrame | None:
+    import pandas as pd
+
+    path = Path(folder) / "design.csv"
+    return pd.read_csv(path) if path.is_file() else None
 
 
 def _run(spec: SweepSpec, out: Path, args: argparse.Namespace) -> int:
@@ -222,10 +252,11 @@ def _run_on(spec: SweepSpec, out: Path, args: argparse.Namespace, be) -> int:
         return 130
     ok = len(result.summary) - result.failed
     print(f"runs: {ok} ok, {result.failed} failed; summary: {out / 'summary.parquet'} and summary.csv")
+    design = spec.design.table()
     if result.effects is not None:
-        print(effects_mod.format_effects(result.effects))
+        print(effects_mod.format_effects(result.effects, design=design))
     if result.cost_effectiveness is not None:
-        print(effects_mod.format_cost_effectiveness(result.cost_effectiveness))
+        print(effects_mod.format_cost_effectiveness(result.cost_effectiveness, design=design))
     if result.sensitivity is not None:
         print(f"sensitivity indices ({spec.design.method}): {out / 'sensitivity.csv'}")
         with pd.option_context("display.width", 140, "display.max_columns", 20):

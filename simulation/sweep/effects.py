@@ -30,12 +30,16 @@ jobs effect; the standard deviation of the cost differences is reported beside i
 
 from __future__ import annotations
 
+import difflib
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from simulation import results_format as fmt
 from simulation.sweep.errors import SweepError
 
 #: Key outcomes compared by default, when present in the summary table.
@@ -131,18 +135,82 @@ def seeds_needed(sd: float, half_width: float, confidence: float = 0.95, cap: in
     return float(high)
 
 
-def choose_outcomes(table: pd.DataFrame, requested: list[str] | None, source: str = "--outcome") -> list[str]:
-    """The outcomes to compare: ``requested`` (each must be a numeric column of ``table``) or the
-    :data:`DEFAULT_OUTCOMES` present in it."""
+#: An outcome of a long table, ``column[key=value,...]``:
+#: ``sector_inland_share_end[sector=electronics]``.
+SELECTOR = re.compile(r"(?P<column>\w+)\[(?P<where>[^\]]+)\]")
+
+
+def choose_outcomes(
+    table: pd.DataFrame, requested: list[str] | None, source: str = "--outcome", root: Path | None = None
+) -> list[str]:
+    """The outcomes to compare: ``requested`` (each a numeric column of ``table``, or with ``root``
+    a long-table selector ``column[key=value]``, see :func:`with_selected`) or the
+    :data:`DEFAULT_OUTCOMES` present in it. A wrong name is reported with its closest matches."""
     numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
     if not requested:
         return [c for c in DEFAULT_OUTCOMES if c in numeric]
     for name in requested:
-        if name not in numeric:
-            raise SweepError(
-                source, name, f"no such numeric outcome in the summary; available: {', '.join(numeric)}"
-            )
+        if name in numeric:
+            continue
+        if SELECTOR.fullmatch(name) and root is not None:
+            _selected(root, name)  # raises naming what is wrong
+            continue
+        raise SweepError(source, name, _no_such_outcome(name, numeric))
     return list(requested)
+
+
+def _no_such_outcome(name: str, numeric: list[str] | None) -> str:
+    """The message for an unknown outcome: the closest summary columns and long-table columns."""
+    long = {_form(t, c): c for t in fmt.OUTCOME_TABLES for c in t.values}
+    bare = SELECTOR.fullmatch(name)
+    stem = bare["column"] if bare else name
+    close = difflib.get_close_matches(stem, numeric or [], n=5, cutoff=0.6)
+    close += [k for k, v in long.items() if v in difflib.get_close_matches(stem, list(long.values()), n=5)]
+    hint = f"; did you mean {', '.join(close)}?" if close else "; `ptsim compare --help` lists the forms"
+    return f"no such numeric outcome in the summary{hint}" if numeric is not None else hint
+
+
+def with_selected(table: pd.DataFrame, root: Path, outcomes: list[str]) -> pd.DataFrame:
+    """``table`` (a sweep's summary) with one column per long-table selector among ``outcomes``
+    (``sector_inland_share_end[sector=electronics]``: that column of ``summary_by_sector`` at
+    that key, joined on the run ids), so that effects and indices treat it as any outcome."""
+    extra = [o for o in outcomes if o not in table.columns and SELECTOR.fullmatch(o)]
+    for name in extra:
+        table = table.merge(_selected(root, name), on=list(fmt.RUN_ID_COLUMNS), how="left")
+    return table
+
+
+def _form(table: fmt.ResultFile, column: str) -> str:
+    """The selector form of a long-table column: ``column[key=...]``."""
+    return f"{column}[{','.join(f'{k}=...' for k in table.keys)}]"
+
+
+def _selected(root: Path, selector: str) -> pd.DataFrame:
+    """The run ids and the one column a selector picks from its long table (named ``selector``)."""
+    m = SELECTOR.fullmatch(selector)
+    where = dict(part.split("=", 1) for part in m["where"].split(",") if "=" in part)
+    tables = [t for t in fmt.OUTCOME_TABLES if m["column"] in t.columns and set(where) == set(t.keys)]
+    if not tables or len(where) != len(m["where"].split(",")):
+        forms = [_form(t, m["column"]) for t in fmt.OUTCOME_TABLES if m["column"] in t.values]
+        hint = f"; the form is {' or '.join(forms)}" if forms else _no_such_outcome(selector, None)
+        raise SweepError("outcome", selector, f"no long table has this column and these keys{hint}")
+    spec = tables[0]
+    path = Path(root) / spec.name
+    if not path.is_file():
+        raise SweepError(str(root), spec.name, "not found: the sweep predates the long outcome tables")
+    long = pd.read_parquet(path)
+    for key, value in where.items():
+        if value not in set(long[key].astype(str)):
+            near = difflib.get_close_matches(value, sorted(set(long[key].astype(str))), n=3, cutoff=0.5)
+            hint = (
+                f"; did you mean {', '.join(near)}?"
+                if near
+                else f"; values: {', '.join(sorted(set(long[key].astype(str))))}"
+            )
+            raise SweepError("outcome", selector, f"no {key} '{value}' in {spec.name}{hint}")
+        long = long[long[key].astype(str) == value]
+    picked = long[[*fmt.RUN_ID_COLUMNS, m["column"]]].rename(columns={m["column"]: selector})
+    return picked.astype({c: object for c in ("run_id", "scenario")})
 
 
 def paired_effects(
@@ -204,27 +272,64 @@ def cost_effectiveness(table: pd.DataFrame, baseline: str, confidence: float = 0
     return pd.DataFrame(rows, columns=list(CE_COLUMNS))
 
 
-def format_cost_effectiveness(ce: pd.DataFrame, confidence: float = 0.95) -> str:
-    """A plain-text table of :func:`cost_effectiveness`."""
+def format_cost_effectiveness(
+    ce: pd.DataFrame, confidence: float = 0.95, design: pd.DataFrame | None = None
+) -> str:
+    """A plain-text table of :func:`cost_effectiveness`: one fixed number format per column, units in
+    the header, design points labelled by their varied values (``design``: ``design.csv``)."""
     priced = ce[ce["fiscal_cost_yuan_mean"] > 0] if not ce.empty else ce
     if priced.empty:
         return "no cost-effectiveness: no scenario spends public money beyond the baseline"
+    labels = point_labels(design, priced["point"])
     pct = f"{confidence:.0%} CI"
+    sw = max(8, *(len(x) for x in priced["scenario"]))
+    lw = max((len(v) for v in labels.values()), default=0)
+    point_head = f" {'design point':<{lw}}" if lw else ""
     lines = [
         "jobs moved inland per 100 million yuan (paired over seeds)",
-        f"{'scenario':<28} {'point':>5} {'jobs inland':>14} {'cost, 100m yuan':>16} {'jobs/100m':>10}  {pct}",
+        f"{'scenario':<{sw}}{point_head} {'jobs inland, persons':>20} {'cost, 10^8 yuan':>15} "
+        f"{'jobs per 10^8 yuan':>18}  {pct}, jobs per 10^8 yuan",
     ]
     for r in priced.itertuples(index=False):
         ci = (
             "n/a"
             if math.isnan(r.jobs_per_100m_ci_low)
-            else (f"[{_num(r.jobs_per_100m_ci_low)}, {_num(r.jobs_per_100m_ci_high)}]")
+            else f"[{r.jobs_per_100m_ci_low:,.0f}, {r.jobs_per_100m_ci_high:,.0f}]"
         )
+        point = f" {labels.get(int(r.point), ''):<{lw}}" if lw else ""
         lines.append(
-            f"{r.scenario:<28} {r.point:>5} {_num(r.jobs_inland_mean):>14} "
-            f"{_num(r.fiscal_cost_yuan_mean / 1e8):>16} {_num(r.jobs_per_100m_yuan):>10}  {ci}"
+            f"{r.scenario:<{sw}}{point} {r.jobs_inland_mean:>20,.0f} {r.fiscal_cost_yuan_mean / 1e8:>15,.2f} "
+            f"{r.jobs_per_100m_yuan:>18,.0f}  {ci}"
         )
     return "\n".join(lines)
+
+
+def point_labels(design: pd.DataFrame | None, points: pd.Series) -> dict[int, str]:
+    """Design point -> ``key=value`` of its varied keys (the last part of each dotted key), from
+    ``design`` (``design.csv``); empty when nothing is varied (a single point)."""
+    if design is None or "point" not in design or len(design) < 2:
+        return {}
+    keys = [c for c in design.columns if c != "point" and design[c].nunique() > 1]
+    rows = design.set_index("point")
+    return {
+        int(p): ", ".join(f"{k.rsplit('.', 1)[-1]}={_plain(rows.at[p, k])}" for k in keys)
+        if p in rows.index
+        else str(p)
+        for p in dict.fromkeys(int(x) for x in points)
+    }
+
+
+def _plain(x: object) -> str:
+    return f"{x:g}" if isinstance(x, (float, np.floating)) else str(x)
+
+
+def outcome_unit(outcome: str) -> str:
+    """The unit of an outcome (a summary column or a long-table selector), from
+    :mod:`simulation.results_format`; ``""`` when it is not declared."""
+    m = SELECTOR.fullmatch(outcome)
+    column = m["column"] if m else outcome
+    fields = [*fmt.SCALAR_OUTCOMES, *(f for t in fmt.OUTCOME_TABLES for f in t.fields)]
+    return next((f.unit for f in fields if f.name == column), "")
 
 
 def default_baseline(scenarios: list[str]) -> str:
@@ -234,33 +339,66 @@ def default_baseline(scenarios: list[str]) -> str:
     return "baseline" if "baseline" in scenarios else scenarios[0]
 
 
-def format_effects(effects: pd.DataFrame, confidence: float = 0.95) -> str:
-    """A plain-text table of the effects (one line per scenario, point and outcome)."""
+def format_effects(
+    effects: pd.DataFrame, confidence: float = 0.95, design: pd.DataFrame | None = None
+) -> str:
+    """A plain-text table of the effects, one block per outcome with its unit in the header: shares
+    in percentage points (levels in per cent), every other unit as declared; one fixed number format
+    per column; design points labelled by their varied values (``design``: ``design.csv``). The
+    Monte-Carlo standard error of an effect is ``diff_sd / sqrt(n)``."""
     if effects.empty:
         return "no effects: the sweep needs a second scenario besides the baseline, with ok runs"
     pct = f"{confidence:.0%} CI"
-    sw = max(22, *(len(x) for x in effects["scenario"]))
-    ow = max(36, *(len(x) for x in effects["outcome"]))
-    head = (
-        f"{'scenario':<{sw}} {'point':>5} {'outcome':<{ow}} {'n':>4} {'baseline':>16} {'effect':>16} "
-        f"{'MC s.e.':>10} {'seeds for ±h':>12}  {pct}"
-    )
-    lines = [f"effects against '{effects['baseline'].iloc[0]}' (mean paired difference over seeds)", head]
-    for r in effects.itertuples(index=False):
-        ci = "n/a" if math.isnan(r.ci_low) else f"[{_num(r.ci_low)}, {_num(r.ci_high)}]"
-        need = "n/a" if math.isnan(r.seeds_needed) else f"{r.seeds_needed:,.0f}"
+    labels = point_labels(design, effects["point"])
+    sw = max(8, *(len(x) for x in effects["scenario"]))
+    lw = max((len(v) for v in labels.values()), default=0)
+    lines = [f"effects against '{effects['baseline'].iloc[0]}' (mean paired difference over seeds)"]
+    for outcome, block in effects.groupby("outcome", sort=False):
+        unit = outcome_unit(str(outcome))
+        share = unit == "share"
+        scale = 100.0 if share else 1.0
+        values = block[["baseline_mean", "diff_mean", "ci_low", "ci_high"]].to_numpy(dtype=float) * scale
+        number = _column_format(values, 2 if share else None)
+        level, diff = ("%", "pp") if share else (unit, unit)
+        if share:
+            title = "share; baseline in %, effect, s.e. and CI in percentage points"
+        else:
+            title = f"all columns in {unit}" if unit else "no declared unit"
+        if not share and len(unit) > 10:  # long units: in the title only
+            level = diff = ""
+        lines += ["", f"{outcome}: {title}"]
+        lv, df = (f", {level}" if level else ""), (f", {diff}" if diff else "")
+        point_head = f" {'design point':<{lw}}" if lw else ""
         lines.append(
-            f"{r.scenario:<{sw}} {r.point:>5} {r.outcome:<{ow}} {r.n:>4} {_num(r.baseline_mean):>16} "
-            f"{_num(r.diff_mean):>16} {_num(r.diff_se):>10} {need:>12}  {ci}"
+            f"{'scenario':<{sw}}{point_head} {'n':>4} {'baseline' + lv:>16} {'effect' + df:>16} "
+            f"{'MC s.e.' + df:>14} {'seeds for ±h':>12}  {pct}{df}"
         )
+        for r in block.itertuples(index=False):
+            se = r.diff_sd / math.sqrt(r.n) if r.n > 1 else math.nan
+            ci = (
+                "n/a"
+                if math.isnan(r.ci_low)
+                else f"[{number(r.ci_low * scale)}, {number(r.ci_high * scale)}]"
+            )
+            point = f" {labels.get(int(r.point), ''):<{lw}}" if lw else ""
+            need = getattr(r, "seeds_needed", math.nan)
+            need = "n/a" if math.isnan(need) else f"{need:,.0f}"
+            lines.append(
+                f"{r.scenario:<{sw}}{point} {r.n:>4} {number(r.baseline_mean * scale):>16} "
+                f"{number(r.diff_mean * scale):>16} {number(se * scale):>14} {need:>12}  {ci}"
+            )
     lines.append(
-        f"MC s.e.: Monte-Carlo standard error of the effect; seeds for ±h: seeds for a {pct} half-width h "
-        f"of {SHARE_PRECISION * 100:g} percentage points (shares) or {RELATIVE_PRECISION:.0%} of the effect"
+        f"\nMC s.e.: Monte-Carlo standard error of the effect; seeds for ±h: seeds for a {pct} half-width "
+        f"h of {SHARE_PRECISION * 100:g} percentage points (shares) or {RELATIVE_PRECISION:.0%} of the effect"
     )
     return "\n".join(lines)
 
 
-def _num(x: float) -> str:
-    if math.isnan(x):
-        return "nan"
-    return f"{x:.4g}" if abs(x) < 1e5 else f"{x:,.0f}"
+def _column_format(values: np.ndarray, decimals: int | None = None):
+    """One fixed format for a block of numbers: ``decimals`` places, or enough to show about four
+    significant digits of the largest value (none from 1,000 up), with thousands separators."""
+    if decimals is None:
+        finite = np.abs(values[np.isfinite(values)])
+        top = float(finite.max()) if finite.size else 0.0
+        decimals = 0 if top >= 1000 or top == 0 else min(8, 3 - math.floor(math.log10(top)))
+    return lambda x: "nan" if math.isnan(x) else f"{x:,.{decimals}f}"

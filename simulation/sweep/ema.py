@@ -93,7 +93,7 @@ def ema_model(
 
     ``uncertainties`` and ``levers`` map dotted scenario keys to bounds ``(low, high)``, a tuple of
     categories, or None for the parameter's plausible range (``docs/parameters.md``). ``outcomes``
-    are summary columns (see :func:`~simulation.sweep.runs.flatten`).
+    are summary columns (see :func:`~simulation.outputs.scalar_outcomes`).
 
     ``replications``: seeds per experiment, a count ``k`` or the seeds themselves. A count of 1 runs
     ``seed`` (default ``run.seed`` of the scenario); ``k > 1`` spawns ``k`` seeds from it as

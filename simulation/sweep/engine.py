@@ -104,9 +104,10 @@ def _bar(name: str, total: int, records: dict[str, dict], progress: bool | None)
 def _write_effects(spec: SweepSpec, result: SweepOutcome) -> None:
     if len(spec.scenarios) < 2:
         return
-    outcomes = effects_mod.choose_outcomes(result.summary, list(spec.outcomes) or None, "outcomes")
+    table = effects_mod.with_selected(result.summary, result.out, list(spec.outcomes))
+    outcomes = effects_mod.choose_outcomes(table, list(spec.outcomes) or None, "outcomes", result.out)
     baseline = effects_mod.default_baseline(list(spec.scenarios))
-    eff = effects_mod.paired_effects(result.summary, baseline, outcomes)
+    eff = effects_mod.paired_effects(table, baseline, outcomes)
     write_parquet(result.out / "effects.parquet", eff)
     write_csv(result.out / "effects.csv", eff)
     result.effects = eff
@@ -121,8 +122,8 @@ def _write_sensitivity(spec: SweepSpec, result: SweepOutcome) -> None:
     """Indices per scenario and outcome from the mean over seeds at each design point."""
     if spec.design.method not in design_mod.SENSITIVITY:
         return
-    table = result.summary
-    outcomes = effects_mod.choose_outcomes(table, list(spec.outcomes) or None, "outcomes")
+    table = effects_mod.with_selected(result.summary, result.out, list(spec.outcomes))
+    outcomes = effects_mod.choose_outcomes(table, list(spec.outcomes) or None, "outcomes", result.out)
     frames = []
     for name in spec.scenarios:
         ok = table[(table["scenario"] == name) & (table["status"] == "ok")]

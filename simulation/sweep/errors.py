@@ -23,6 +23,7 @@ def require(module: str, extra: str):
         raise SweepError(
             module,
             "-",
-            f"this feature needs the optional package '{module.split('.')[0]}': "
-            f"pip install 'processing-trade-sim[{extra}]'",
+            f"this feature needs the optional package '{module.split('.')[0]}' (the '{extra}' extra): "
+            f'from the project\'s checkout, pip install -e ".[{extra}]" (`make install-test` installs '
+            "every extra)",
         ) from None

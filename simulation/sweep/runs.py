@@ -56,8 +56,10 @@ FAULT_ENV = "PTSIM_SWEEP_FAULT"
 class RunResult:
     """Outcome of one run.
 
-    ``outcomes`` holds every numeric scalar of :func:`simulation.outputs.summary`, nested dicts
-    flattened to ``parent.child``; ``timeseries`` (optional) the per step x province aggregates;
+    ``outcomes`` holds the scalar outcomes of :func:`simulation.outputs.summary`
+    (:func:`simulation.outputs.scalar_outcomes`), ``outcome_tables`` its nested outcomes as long rows
+    by table stem (:func:`simulation.outputs.outcome_tables`); ``timeseries`` (optional) the per
+    step x province aggregates;
     ``flows`` and ``channels`` (optional) the run's origin-destination totals (:func:`flow_totals`)
     and its channel table at the last step (:func:`channel_end`).
     """
@@ -68,6 +70,7 @@ class RunResult:
     wall_time_s: float
     outcomes: dict[str, float] = field(default_factory=dict)
     error: str = ""
+    outcome_tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     timeseries: pd.DataFrame | None = None
     flows: pd.DataFrame | None = None
     channels: pd.DataFrame | None = None
@@ -96,14 +99,15 @@ def run_one(
     t0 = time.perf_counter()
     try:
         _inject_fault(tag)
-        from simulation.outputs import summary
+        from simulation.outputs import outcome_tables, scalar_outcomes, summary
         from simulation.runner import simulate
 
         sc = scenario_mod.from_dict(scenario, source=f"run {tag or seed}")
         sc = sc.with_overrides({**(overrides or {}), "run.seed": int(seed)}, source=f"run {tag or seed}")
         model = simulate(sc)
         ts = model.recorder.timeseries(model)
-        outcomes = flatten(summary(model, ts))
+        headline = summary(model, ts)
+        outcomes, long_rows = scalar_outcomes(headline), outcome_tables(headline)
         series = province_series(ts) if timeseries else None
         flows = channels = None
         if timeseries if tables is None else tables:  # tables default to what timeseries says
@@ -114,7 +118,16 @@ def run_one(
         return RunResult(tag, int(seed), "failed", time.perf_counter() - t0, error=traceback.format_exc())
     elapsed = time.perf_counter() - t0
     return RunResult(
-        tag, int(seed), "ok", elapsed, outcomes, timeseries=series, flows=flows, channels=channels
+        tag,
+        int(seed),
+        "ok",
+        elapsed,
+        outcomes,
+        "",
+        long_rows,
+        timeseries=series,
+        flows=flows,
+        channels=channels,
     )
 
 
@@ -122,21 +135,6 @@ def scenario_dict(sc: scenario_mod.Scenario) -> dict:
     """A validated scenario as the nested dict :func:`run_one` takes (the layout of a scenario file;
     ``scenario.from_dict(scenario_dict(sc))`` has the same hash as ``sc``)."""
     return scenario_mod._to_raw(sc)  # the layout with_overrides itself round-trips through
-
-
-def flatten(summary: dict[str, Any], prefix: str = "") -> dict[str, float]:
-    """Every numeric scalar of ``summary`` (bools as 0/1), nested dicts as ``parent.child``; strings,
-    lists and None are dropped."""
-    out: dict[str, float] = {}
-    for key, value in summary.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(flatten(value, f"{name}."))
-        elif isinstance(value, (bool, np.bool_)):
-            out[name] = float(value)
-        elif isinstance(value, (int, float, np.integer, np.floating)):
-            out[name] = int(value) if isinstance(value, (int, np.integer)) else float(value)
-    return out
 
 
 def province_series(ts: pd.DataFrame) -> pd.DataFrame:

@@ -8,7 +8,11 @@ Layout of ``<out>/``::
     flows/scenario=<name>/run-<id>.parquet  its origin-destination moves summed over the run
     channels/scenario=<name>/run-<id>.parquet  its province x channel table at the last step
     records/run-<id>.json              status, seed, parameters, wall time, outcomes of each run
-    summary.parquet, summary.csv       one row per run (built from the records at the end)
+    summary.parquet, summary.csv       one row per run: ids, parameters, scalar outcomes
+    summary_by_<key>.parquet/.csv      one row per ok run x key: the per-region, -sector, -lever,
+    summary_scale.parquet/.csv         -channel, -province x channel outcomes, the scale card
+                                       (simulation.results_format.OUTCOME_TABLES; all built from
+                                       the records at the end)
 
 A run is *finished* when its record exists; the record is written (atomically) after the Parquet
 parts (flows, channels, then the series part; a local worker writes its run's parts itself, a Dask
@@ -19,13 +23,18 @@ Leftover temporary files of interrupted atomic writes are removed on resume.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
 
+from simulation import results_format as fmt
 from simulation.io import atomic_write, write_csv, write_json, write_parquet
 from simulation.sweep.errors import SweepError
 from simulation.sweep.runs import RunResult
@@ -33,6 +42,14 @@ from simulation.sweep.spec import Task
 
 #: Per-run Parquet parts of a sweep folder; the series part (``runs``) is written last.
 PART_FOLDERS = ("flows", "channels", "runs")
+#: Units of the part columns: those of the run folder's tables (docs/outputs.md) by column name.
+PART_UNITS = {
+    **fmt.TIMESERIES.units,
+    **fmt.FLOWS.units,
+    **fmt.CHANNEL_TABLE.units,
+    "lever_effect_mean": fmt.PER_YUAN,
+    "advantage_change": fmt.PER_YUAN,
+}
 ID_COLUMNS = ("run_id", "scenario", "point", "seed_index", "seed", "status", "wall_time_s", "error")
 OPTIONAL_VERSIONS = ("dask", "distributed", "SALib", "ema_workbench")
 
@@ -143,6 +160,7 @@ class Store:
             "error": result.error,
             "wall_time_s": round(result.wall_time_s, 4),
             "outcomes": result.outcomes,
+            "outcome_tables": result.outcome_tables,
         }
         # keys in the summary's order (not sorted), so that a resumed sweep's table has the same columns
         text = json.dumps(record, indent=1, ensure_ascii=False) + "\n"
@@ -165,10 +183,18 @@ class Store:
         write_json(self.manifest_path, manifest)
 
     def finish(self, tasks: list[Task], records: dict[str, dict], spec: dict, spec_hash: str) -> pd.DataFrame:
-        """Write ``summary.parquet``/``summary.csv`` from the records and complete the manifest."""
-        table = summary_table([records[t.run_id] for t in tasks if t.run_id in records])
-        write_parquet(self.root / "summary.parquet", table)
+        """Write ``summary.parquet``/``.csv`` and the long outcome tables (``summary_by_*``,
+        ``summary_scale``; :data:`simulation.results_format.OUTCOME_TABLES`) from the records, and
+        complete the manifest."""
+        done = [records[t.run_id] for t in tasks if t.run_id in records]
+        table = summary_table(done)
+        units = fmt.SWEEP_SUMMARY.units
+        write_parquet(self.root / "summary.parquet", table, units)
         write_csv(self.root / "summary.csv", table)
+        for spec_table in fmt.OUTCOME_TABLES:
+            long = outcome_table(done, spec_table)
+            write_parquet(self.root / spec_table.name, long, spec_table.units)
+            write_csv(self.root / f"{spec_table.stem}.csv", long)
         runs = [
             {c: records[t.run_id][c] for c in ("run_id", "scenario", "point", "seed_index", "seed", "status")}
             | {
@@ -182,6 +208,7 @@ class Store:
         missing = len(tasks) - len(runs)
         state = "complete" if not (failed or missing) else f"complete: {failed} failed, {missing} missing"
         counts = {
+            "parameter_columns": {v: k for k, v in parameter_columns(done).items()},
             "runs_total": len(tasks),
             "runs_ok": len(runs) - failed,
             "runs_failed": failed,
@@ -203,18 +230,20 @@ def write_parts(result: RunResult, task: Task, paths: dict[str, str]) -> None:
         frame = pd.concat([pd.DataFrame(ids, index=table.index), table], axis=1).astype(
             {"point": np.int64, "seed_index": np.int64, "seed": np.int64}
         )
-        write_parquet(Path(paths[folder]), frame)
+        write_parquet(Path(paths[folder]), frame, PART_UNITS)
 
 
 def summary_table(records: list[dict]) -> pd.DataFrame:
-    """One row per run: ids, status, the varied parameters, then every outcome (NaN when failed)."""
+    """One row per run: ids, status, the varied parameters (named by :func:`parameter_columns`), then
+    the scalar outcomes (:data:`simulation.results_format.SCALAR_OUTCOMES`; NaN when failed)."""
+    names = parameter_columns(records)
+    outcomes = [f.name for f in fmt.SCALAR_OUTCOMES]
     rows = []
     for rec in records:
         row = {c: rec[c] for c in ID_COLUMNS if c != "error"}
         row["error"] = _last_line(rec["error"])
-        row.update(rec["params"])
-        for key, value in rec["outcomes"].items():
-            row.setdefault(key, value)
+        row.update({names[k]: v for k, v in rec["params"].items()})
+        row.update({k: rec["outcomes"].get(k, math.nan) for k in outcomes})
         rows.append(row)
     table = pd.DataFrame(rows)
     if table.empty:
@@ -223,12 +252,49 @@ def summary_table(records: list[dict]) -> pd.DataFrame:
     return table.sort_values(["scenario", "point", "seed_index"], kind="stable").reset_index(drop=True)
 
 
+def parameter_columns(records: list[dict]) -> dict[str, str]:
+    """Varied key -> its summary column (:func:`simulation.results_format.safe_name`; a key whose
+    name another key already took gets the name with a digest)."""
+    keys = list(dict.fromkeys(k for rec in records for k in rec["params"]))
+    out: dict[str, str] = {}
+    taken = set(ID_COLUMNS) | {f.name for f in fmt.SCALAR_OUTCOMES}
+    for key in keys:
+        name = fmt.safe_name(key)
+        if name in taken:
+            name = f"{name[: fmt.MAX_NAME - 5]}_{hashlib.sha256(key.encode()).hexdigest()[:4]}"
+        out[key] = name
+        taken.add(name)
+    return out
+
+
+def outcome_table(records: list[dict], spec: fmt.ResultFile) -> pd.DataFrame:
+    """One long outcome table (``spec``, one of :data:`simulation.results_format.OUTCOME_TABLES`):
+    the rows of each ok run's record with the run's id columns, in the declared columns and types."""
+    rows = [
+        {**{c: rec[c] for c in fmt.RUN_ID_COLUMNS}, **row}
+        for rec in sorted(records, key=lambda r: (r["scenario"], r["point"], r["seed_index"]))
+        if rec["status"] == "ok"
+        for row in rec.get("outcome_tables", {}).get(spec.stem, [])
+    ]
+    frame = pd.DataFrame(rows, columns=list(spec.columns))
+    casts = {"int64": np.int64, "float64": float, "category": "category"}
+    return frame.astype({f.name: casts[f.dtype] for f in spec.fields if f.dtype in casts})
+
+
 def read_runs(root: Path, folder: str = "runs") -> pd.DataFrame:
     """All Parquet parts of ``folder`` (runs, flows or channels) of a results folder as one frame
-    (with the ``scenario`` column); empty if there are none."""
-    parts = sorted((Path(root) / folder).glob("scenario=*/run-*.parquet"))
-    frames = [pd.read_parquet(p).assign(scenario=p.parent.name.split("=", 1)[1]) for p in parts]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    (with the ``scenario`` column, a categorical, from the Hive partition), read with
+    ``pyarrow.dataset`` in the order of the part paths; empty if there are none."""
+    base = Path(root) / folder
+    parts = sorted(base.glob("scenario=*/run-*.parquet"))
+    if not parts:
+        return pd.DataFrame()
+    scenario = pa.schema([("scenario", pa.dictionary(pa.int32(), pa.string()))])
+    hive = ds.partitioning(scenario, flavor="hive", dictionaries="infer")
+    data = ds.dataset(
+        [str(p) for p in parts], format="parquet", partitioning=hive, partition_base_dir=str(base)
+    )
+    return data.to_table().to_pandas()
 
 
 def spec_diff(old: Any, new: Any, prefix: str = "") -> list[str]:
