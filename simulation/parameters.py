@@ -928,7 +928,11 @@ PARAMS: tuple[Param, ...] = (
         low=0.0,
         high=1.0,
         plausible=(0.03, 0.2),
-        plausible_basis="C: 8% a year for new non-state manufacturing firms (Brandt, Kambourov & Storesletten 2025); unrefereed figures for above-scale firms reach 21%, an upper bound inflated by the sales threshold",
+        plausible_basis=(
+            "C: 8% a year for new non-state manufacturing firms (Brandt, Kambourov & Storesletten "
+            "2025); unrefereed figures for above-scale firms reach 21%, an upper bound inflated by the "
+            "sales threshold"
+        ),
     ),
     Param(
         "demography.loss_exit_quarters",
@@ -940,7 +944,10 @@ PARAMS: tuple[Param, ...] = (
         low=1,
         high=400,
         plausible=(4, 20),
-        plausible_basis="assumption: one to five years of losses; 17.6% of Guangzhou's industrial firms lose money in a year (2021), far more than exit",
+        plausible_basis=(
+            "assumption: one to five years of losses; 17.6% of Guangzhou's industrial firms lose money "
+            "in a year (2021), far more than exit"
+        ),
     ),
     Param(
         "demography.conversion_rate",
@@ -953,7 +960,10 @@ PARAMS: tuple[Param, ...] = (
         low=0.0,
         high=1.0,
         plausible=(0.0, 0.06),
-        plausible_basis="assumption: up to three times the default; processing's share of exports fell by about 2 points a year 2011-23",
+        plausible_basis=(
+            "assumption: up to three times the default; processing's share of exports fell by about 2 "
+            "points a year 2011-23"
+        ),
     ),
     Param(
         "demography.trend_growth",
@@ -966,7 +976,9 @@ PARAMS: tuple[Param, ...] = (
         low=-1.0,
         high=1.0,
         plausible=(-0.03, 0.02),
-        plausible_basis="C: processing exports in yuan fell 0.7% a year 2011-23 and 1.2% a year 2011-19 (customs)",
+        plausible_basis=(
+            "C: processing exports in yuan fell 0.7% a year 2011-23 and 1.2% a year 2011-19 (customs)"
+        ),
     ),
     Param(
         "demography.growth_elasticity",
@@ -1024,7 +1036,10 @@ PARAMS: tuple[Param, ...] = (
         low_open=True,
         high=10.0,
         plausible=(0.35, 0.9),
-        plausible_basis="B: Vietnam's output per worker 0.36 of China's at market exchange rates (2013) to 0.59 at PPP (2022); up to 0.9 for Mexico (assumption)",
+        plausible_basis=(
+            "B: Vietnam's output per worker 0.36 of China's at market exchange rates (2013) to 0.59 at "
+            "PPP (2022); up to 0.9 for Mexico (assumption)"
+        ),
     ),
     Param(
         "abroad.tariff_incidence",
@@ -1037,7 +1052,10 @@ PARAMS: tuple[Param, ...] = (
         low=0.0,
         high=1.0,
         plausible=(0.3, 1.0),
-        plausible_basis="assumption: studies found most of the Section 301 duty passed on to US buyers (Amiti, Redding & Weinstein 2019), which lowers what a plant in China bears",
+        plausible_basis=(
+            "assumption: studies found most of the Section 301 duty passed on to US buyers (Amiti, "
+            "Redding & Weinstein 2019), which lowers what a plant in China bears"
+        ),
     ),
     Param(
         "abroad.constant",
@@ -1052,7 +1070,10 @@ PARAMS: tuple[Param, ...] = (
         low=-50.0,
         high=50.0,
         plausible=(-4.0, 0.0),
-        plausible_basis="assumption: from places abroad as good as the reference province (0) to a fifth of today's moves abroad",
+        plausible_basis=(
+            "assumption: from places abroad as good as the reference province (0) to a fifth of today's"
+            " moves abroad"
+        ),
     ),
     Param(
         "calibration.max_iter",
