@@ -196,6 +196,7 @@ def test_printed_effects_are_citable():
 
     rows = [
         ("lever", "baseline", p, o, 10, base, base + d, d, sd, d - 0.1 * abs(d), d + 0.1 * abs(d))
+        + (sd / math.sqrt(10), 0.001, 40.0)
         for p, scale in ((0, 1.5), (1, 3.0))
         for o, base, d, sd in (
             ("inland_employment_share_end", 0.305, 0.0042 * scale, 0.003),
@@ -214,5 +215,5 @@ def test_printed_effects_are_citable():
     assert f"{se:.2f}" in lines[0]
     jobs = text.split("inland_employment_end:")[1]
     assert "persons" in jobs.splitlines()[0]
-    cells = [ln.split()[-4] for ln in jobs.splitlines() if ln.startswith("lever")]  # the effect column
+    cells = [ln.split()[-5] for ln in jobs.splitlines() if ln.startswith("lever")]  # the effect column
     assert cells == ["18,518", "37,037"]  # one format: thousands separators, no decimals
