@@ -32,8 +32,9 @@ def load(folder: Path) -> pd.DataFrame:
     if not path.exists():
         raise SystemExit(f"{path}: not found (give a results folder written by `ptsim run`)")
     t = pd.read_parquet(path, columns=["step", "quarter", "region", "sector", "employment", "exports_yuan"])
-    t["period"] = np.where(t["step"] == 0, "start", t["quarter"].str[:4])
-    t["half"] = np.where(t["quarter"].str[-1].isin(["1", "2"]), "H1", "H2")
+    quarter = pd.to_datetime(t["quarter"])  # the quarter's first day (docs/outputs.md)
+    t["period"] = np.where(t["step"] == 0, "start", quarter.dt.year.astype(str))
+    t["half"] = np.where(quarter.dt.quarter <= 2, "H1", "H2")
     return t
 
 

@@ -280,8 +280,8 @@ ABROAD = ResultFile(
     (
         _STEP,
         _QUARTER,
-        _f("country", "str", "–", "place abroad"),
-        _f("sector", "str", "–", "sector slug"),
+        _f("country", "category", "–", "place abroad"),
+        _f("sector", "category", "–", "sector slug"),
         _f(
             "plants_from_china",
             "int64",
