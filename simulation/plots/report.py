@@ -62,7 +62,7 @@ def build(
     pngs, images = [], []
     for m in batch.made:
         buf = io.BytesIO()
-        m.figure.savefig(buf, format="png", dpi=style.DPI)
+        m.figure.savefig(buf, format="png", dpi=style.SCREEN_DPI)
         data = buf.getvalue()
         path = fig_dir / f"{m.name}.png"
         atomic_write(path, lambda p, d=data: p.write_bytes(d))
