@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from simulation.plots import common, style
 from simulation.plots.data import PlotDataError, Results
@@ -72,13 +73,16 @@ def effects_figure(
     outcome_list = list(dict.fromkeys(table["outcome"]))
     labels = list(dict.fromkeys(table["label"]))
     with style.context(size, lang) as s:
-        ncols = 1 if s.width < 5 or len(outcome_list) == 1 else 2
+        column = style.column(s)
+        ncols = 1 if len(outcome_list) == 1 else 2
         nrows = math.ceil(len(outcome_list) / ncols)
-        per_label, extra = (0.16, 0.9) if s.width < 5 else (0.28, 1.2)  # inches
+        # inches per scenario row and per panel (title, axis): a column figure stays within a page
+        per_label, extra = (0.12, 0.75) if column else (0.28, 1.2)
         height = nrows * (per_label * len(labels) + extra) + 0.5
         fig = style.figure(s, rows=height / s.height, cols=ncols)
         axes = np.atleast_1d(fig.subplots(nrows, ncols, sharey=True, squeeze=False)).ravel()
         y = {label: len(labels) - 1 - i for i, label in enumerate(labels)}
+        panel = fig.get_figwidth() / ncols * (0.6 if column else 0.75)
         for ax, outcome in zip(axes, outcome_list, strict=False):
             t = table[table["outcome"] == outcome]
             for r in t.itertuples(index=False):
@@ -87,15 +91,25 @@ def effects_figure(
                 if np.isfinite(r.low) and np.isfinite(r.high):
                     err = [[r.effect - r.low], [r.high - r.effect]]
                 ax.errorbar(
-                    r.effect, y[r.label], xerr=err, fmt="o", color=colour, capsize=3, markersize=s.font * 0.45
+                    r.effect,
+                    y[r.label],
+                    xerr=err,
+                    fmt="o",
+                    color=colour,
+                    capsize=2 if column else 3,
+                    markersize=s.font * 0.4,
+                    linewidth=s.line,
                 )
             ax.axvline(0, color="#777777", linewidth=0.8, zorder=0)
             unit = style.outcome_unit(outcome)
-            ax.set_title(unit.label, loc="left")
+            style.title(ax, unit.name(), s, panel, loc="left", fontsize=s.font * (0.85 if column else 1.0))
             ax.set_xlabel(style.t(unit.unit))
             ax.grid(axis="x", alpha=0.3)
             ax.set_yticks(list(y.values()), list(y.keys()))
+            ax.tick_params(axis="y", labelsize=s.font * (0.75 if column else 0.9))
+            if column:
+                ax.xaxis.set_major_locator(MaxNLocator(3))
         for ax in axes[len(outcome_list) :]:
             ax.set_visible(False)
-        fig.suptitle(style.t("Effects against the baseline (mean paired difference, 95% CI)"))
+        style.suptitle(fig, style.t("Effects against the baseline (mean paired difference, 95% CI)"), s)
     return fig

@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import matplotlib
@@ -316,20 +316,32 @@ class Unit:
     label: str
     unit: str
     divisor: float
+    label_zh: str = ""
+
+    def name(self, lang: str | None = None) -> str:
+        """The label in ``lang`` (default: the current language); an outcome without a Chinese
+        label keeps its column name, a proper name."""
+        return tr(self.label, self.label_zh or self.label, lang)
 
 
 OUTCOMES = {
-    "inland_employment_share_end": Unit("inland employment share at the end", "percentage points", 0.01),
-    "inland_output_share_end": Unit("inland output share at the end", "percentage points", 0.01),
-    "inland_employment_end": Unit("inland employment at the end", "thousand persons", 1e3),
-    "relocated_jobs_to_inland": Unit("jobs moved from the east inland", "thousand persons", 1e3),
-    "relocations_total": Unit("relocations", "synthetic firms", 1.0),
-    "relocated_employment_total": Unit("employment relocated", "thousand persons", 1e3),
-    "fiscal_cost_yuan_total": Unit("fiscal cost over the run", "100 million yuan", 1e8),
-    "jobs_relocated_per_100m_yuan": Unit(
-        "jobs moved inland per 100 million yuan", "persons per 10^8 yuan", 1.0
+    "inland_employment_share_end": Unit(
+        "inland employment share at the end", "percentage points", 0.01, "期末内陆就业占比"
     ),
-    "employment_total": Unit("employment", "thousand persons", 1e3),
+    "inland_output_share_end": Unit(
+        "inland output share at the end", "percentage points", 0.01, "期末内陆产出占比"
+    ),
+    "inland_employment_end": Unit("inland employment at the end", "thousand persons", 1e3, "期末内陆就业"),
+    "relocated_jobs_to_inland": Unit(
+        "jobs moved from the east inland", "thousand persons", 1e3, "由东部迁往内陆的岗位"
+    ),
+    "relocations_total": Unit("relocations", "synthetic firms", 1.0, "迁移次数"),
+    "relocated_employment_total": Unit("employment relocated", "thousand persons", 1e3, "迁移就业"),
+    "fiscal_cost_yuan_total": Unit("fiscal cost over the run", "100 million yuan", 1e8, "全期财政成本"),
+    "jobs_relocated_per_100m_yuan": Unit(
+        "jobs moved inland per 100 million yuan", "persons per 10^8 yuan", 1.0, "每亿元迁往内陆的岗位"
+    ),
+    "employment_total": Unit("employment", "thousand persons", 1e3, "就业"),
 }
 
 
@@ -340,6 +352,10 @@ def outcome_unit(outcome: str) -> Unit:
     if outcome in OUTCOMES:
         return OUTCOMES[outcome]
     label = outcome.replace("_", " ").replace(".", ": ")
+    return replace(_guess_unit(outcome, label), label_zh=outcome)  # zh: the column name itself
+
+
+def _guess_unit(outcome: str, label: str) -> Unit:
     if "per_100m_yuan" in outcome:
         return Unit(label, "persons per 10^8 yuan", 1.0)
     if "share" in outcome:
