@@ -138,5 +138,9 @@ PHRASES = {
     "km": "公里",
     "days": "天",
     "yuan per relocated job": "元/迁移岗位",
-    "yuan per yuan of output": "元/元产出",
+    # sensitivity indices
+    "μ* (importance)": "μ*（重要性）",
+    "σ (interaction)": "σ（交互作用）",
+    "S1 (first order)": "S1（一阶）",
+    "ST (total)": "ST（总效应）",
 }
