@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.plots.style import t
+from simulation.plots.style import t, tr
 
 MISSING = "—"
 TITLE = "Scale of the model against documented figures"
@@ -222,10 +222,13 @@ def sweep_card(table: pd.DataFrame, baseline: str, lang: str = "en") -> Card | s
         return f"{t(NOT_AVAILABLE, lang)}: the baseline scenario '{baseline}' has no successful run."
     first = runs.sort_values(["point", "seed_index"], kind="stable").iloc[0]
     card = with_sources(card_from_columns(first[columns].to_dict()))
-    where = (
+    where = tr(
         f"Run {first['run_id']} (scenario '{baseline}', design point {int(first['point'])}, seed "
         f"{int(first['seed'])}): the baseline's first run. Source and confidence are looked up in "
-        "simulation/data/documented.csv (a sweep's summary table keeps only the numbers)."
+        "simulation/data/documented.csv (a sweep's summary table keeps only the numbers).",
+        f"运行 {first['run_id']}（情景“{baseline}”，设计点 {int(first['point'])}，种子 {int(first['seed'])}）："
+        "基准情景的第一次运行。来源与可信度查自 simulation/data/documented.csv（批量运行的汇总表只保留数值）。",
+        lang,
     )
     return card_table({"scale": card}, lang, where) or f"{t(NOT_AVAILABLE, lang)}."
 

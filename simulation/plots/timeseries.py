@@ -131,7 +131,9 @@ def region_share_figure(
         for ax, region in zip(axes.ravel(), REGIONS, strict=True):
             sub = table[table["group"] == region]
             _lines(ax, sub, scenarios, styles, xlabel=False, bands=bands, most=4 if column else 8)
-            ax.set_title(style.t(region), color=palette.REGION_COLOURS[region], fontweight="bold")
+            # bold only in English: the CJK fonts have no bold face (matplotlib would warn)
+            bold = "normal" if style.current_lang() == "zh" else "bold"
+            ax.set_title(style.t(region), color=palette.REGION_COLOURS[region], fontweight=bold)
             ax.grid(alpha=0.3)
         for ax in axes[1]:
             ax.set_xlabel(style.t("year"))
