@@ -226,8 +226,9 @@ def sweep_card(table: pd.DataFrame, baseline: str, lang: str = "en") -> Card | s
         f"Run {first['run_id']} (scenario '{baseline}', design point {int(first['point'])}, seed "
         f"{int(first['seed'])}): the baseline's first run. Source and confidence are looked up in "
         "simulation/data/documented.csv (a sweep's summary table keeps only the numbers).",
-        f"运行 {first['run_id']}（情景“{baseline}”，设计点 {int(first['point'])}，种子 {int(first['seed'])}）："
-        "基准情景的第一次运行。来源与可信度查自 simulation/data/documented.csv（批量运行的汇总表只保留数值）。",
+        f"运行 {first['run_id']}（情景“{baseline}”，设计点 {int(first['point'])}，"
+        f"种子 {int(first['seed'])}）：基准情景的第一次运行。来源与可信度查自 "
+        "simulation/data/documented.csv（批量运行的汇总表只保留数值）。",
         lang,
     )
     return card_table({"scale": card}, lang, where) or f"{t(NOT_AVAILABLE, lang)}."
