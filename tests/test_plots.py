@@ -199,7 +199,7 @@ def test_timeseries_of_a_run_equals_the_summary(run_res):
     fig = ts_mod.inland_share_figure(run_res)
     line = fig.axes[0].get_lines()[0]
     assert np.allclose(line.get_ydata(), 100 * table[table["group"] == "inland"]["share"])
-    assert fig.axes[0].get_title() and "%" in fig.axes[0].get_ylabel()
+    assert fig.get_suptitle() and "%" in fig.axes[0].get_ylabel()
 
 
 def test_timeseries_of_a_sweep_has_a_band_over_seeds(sweep_res, summary):
@@ -278,14 +278,20 @@ def test_map_of_a_run_equals_the_timeseries_and_flows(run_res):
     assert np.allclose(tiles["change"], expected.reindex(tiles.index), atol=1e-12)
     assert len(tiles) == 31 and tiles["change"].sum() == pytest.approx(0, abs=1e-9)
     top = maps.top_flows_data(run_res, top=5)
-    od = run_res.flows.groupby(["origin", "destination"])["employment"].sum().sort_values(ascending=False)
-    assert np.allclose(top["employment"], od.head(5))
-    fig = maps.map_figure(run_res, top=5)
-    ax = fig.axes[0]
+    od = run_res.flows.groupby(["origin", "destination"])["employment"].sum()
+    od = od[od.index.get_level_values(0) != od.index.get_level_values(1)]
+    # the net flow of a pair: one way minus the other, in the direction of the larger
+    back = od.rename_axis(["destination", "origin"]).reorder_levels(["origin", "destination"])
+    net = od.sub(back, fill_value=0.0)
+    expected = net[net > 0].sort_values(ascending=False).head(5)
+    assert np.allclose(top["net"], expected) and (top["net"] > 0).all()
+    for r in top.itertuples(index=False):
+        assert r.net == pytest.approx(r.forward - r.backward)
+        assert r.forward == pytest.approx(od.get((r.origin, r.destination), 0.0))
+    fig = maps.map_figure(run_res, top=5, outline=False)
+    ax = fig.axes[1]  # the first axes holds the list of flows
     assert sum(isinstance(p, Rectangle) for p in ax.patches) == 31
-    assert (
-        sum(isinstance(p, FancyArrowPatch) for p in ax.patches) == (top["origin"] != top["destination"]).sum()
-    )
+    assert sum(isinstance(p, FancyArrowPatch) for p in ax.patches) == len(top)
 
 
 def test_map_of_a_sweep_is_the_effect_on_shares(sweep_res, summary):
@@ -297,6 +303,30 @@ def test_map_of_a_sweep_is_the_effect_on_shares(sweep_res, summary):
     start_end = maps.map_data(sweep_res, "m04_carriers", against=None)
     assert np.allclose(start_end["change"], 100 * (start_end["share_end"] - start_end["share_start"]))
     maps.map_figure(sweep_res, scenario="m04_carriers", size="column")
+
+
+def test_map_arrows_of_a_sweep_are_the_change_in_net_flows(sweep_res, sweep_folder):
+    fl = pd.read_parquet(sweep_folder / "flows")
+    fl = fl[(fl["point"] == 0) & (fl["origin"] != fl["destination"])]
+    fl["scenario"] = fl["scenario"].astype(str)
+    seeds = set(fl.loc[fl["scenario"] == "m04_carriers", "seed_index"]) & set(
+        fl.loc[fl["scenario"] == "baseline", "seed_index"]
+    )
+
+    def mean_od(name: str) -> pd.Series:
+        f = fl[(fl["scenario"] == name) & fl["seed_index"].isin(seeds)]
+        return f.groupby(["origin", "destination"])["employment"].sum() / len(seeds)
+
+    delta = mean_od("m04_carriers").sub(mean_od("baseline"), fill_value=0.0)
+    top = maps.top_flows_data(sweep_res, "m04_carriers", top=6)
+    for r in top.itertuples(index=False):
+        there = delta.get((r.origin, r.destination), 0.0)
+        back = delta.get((r.destination, r.origin), 0.0)
+        assert r.net == pytest.approx(there - back) and r.net > 0
+    assert top["net"].is_monotonic_decreasing
+    # the baseline itself (or against=None) shows its own net flows, not a difference
+    own = maps.top_flows_data(sweep_res, "baseline", top=3)
+    assert (own["forward"] >= 0).all() and (own["backward"] >= 0).all()
 
 
 # --- flows -------------------------------------------------------------------------------------
@@ -378,6 +408,18 @@ def test_dose_response_equals_paired_effects(sweep_res, summary):
         table.loc[positive, "cost_per_job"], table.loc[positive, "cost"] / table.loc[positive, "effect"]
     )
     assert table.loc[~positive, "cost_per_job"].isna().all()
+    # the interval of the cost per job: the cost over the ends of the jobs interval (cost held fixed)
+    bounded = table[table["cpj_status"] == "bounded"]
+    assert np.allclose(bounded["cpj_low"], bounded["cost"] / bounded["ci_high"])
+    assert np.allclose(bounded["cpj_high"], bounded["cost"] / bounded["ci_low"])
+    assert (bounded["ci_low"] > 0).all()
+    open_ = table[table["cpj_status"] == "unbounded"]
+    assert (open_["ci_low"] <= 0).all() and np.isinf(open_["cpj_high"]).all() and (open_["effect"] > 0).all()
+    undefined = table[table["cpj_status"] == "undefined"]
+    assert ((undefined["effect"] <= 0) | (undefined["cost"] <= 0)).all()
+    assert undefined["cost_per_job"].isna().all()
+    single = table[table["cpj_status"] == "no interval"]  # the pair with the failed run: n = 1
+    assert (single["n"] == 1).all() and len(single) + len(undefined) + len(open_) + len(bounded) == len(table)
     fig = dose.dose_figure(sweep_res)
     ax_e, ax_c = fig.axes[:2]
     assert ax_e.get_xscale() == "log"  # 2e9 to 5e10

@@ -42,8 +42,9 @@ def dose_data(res: Results, x: str | None = None, outcome: str | None = None) ->
     other varied keys, ``""`` if none), ``outcome``, ``effect``, ``ci_low``, ``ci_high`` (persons),
     ``n``, ``cost`` (mean paired fiscal-cost difference, yuan; NaN if the summary has none),
     ``cost_per_job`` (yuan per job) with its 95% interval ``cpj_low``, ``cpj_high`` (``inf`` when
-    unbounded) and ``cpj_status``: ``bounded``, ``unbounded`` (the jobs interval includes zero)
-    or ``undefined`` (no positive jobs effect, or no extra cost)."""
+    unbounded) and ``cpj_status``: ``bounded``, ``unbounded`` (the jobs interval includes zero),
+    ``undefined`` (no positive jobs effect, or no extra cost) or ``no interval`` (fewer than two
+    seeds)."""
     keys = dose_keys(res)
     if not keys:
         raise PlotDataError(
@@ -96,7 +97,11 @@ def _cost_per_job(t: pd.DataFrame) -> pd.DataFrame:
         point = np.where(defined, cost / eff, np.nan)
         low = np.where(defined & (hi > 0), cost / hi, np.nan)
         high = np.where(defined & (lo > 0), cost / lo, np.where(defined & np.isfinite(lo), np.inf, np.nan))
-    status = np.where(~defined, "undefined", np.where(np.isinf(high), "unbounded", "bounded"))
+    status = np.select(
+        [~defined, ~(np.isfinite(lo) & np.isfinite(hi)), np.isinf(high)],
+        ["undefined", "no interval", "unbounded"],
+        default="bounded",
+    )
     return pd.DataFrame(
         {"cost_per_job": point, "cpj_low": low, "cpj_high": high, "cpj_status": status}, index=t.index
     )

@@ -224,7 +224,8 @@ def draw_outline_map(
     later at a lower z-order. The axes
     get equal aspect, no frame and the extent of the mainland and Hainan. Needs cnmaps."""
     b = boundaries()
-    cmap = cmap.copy() if isinstance(cmap, colors.Colormap) else _colormap(cmap)
+    cmap = cmap if isinstance(cmap, colors.Colormap) else _colormap(cmap)
+    cmap = cmap.with_extremes(bad=NO_DATA_COLOUR)
     vals = np.array([float(values.get(k, np.nan)) for k in CNMAPS_NAMES], dtype=float)
     if norm is None:
         top = float(np.nanmax(np.abs(vals))) if np.isfinite(vals).any() else 1.0
@@ -235,7 +236,6 @@ def draw_outline_map(
     patches = [PathPatch(_path(b.provinces[k])) for k in CNMAPS_NAMES]
     coll = PatchCollection(patches, cmap=cmap, norm=norm, edgecolors=edges, linewidths=linewidth, zorder=2)
     coll.set_array(np.ma.masked_invalid(vals))
-    coll.cmap.set_bad(NO_DATA_COLOUR)
     ax.add_collection(coll)
     _outside(ax, b, linewidth)
     if groups:
@@ -254,7 +254,7 @@ def draw_outline_map(
 def _colormap(name: str) -> colors.Colormap:
     import matplotlib
 
-    return matplotlib.colormaps[name].copy()
+    return matplotlib.colormaps[name]
 
 
 def _outside(ax: Axes, b: Boundaries, linewidth: float, zorder: float = 2.5) -> None:
