@@ -23,11 +23,13 @@ run: install
 
 test: install
 	scripts/ensure-chromium.sh
+	scripts/ensure-fonts.sh
 	$(BIN)/python -m pytest
 
 # the fast lane: every test not marked @pytest.mark.slow (no browser, no Dask cluster, no whole
 # experiments)
 test-fast: install
+	scripts/ensure-fonts.sh
 	$(BIN)/python -m pytest -q -m "not slow"
 
 check: lint docs-check test-fast

@@ -58,7 +58,10 @@ def _label(scenario: str, point: int, design: pd.DataFrame | None) -> str:
 
 
 def _short(v) -> str:
-    return f"{v:.3g}" if isinstance(v, float) else str(v)
+    """A design value as a label: whole numbers with thousands separators (never ``2e+09``)."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer():
+        return f"{v:,.0f}"
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
 def effects_figure(

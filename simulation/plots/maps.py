@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib import colors, patheffects
+from matplotlib import colors
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Rectangle
@@ -344,7 +344,8 @@ def _draw_tiles(ax, tiles: pd.DataFrame, norm, labels: dict[str, str], s: style.
     """The tile grid (fallback without cnmaps); returns the tile centres as arrow anchors."""
     cmap = _cmap()
     anchors = {}
-    halo = [patheffects.withStroke(linewidth=s.font * 0.25, foreground="#FFFFFF")]
+    # a light box, not a path-effect halo: text with path effects is saved as outlines, not as text
+    halo = {"boxstyle": "round,pad=0.12", "facecolor": "#FFFFFF", "edgecolor": "none", "alpha": 0.6}
     for r in tiles.itertuples(index=False):
         if np.isnan(r.col):
             continue
@@ -369,7 +370,7 @@ def _draw_tiles(ax, tiles: pd.DataFrame, norm, labels: dict[str, str], s: style.
             color="#000000",
             fontsize=s.font * (0.7 if not style.column(s) else 0.6),
             zorder=8,
-            path_effects=halo,
+            bbox=halo,
             linespacing=1.1,
         )
     ax.set_xlim(1.4, 8.6)

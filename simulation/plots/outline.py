@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib import colors, patheffects
+from matplotlib import colors
 from matplotlib.axes import Axes
 from matplotlib.collections import PatchCollection
 from matplotlib.patches import PathPatch
@@ -220,7 +220,7 @@ def draw_outline_map(
     province), the outline of each group of provinces (``groups``: province -> group, e.g. its NBS
     region, drawn in ``group_colours[group]``), the national border, the ten-dash line and, with
     ``inset``, the South China Sea islands in an inset. ``labels`` (province -> text, e.g. a code
-    and a value) are written at the provinces' anchors with a white halo, above anything drawn
+    and a value) are written at the provinces' anchors on a light box, above anything drawn
     later at a lower z-order. The axes
     get equal aspect, no frame and the extent of the mainland and Hainan. Needs cnmaps."""
     b = boundaries()
@@ -304,7 +304,8 @@ def _groups(
 
 
 def _labels(ax: Axes, b: Boundaries, labels: Mapping[str, str], size: float) -> None:
-    halo = [patheffects.withStroke(linewidth=size * 0.35, foreground="#FFFFFF")]
+    # a light box, not a path-effect halo: text with path effects is saved as outlines, not as text
+    halo = {"boxstyle": "round,pad=0.12", "facecolor": "#FFFFFF", "edgecolor": "none", "alpha": 0.6}
     import shapely
 
     for province, text in labels.items():
@@ -326,7 +327,7 @@ def _labels(ax: Axes, b: Boundaries, labels: Mapping[str, str], size: float) -> 
             fontsize=size,
             color="#000000",
             zorder=8,
-            path_effects=halo,
+            bbox=halo,
             linespacing=1.0,
         )
 

@@ -265,11 +265,30 @@ SKIPPED_ZH = {
     "dose": "剂量-效应图需要改变某个数值参数的批量运行（ptsim sweep ... --vary KEY=V1,V2）",
     "sensitivity": "敏感性指数需要 morris 或 saltelli 抽样的批量运行（ptsim sweep ... --sample morris）",
 }
-STATES_ZH = {"complete": "已完成", "running": "运行中", "incomplete": "未完成", "interrupted": "已中断"}
+#: Words of the manifest's state, executor and design method, in Chinese.
+MANIFEST_ZH = {
+    "complete": "已完成",
+    "running": "运行中",
+    "incomplete": "未完成",
+    "interrupted": "已中断",
+    "failed": "失败",
+    "missing": "缺失",
+    "serial": "串行（本进程）",
+    "grid": "全因子网格",
+    "lhs": "拉丁超立方抽样",
+    "sobol": "Sobol'序列",
+    "morris": "Morris抽样",
+    "saltelli": "Saltelli抽样",
+    "none": "无",
+}
 
 
 def _state(state: str, lang: str) -> str:
-    return STATES_ZH.get(state, state) if lang == "zh" else state
+    """The manifest's state ("complete: 1 failed, 0 missing") in ``lang``."""
+    if lang != "zh":
+        return state
+    text = re.sub(r"(\d+) (failed|missing)", lambda m: f"{MANIFEST_ZH[m.group(2)]}{m.group(1)}次", state)
+    return re.sub(r"[a-z]+", lambda m: MANIFEST_ZH.get(m.group(0), m.group(0)), text).replace(": ", "：")
 
 
 def _executor(text: str, lang: str) -> str:
@@ -277,12 +296,12 @@ def _executor(text: str, lang: str) -> str:
     if lang != "zh":
         return text
     m = re.fullmatch(r"(\d+) local process(?:es)?", text)
-    return f"{m.group(1)}个本地进程" if m else text
+    return f"{m.group(1)}个本地进程" if m else MANIFEST_ZH.get(text, text)
 
 
 def _design_text(res: Results, design: dict, lang: str = "en") -> str:
     method = design.get("method") or "none"
-    method = style.tr(method, "无" if method == "none" else method, lang)
+    method = MANIFEST_ZH.get(method, method) if lang == "zh" else method
     keys = res.varied
     points = len(res.points)
     over = style.tr(f" over {', '.join(keys)}", f"，变量：{', '.join(keys)}", lang) if keys else ""

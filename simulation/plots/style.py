@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -53,6 +54,8 @@ COLUMN_MAX_HEIGHT = 8.0
 DPI = 300
 #: Resolution of the PNGs embedded in the report (a screen).
 SCREEN_DPI = 150
+#: Resolution of a figure shown inline in a notebook.
+NOTEBOOK_DPI = 100
 #: Settings in force whenever a :class:`PlotFigure` is saved: TrueType (Type 42) fonts in PDF and
 #: PostScript files (journals refuse Type 3), text kept as text in SVG, PNGs at :data:`DPI`.
 PRINT_RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none", "savefig.dpi": DPI}
@@ -219,6 +222,13 @@ class PlotFigure(Figure):
     def savefig(self, fname: Any, *args: Any, **kwargs: Any) -> None:
         with matplotlib.rc_context(self.ptsim_rc):
             super().savefig(fname, *args, **kwargs)
+
+    def _repr_png_(self) -> bytes:
+        """The figure as a PNG, for IPython and Jupyter: a notebook shows the figure left as a
+        cell's value inline, whatever the backend (no pyplot needed)."""
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=NOTEBOOK_DPI)
+        return buf.getvalue()
 
 
 def figure(size: Size, rows: float = 1.0, cols: float = 1.0, aspect: float | None = None) -> PlotFigure:
