@@ -35,7 +35,10 @@ def effects_data(res: Results, outcomes: list[str] | None = None) -> pd.DataFram
     if eff.empty:
         raise PlotDataError(res.root, "effects.csv", "no finite effects to plot")
     design = res.design if res.has("design.csv") and len(res.points) > 1 else None
-    eff["label"] = [_label(s, int(p), design) for s, p in zip(eff["scenario"], eff["point"], strict=True)]
+    alone = eff["scenario"].nunique() == 1  # one scenario: its name is in the title, not on every row
+    eff["label"] = [
+        _label(s, int(p), design, alone) for s, p in zip(eff["scenario"], eff["point"], strict=True)
+    ]
     units = {o: style.outcome_unit(o) for o in eff["outcome"].unique()}
     eff["unit"] = eff["outcome"].map(lambda o: units[o].unit)
     eff["divisor"] = eff["outcome"].map(lambda o: units[o].divisor)
@@ -47,14 +50,14 @@ def effects_data(res: Results, outcomes: list[str] | None = None) -> pd.DataFram
     return eff.sort_values(["_o", "_s", "point"]).drop(columns=["_s", "_o"]).reset_index(drop=True)
 
 
-def _label(scenario: str, point: int, design: pd.DataFrame | None) -> str:
+def _label(scenario: str, point: int, design: pd.DataFrame | None, alone: bool = False) -> str:
     if design is None:
         return scenario
     row = design[design["point"] == point]
     if row.empty:
         return f"{scenario} @ point {point}"
     values = ", ".join(f"{k.split('.')[-1]}={_short(v)}" for k, v in row.iloc[0].items() if k != "point")
-    return f"{scenario} @ {values}"
+    return values if alone else f"{scenario} @ {values}"
 
 
 def _short(v) -> str:
@@ -80,12 +83,13 @@ def effects_figure(
         ncols = 1 if len(outcome_list) == 1 else 2
         nrows = math.ceil(len(outcome_list) / ncols)
         # inches per scenario row and per panel (title, axis): a column figure stays within a page
-        per_label, extra = (0.12, 0.75) if column else (0.28, 1.2)
+        lines = max(len(style.wrap(k, 1.3 if column else 3.2, s.font * 0.8).split("\n")) for k in labels)
+        per_label, extra = (0.12 * lines, 0.75) if column else (0.28 * max(1, lines * 0.7), 1.2)
         height = nrows * (per_label * len(labels) + extra) + 0.5
         fig = style.figure(s, rows=height / s.height, cols=ncols)
         axes = np.atleast_1d(fig.subplots(nrows, ncols, sharey=True, squeeze=False)).ravel()
         y = {label: len(labels) - 1 - i for i, label in enumerate(labels)}
-        panel = fig.get_figwidth() / ncols * (0.6 if column else 0.75)
+        panel = fig.get_figwidth() / ncols * (0.45 if column else 0.6)
         for ax, outcome in zip(axes, outcome_list, strict=False):
             t = table[table["outcome"] == outcome]
             for r in t.itertuples(index=False):
@@ -108,11 +112,14 @@ def effects_figure(
             style.title(ax, unit.name(), s, panel, loc="left", fontsize=s.font * (0.85 if column else 1.0))
             ax.set_xlabel(style.t(unit.unit))
             ax.grid(axis="x", alpha=0.3)
-            ax.set_yticks(list(y.values()), list(y.keys()))
-            ax.tick_params(axis="y", labelsize=s.font * (0.75 if column else 0.9))
-            if column:
-                ax.xaxis.set_major_locator(MaxNLocator(3))
+            tick_size = s.font * (0.75 if column else 0.9)
+            room = 1.3 if column else 3.2  # inches for a row's name: long design labels wrap
+            ax.set_yticks(list(y.values()), [style.wrap(k, room, tick_size) for k in y])
+            ax.tick_params(axis="y", labelsize=tick_size)
+            ax.xaxis.set_major_locator(MaxNLocator(3 if column else 5))
         for ax in axes[len(outcome_list) :]:
             ax.set_visible(False)
-        style.suptitle(fig, style.t("Effects against the baseline (mean paired difference, 95% CI)"), s)
+        head = style.t("Effects against the baseline (mean paired difference, 95% CI)")
+        alone = table["scenario"].nunique() == 1 and len(labels) > 1
+        style.suptitle(fig, head + (f"\n{table['scenario'].iloc[0]}" if alone else ""), s)
     return fig

@@ -20,6 +20,7 @@ from matplotlib import colors
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from simulation.geography import REGIONS
 from simulation.plots import common, palette, style
@@ -283,6 +284,7 @@ def map_figure(
         _arrows(ax, flows, anchors, s, curved=not use_outline)
         cbar = fig.colorbar(mappable, ax=ax, shrink=0.7, pad=0.01, location="right" if big else "bottom")
         cbar.set_label(style.t("percentage points"))
+        cbar.locator = MaxNLocator(7 if big else 4)  # a narrow column: few, legible ticks
         handles = [
             Line2D([], [], color=palette.REGION_COLOURS[r], linewidth=s.line * 3, label=style.t(r))
             for r in REGIONS

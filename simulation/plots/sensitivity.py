@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from simulation.plots import common, style
 from simulation.plots.data import PlotDataError, Results
@@ -113,6 +114,7 @@ def sensitivity_figure(
             style.title(ax, unit.name(), s, panel, loc="left")
             ax.set_xlabel(style.t(t["unit"].iloc[0]))
             ax.axvline(0, color="#777777", linewidth=0.8)
+            ax.xaxis.set_major_locator(MaxNLocator(4))
             ax.grid(axis="x", alpha=0.3)
         for ax in axes[len(outcome_list) :]:
             ax.set_visible(False)
