@@ -88,7 +88,7 @@ def sensitivity_figure(
         # at most two panels across: each carries the parameter names as its tick labels
         ncols = 1 if column or len(outcome_list) == 1 else 2
         nrows = math.ceil(len(outcome_list) / ncols)
-        fig = style.figure(s, rows=nrows * (0.9 if column else 0.6) + 0.15, cols=ncols)
+        fig = style.figure(s, rows=nrows * (0.9 if column else 0.45) + 0.15, cols=ncols)
         panel = fig.get_figwidth() / ncols * (0.55 if column else 0.45)
         axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
         for ax, outcome in zip(axes, outcome_list, strict=False):

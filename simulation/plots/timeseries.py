@@ -68,10 +68,10 @@ def inland_share_figure(
     baseline = res.baseline if res is not None else ("baseline" if "baseline" in scenarios else None)
     styles = style.scenario_styles(res.scenarios if res is not None else scenarios, baseline)
     n = int(table["n"].max()) if len(table) else 0
-    title = style.t("Inland share of processing employment")
-    if n > 1:
-        title += style.tr(f" (band: range over {n} seeds)", f"（阴影：{n}个种子的范围）")
     with style.context(size, lang) as s:
+        title = style.t("Inland share of processing employment")
+        if n > 1:
+            title += style.tr(f" (band: range over {n} seeds)", f"（阴影：{n}个种子的范围）")
         if len(scenarios) > FACET_ABOVE:
             return _facets(table, scenarios, baseline, styles, title, s)
         fig = style.figure(s)
