@@ -263,7 +263,10 @@ def map_figure(
         vmax = float(np.nanmax(np.abs(tiles["change"]))) if len(tiles) else 1.0
         norm = colors.TwoSlopeNorm(0.0, -(vmax or 1e-9), vmax or 1e-9)
         values = dict(zip(tiles["province"], tiles["change"], strict=True))
-        labels = {p: _label(p, zh) + (f"\n{round(v, 2) + 0.0:+.2f}" if big else "") for p, v in values.items()}
+        # values on slides only; rounded first, so that no label reads "-0.00"
+        labels = {
+            p: _label(p, zh) + (f"\n{round(v, 2) + 0.0:+.2f}" if big else "") for p, v in values.items()
+        }
         if use_outline:
             regions = dict(zip(tiles["province"], tiles["region"], strict=True))
             drawn = outline_mod.draw_outline_map(
