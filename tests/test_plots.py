@@ -829,7 +829,8 @@ def test_report_has_the_jobs_per_100m_yuan_table_in_one_format(sweep_res, summar
 
     s = report._sections(sweep_res, figures.Batch(), None, "en")
     head, rows = s.cost
-    assert head[:2] == ["scenario", "point"] and "jobs per 100 million yuan" in head
+    assert head[:2] == ["scenario", "design point"] and "jobs per 100 million yuan" in head
+    assert rows[0][1] == "0: budget_yuan_per_year=2,000,000,000"  # the point with its value
     ce = cost_effectiveness(summary, "baseline")
     assert len(rows) == len(ce)
     r = ce.iloc[0]

@@ -37,7 +37,7 @@ def effects_data(res: Results, outcomes: list[str] | None = None) -> pd.DataFram
     design = res.design if res.has("design.csv") and len(res.points) > 1 else None
     alone = eff["scenario"].nunique() == 1  # one scenario: its name is in the title, not on every row
     eff["label"] = [
-        _label(s, int(p), design, alone) for s, p in zip(eff["scenario"], eff["point"], strict=True)
+        point_label(s, int(p), design, alone) for s, p in zip(eff["scenario"], eff["point"], strict=True)
     ]
     units = {o: style.outcome_unit(o) for o in eff["outcome"].unique()}
     eff["unit"] = eff["outcome"].map(lambda o: units[o].unit)
@@ -50,7 +50,9 @@ def effects_data(res: Results, outcomes: list[str] | None = None) -> pd.DataFram
     return eff.sort_values(["_o", "_s", "point"]).drop(columns=["_s", "_o"]).reset_index(drop=True)
 
 
-def _label(scenario: str, point: int, design: pd.DataFrame | None, alone: bool = False) -> str:
+def point_label(scenario: str, point: int, design: pd.DataFrame | None, alone: bool = False) -> str:
+    """The row name of a scenario at a design point: ``scenario @ key=value, ...`` (without the
+    scenario when ``alone``), or the scenario alone without a design."""
     if design is None:
         return scenario
     row = design[design["point"] == point]

@@ -362,7 +362,7 @@ def _cost_table(res: Results, lang: str = "en") -> tuple[Table | None, str]:
     rows = []
     for r in ce.itertuples(index=False):
         priced = r.fiscal_cost_yuan_mean > 0
-        row = [r.scenario] + ([str(int(r.point))] if several else [])
+        row = [r.scenario] + ([_point_text(res, int(r.point))] if several else [])
         row += [
             str(int(r.n)),
             fmt(r.jobs_inland_mean, "persons"),
@@ -376,7 +376,7 @@ def _cost_table(res: Results, lang: str = "en") -> tuple[Table | None, str]:
             else MISSING,
         ]
         rows.append(row)
-    head = [tr("scenario", "情景")] + ([tr("point", "设计点")] if several else [])
+    head = [tr("scenario", "情景")] + ([tr("design point", "设计点")] if several else [])
     head += [
         "n",
         tr("jobs inland (persons)", "内陆岗位（人）"),
@@ -395,6 +395,14 @@ def _cost_table(res: Results, lang: str = "en") -> tuple[Table | None, str]:
         "区间来自就业效应的95% t区间），与 `ptsim compare` 一致。",
     )
     return (head, rows), note
+
+
+def _point_text(res: Results, point: int) -> str:
+    """A design point with its values: ``3: budget_yuan_per_year=10,000,000,000, allocation=equal``."""
+    from simulation.plots.effects import point_label
+
+    design = res.design if res.has("design.csv") else None
+    return f"{point}: {point_label('', point, design, alone=True)}" if design is not None else str(point)
 
 
 def _run_headline(s: dict, lang: str = "en") -> Table:
