@@ -730,6 +730,10 @@ def test_outline_map_colours_each_province_by_its_value():
     assert len(array) == 31 and array.mask[list(outline.CNMAPS_NAMES).index("Tibet")]
     assert np.allclose(array.compressed(), list(values.values()))
     assert drawn.inset is not None and [t.get_text() for t in ax.texts] == ["GD"]
+    drawn.update({"Tibet": 5.0})  # recolour in place (the dashboard's next step): the others grey now
+    again = drawn.collection.get_array()
+    assert again.count() == 1 and again[list(outline.CNMAPS_NAMES).index("Tibet")] == 5.0
+    assert np.ma.allequal(drawn.inset_collection.get_array(), again)
     # anchors lie inside their provinces, west to east in the right order
     b = outline.boundaries()
     import shapely

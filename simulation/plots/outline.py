@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib import colors
 from matplotlib.axes import Axes
-from matplotlib.collections import PatchCollection
+from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path
 
@@ -96,7 +96,7 @@ def available() -> bool:
     return importlib.util.find_spec("cnmaps") is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Boundaries:
     """Projected, simplified boundaries (km): ``provinces`` (model name -> geometry, the 31 and the
     three outside the model), ``land`` (China's land, islands included) and ``dashes`` (the
@@ -106,6 +106,26 @@ class Boundaries:
     land: object
     dashes: object
     anchors: dict[str, tuple[float, float]]
+
+    @functools.cached_property
+    def paths(self) -> dict[str, Path]:
+        """Matplotlib paths of the provinces (made once: drawing a map only reuses them)."""
+        return {k: _path(g) for k, g in self.provinces.items()}
+
+    @functools.cached_property
+    def land_path(self) -> Path:
+        return _path(self.land)
+
+    def group_path(self, members: tuple[str, ...]) -> Path:
+        """The outline of a group of provinces (their union), cached per group."""
+        return _group_path(self, members)
+
+
+@functools.lru_cache(maxsize=64)
+def _group_path(b: Boundaries, members: tuple[str, ...]) -> Path:
+    import shapely
+
+    return _path(shapely.union_all([b.provinces[p] for p in members]).buffer(0))
 
 
 def project(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -198,6 +218,15 @@ class OutlineMap:
     collection: PatchCollection
     anchors: dict[str, tuple[float, float]]
     inset: Axes | None
+    inset_collection: PatchCollection | None = None
+
+    def update(self, values: Mapping[str, float]) -> None:
+        """Recolour the provinces with new ``values`` (province -> number, NaN or absent: grey)
+        without drawing the map again (fast: for a dashboard's next step)."""
+        array = _values(values)
+        self.collection.set_array(array)
+        if self.inset_collection is not None:
+            self.inset_collection.set_array(array)
 
 
 def draw_outline_map(
@@ -226,17 +255,17 @@ def draw_outline_map(
     b = boundaries()
     cmap = cmap if isinstance(cmap, colors.Colormap) else _colormap(cmap)
     cmap = cmap.with_extremes(bad=NO_DATA_COLOUR)
-    vals = np.array([float(values.get(k, np.nan)) for k in CNMAPS_NAMES], dtype=float)
+    vals = _values(values)
     if norm is None:
         top = float(np.nanmax(np.abs(vals))) if np.isfinite(vals).any() else 1.0
         norm = colors.TwoSlopeNorm(0.0, -(top or 1e-9), top or 1e-9)
     edges = [
         edgecolor.get(k, "#FFFFFF") if isinstance(edgecolor, Mapping) else edgecolor for k in CNMAPS_NAMES
     ]
-    patches = [PathPatch(_path(b.provinces[k])) for k in CNMAPS_NAMES]
+    patches = [PathPatch(b.paths[k]) for k in CNMAPS_NAMES]
     coll = PatchCollection(patches, cmap=cmap, norm=norm, edgecolors=edges, linewidths=linewidth, zorder=2)
-    coll.set_array(np.ma.masked_invalid(vals))
-    ax.add_collection(coll)
+    coll.set_array(vals)
+    ax.add_collection(coll, autolim=False)
     _outside(ax, b, linewidth)
     if groups:
         _groups(ax, b, groups, group_colours or {}, linewidth)
@@ -247,8 +276,13 @@ def draw_outline_map(
     ax.axis("off")
     if labels:
         _labels(ax, b, labels, label_size)
-    box = _inset(ax, b, coll, linewidth) if inset else None
-    return OutlineMap(coll, dict(b.anchors), box)
+    box, sub = _inset(ax, b, coll, linewidth) if inset else (None, None)
+    return OutlineMap(coll, dict(b.anchors), box, sub)
+
+
+def _values(values: Mapping[str, float]) -> np.ma.MaskedArray:
+    """The values in the order of :data:`CNMAPS_NAMES`, NaN and absent ones masked (grey)."""
+    return np.ma.masked_invalid(np.array([float(values.get(k, np.nan)) for k in CNMAPS_NAMES], dtype=float))
 
 
 def _colormap(name: str) -> colors.Colormap:
@@ -259,48 +293,45 @@ def _colormap(name: str) -> colors.Colormap:
 
 def _outside(ax: Axes, b: Boundaries, linewidth: float, zorder: float = 2.5) -> None:
     """Taiwan, Hong Kong and Macao in grey, the national border and the ten-dash line."""
-    grey = [PathPatch(_path(b.provinces[k])) for k in OUTSIDE_MODEL]
+    grey = [PathPatch(b.paths[k]) for k in OUTSIDE_MODEL]
     ax.add_collection(
-        PatchCollection(grey, facecolors=NO_DATA_COLOUR, edgecolors="#FFFFFF", linewidths=linewidth, zorder=2)
+        PatchCollection(
+            grey, facecolors=NO_DATA_COLOUR, edgecolors="#FFFFFF", linewidths=linewidth, zorder=2
+        ),
+        autolim=False,
     )
-    ax.add_patch(
-        PathPatch(
-            _path(b.land), facecolor="none", edgecolor="#555555", linewidth=linewidth * 1.4, zorder=zorder
-        )
+    # collections, not add_patch/plot: the axes limits are set by hand, so no slow limit update
+    border = PatchCollection(
+        [PathPatch(b.land_path)], facecolors="none", edgecolors="#555555", linewidths=linewidth * 1.4
     )
-    for line in getattr(b.dashes, "geoms", [b.dashes]):
-        xy = np.asarray(line.coords)
-        ax.plot(
-            xy[:, 0],
-            xy[:, 1],
-            color="#555555",
-            linewidth=linewidth * 1.6,
-            zorder=zorder,
-            solid_capstyle="butt",
-        )
+    border.set_zorder(zorder)
+    ax.add_collection(border, autolim=False)
+    dashes = [np.asarray(line.coords) for line in getattr(b.dashes, "geoms", [b.dashes])]
+    ax.add_collection(
+        LineCollection(dashes, colors="#555555", linewidths=linewidth * 1.6, zorder=zorder, capstyle="butt"),
+        autolim=False,
+    )
 
 
 def _groups(
     ax: Axes, b: Boundaries, groups: Mapping[str, str], colours: Mapping[str, str], linewidth: float
 ) -> None:
-    """The outline of each group of provinces (their union), in the group's colour."""
-    import shapely
-
-    for group in dict.fromkeys(groups.values()):
-        members = [b.provinces[p] for p, g in groups.items() if g == group and p in b.provinces]
-        if not members:
-            continue
-        union = shapely.union_all(members).buffer(0)
-        ax.add_patch(
-            PathPatch(
-                _path(union),
-                facecolor="none",
-                edgecolor=colours.get(group, "#555555"),
-                linewidth=linewidth * 2.5,
-                zorder=3,
-                joinstyle="round",
-            )
-        )
+    """The outline of each group of provinces (their union, cached), in the group's colour."""
+    names = list(dict.fromkeys(groups.values()))
+    paths = []
+    for group in names:
+        members = tuple(sorted(p for p, g in groups.items() if g == group and p in b.provinces))
+        if members:
+            paths.append((group, b.group_path(members)))
+    lines = PatchCollection(
+        [PathPatch(path) for _, path in paths],
+        facecolors="none",
+        edgecolors=[colours.get(g, "#555555") for g, _ in paths],
+        linewidths=linewidth * 2.5,
+        joinstyle="round",
+    )
+    lines.set_zorder(3)
+    ax.add_collection(lines, autolim=False)
 
 
 def _labels(ax: Axes, b: Boundaries, labels: Mapping[str, str], size: float) -> None:
@@ -332,15 +363,15 @@ def _labels(ax: Axes, b: Boundaries, labels: Mapping[str, str], size: float) -> 
         )
 
 
-def _inset(ax: Axes, b: Boundaries, coll: PatchCollection, linewidth: float) -> Axes:
+def _inset(ax: Axes, b: Boundaries, coll: PatchCollection, linewidth: float) -> tuple[Axes, PatchCollection]:
     """The South China Sea islands and the ten-dash line, in a framed box at the lower right."""
     box = ax.inset_axes((0.835, 0.0, 0.165, 0.26))
-    patches = [PathPatch(_path(b.provinces[k])) for k in CNMAPS_NAMES]
+    patches = [PathPatch(b.paths[k]) for k in CNMAPS_NAMES]
     sub = PatchCollection(
         patches, cmap=coll.cmap, norm=coll.norm, edgecolors="#FFFFFF", linewidths=linewidth * 0.5
     )
     sub.set_array(coll.get_array())
-    box.add_collection(sub)
+    box.add_collection(sub, autolim=False)
     _outside(box, b, linewidth * 0.6)
     x0, x1, y0, y1 = _extent(INSET_EXTENT)
     box.set_xlim(x0 + 0.1 * (x1 - x0), x1 - 0.05 * (x1 - x0))
@@ -352,4 +383,4 @@ def _inset(ax: Axes, b: Boundaries, coll: PatchCollection, linewidth: float) -> 
         spine.set_visible(True)
         spine.set_linewidth(0.6)
         spine.set_color("#555555")
-    return box
+    return box, sub
