@@ -34,11 +34,13 @@ run: install
 
 test: install-test
 	scripts/ensure-chromium.sh
+	scripts/ensure-fonts.sh
 	$(BIN)/python -m pytest
 
 # the fast lane: every test not marked @pytest.mark.slow (no browser, no Dask cluster, no whole
 # experiments)
 test-fast: install-test
+	scripts/ensure-fonts.sh
 	$(BIN)/python -m pytest -q -m "not slow"
 
 check: lint docs-check test-fast

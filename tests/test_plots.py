@@ -30,6 +30,7 @@ from simulation.sweep import runs as runs_mod
 SMALL = ["--set", "calibration.sorting_rounds=2", "--set", "calibration.max_iter=50"]
 FAILED_RUN = "m09_transport_energy-p00001-s0001"
 BUDGET = "levers.special_bonds.budget_yuan_per_year"
+NO_FONT = "no font with Chinese glyphs: run scripts/ensure-fonts.sh (make test and make test-fast do)"
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +200,7 @@ def test_timeseries_of_a_run_equals_the_summary(run_res):
     fig = ts_mod.inland_share_figure(run_res)
     line = fig.axes[0].get_lines()[0]
     assert np.allclose(line.get_ydata(), 100 * table[table["group"] == "inland"]["share"])
-    assert fig.axes[0].get_title() and "%" in fig.axes[0].get_ylabel()
+    assert fig.get_suptitle() and "%" in fig.axes[0].get_ylabel()
 
 
 def test_timeseries_of_a_sweep_has_a_band_over_seeds(sweep_res, summary):
@@ -278,14 +279,20 @@ def test_map_of_a_run_equals_the_timeseries_and_flows(run_res):
     assert np.allclose(tiles["change"], expected.reindex(tiles.index), atol=1e-12)
     assert len(tiles) == 31 and tiles["change"].sum() == pytest.approx(0, abs=1e-9)
     top = maps.top_flows_data(run_res, top=5)
-    od = run_res.flows.groupby(["origin", "destination"])["employment"].sum().sort_values(ascending=False)
-    assert np.allclose(top["employment"], od.head(5))
-    fig = maps.map_figure(run_res, top=5)
-    ax = fig.axes[0]
+    od = run_res.flows.groupby(["origin", "destination"])["employment"].sum()
+    od = od[od.index.get_level_values(0) != od.index.get_level_values(1)]
+    # the net flow of a pair: one way minus the other, in the direction of the larger
+    back = od.rename_axis(["destination", "origin"]).reorder_levels(["origin", "destination"])
+    net = od.sub(back, fill_value=0.0)
+    expected = net[net > 0].sort_values(ascending=False).head(5)
+    assert np.allclose(top["net"], expected) and (top["net"] > 0).all()
+    for r in top.itertuples(index=False):
+        assert r.net == pytest.approx(r.forward - r.backward)
+        assert r.forward == pytest.approx(od.get((r.origin, r.destination), 0.0))
+    fig = maps.map_figure(run_res, top=5, outline=False)
+    ax = fig.axes[1]  # the first axes holds the list of flows
     assert sum(isinstance(p, Rectangle) for p in ax.patches) == 31
-    assert (
-        sum(isinstance(p, FancyArrowPatch) for p in ax.patches) == (top["origin"] != top["destination"]).sum()
-    )
+    assert sum(isinstance(p, FancyArrowPatch) for p in ax.patches) == len(top)
 
 
 def long_table(folder: Path, stem: str, **where: str) -> pd.DataFrame:
@@ -306,6 +313,30 @@ def test_map_of_a_sweep_is_the_effect_on_shares(sweep_res, sweep_folder):
     start_end = maps.map_data(sweep_res, "m04_carriers", against=None)
     assert np.allclose(start_end["change"], 100 * (start_end["share_end"] - start_end["share_start"]))
     maps.map_figure(sweep_res, scenario="m04_carriers", size="column")
+
+
+def test_map_arrows_of_a_sweep_are_the_change_in_net_flows(sweep_res, sweep_folder):
+    fl = pd.read_parquet(sweep_folder / "flows")
+    fl = fl[(fl["point"] == 0) & (fl["origin"] != fl["destination"])]
+    fl["scenario"] = fl["scenario"].astype(str)
+    seeds = set(fl.loc[fl["scenario"] == "m04_carriers", "seed_index"]) & set(
+        fl.loc[fl["scenario"] == "baseline", "seed_index"]
+    )
+
+    def mean_od(name: str) -> pd.Series:
+        f = fl[(fl["scenario"] == name) & fl["seed_index"].isin(seeds)]
+        return f.groupby(["origin", "destination"])["employment"].sum() / len(seeds)
+
+    delta = mean_od("m04_carriers").sub(mean_od("baseline"), fill_value=0.0)
+    top = maps.top_flows_data(sweep_res, "m04_carriers", top=6)
+    for r in top.itertuples(index=False):
+        there = delta.get((r.origin, r.destination), 0.0)
+        back = delta.get((r.destination, r.origin), 0.0)
+        assert r.net == pytest.approx(there - back) and r.net > 0
+    assert top["net"].is_monotonic_decreasing
+    # the baseline itself (or against=None) shows its own net flows, not a difference
+    own = maps.top_flows_data(sweep_res, "baseline", top=3)
+    assert (own["forward"] >= 0).all() and (own["backward"] >= 0).all()
 
 
 # --- flows -------------------------------------------------------------------------------------
@@ -388,6 +419,18 @@ def test_dose_response_equals_paired_effects(sweep_res, summary):
         table.loc[positive, "cost_per_job"], table.loc[positive, "cost"] / table.loc[positive, "effect"]
     )
     assert table.loc[~positive, "cost_per_job"].isna().all()
+    # the interval of the cost per job: the cost over the ends of the jobs interval (cost held fixed)
+    bounded = table[table["cpj_status"] == "bounded"]
+    assert np.allclose(bounded["cpj_low"], bounded["cost"] / bounded["ci_high"])
+    assert np.allclose(bounded["cpj_high"], bounded["cost"] / bounded["ci_low"])
+    assert (bounded["ci_low"] > 0).all()
+    open_ = table[table["cpj_status"] == "unbounded"]
+    assert (open_["ci_low"] <= 0).all() and np.isinf(open_["cpj_high"]).all() and (open_["effect"] > 0).all()
+    undefined = table[table["cpj_status"] == "undefined"]
+    assert ((undefined["effect"] <= 0) | (undefined["cost"] <= 0)).all()
+    assert undefined["cost_per_job"].isna().all()
+    single = table[table["cpj_status"] == "no interval"]  # the pair with the failed run: n = 1
+    assert (single["n"] == 1).all() and len(single) + len(undefined) + len(open_) + len(bounded) == len(table)
     fig = dose.dose_figure(sweep_res)
     ax_e, ax_c = fig.axes[:2]
     assert ax_e.get_xscale() == "log"  # 2e9 to 5e10
@@ -515,3 +558,328 @@ def test_report_of_a_run(run_folder, tmp_path):
     assert "full_package" in page and "inland employment share" in page and len(rep.figures) == 5
     assert set(rep.skipped) == {"effects", "dose", "sensitivity"}
     assert rep.markdown.is_file()
+
+
+# --- print-ready exports, sizes and layout ----------------------------------------------------------
+
+
+def pdf_font_types(path: Path) -> set[str]:
+    """The ``/Subtype`` of every font of a PDF (``Type0`` fonts by their descendant, e.g.
+    ``CIDFontType2`` = TrueType outlines), parsed with pypdf."""
+    from pypdf import PdfReader
+
+    found = set()
+    for page in PdfReader(path).pages:
+        fonts = page["/Resources"].get_object().get("/Font", {})
+        for ref in fonts.get_object().values():
+            font = ref.get_object()
+            found.add(str(font["/Subtype"]))
+            for d in font.get("/DescendantFonts", []):
+                found.add(str(d.get_object()["/Subtype"]))
+    return found
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_exports_are_print_ready(run_res, tmp_path, lang):
+    assert lang == "en" or style.cjk_font(), NO_FONT
+    fig = maps.map_figure(run_res, size="column", lang=lang)  # made in a context that has ended
+    pdf, svg, png = (figures.save(fig, tmp_path / f"map.{ext}") for ext in ("pdf", "svg", "png"))
+    types = pdf_font_types(pdf)
+    assert types and "/Type3" not in types and types <= {"/TrueType", "/Type0", "/CIDFontType2"}
+    if shutil.which("pdffonts"):  # poppler's own reading, where installed
+        import subprocess
+
+        listing = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+        assert "TrueType" in listing and "Type 3" not in listing
+    text = svg.read_text(encoding="utf-8")
+    assert text.count("<text") >= 31  # a label per province, kept as text
+    assert ("广东" if lang == "zh" else ">GD<") in text
+    from PIL import Image
+
+    with Image.open(png) as im:
+        assert round(im.info["dpi"][0]) == style.DPI == 300
+        assert im.size[0] == round(3.5 * 300)
+    # a figure saved by the user in a notebook is print-ready too
+    user = tmp_path / "user.pdf"
+    fig.savefig(user)
+    assert "/Type3" not in pdf_font_types(user)
+
+
+def drawn_texts(fig) -> list:
+    """The texts drawn on ``fig``: titles, axis labels, annotations, legend entries and the tick
+    labels of ticks inside the view (the figure is drawn with Agg first)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()
+    out = [fig._suptitle, fig._supxlabel, fig._supylabel, *fig.texts]
+    for leg in fig.legends:
+        out += [*leg.get_texts(), leg.get_title()]
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        out += [ax.title, ax._left_title, ax._right_title, *ax.texts]
+        if ax.get_legend():
+            out += [*ax.get_legend().get_texts(), ax.get_legend().get_title()]
+        if not ax.axison:
+            continue
+        out += [ax.xaxis.label, ax.yaxis.label]
+        for axis, lim in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+            lo, hi = sorted(lim)
+            out += [
+                t.label1 for t in axis.get_major_ticks() if lo <= t.get_loc() <= hi and t.label1.get_visible()
+            ]
+    return [t for t in out if t is not None and t.get_visible() and t.get_text().strip()]
+
+
+def layout_problems(fig) -> list[str]:
+    """Texts cut by the figure's edge, tick labels that run into each other, legends over data."""
+    texts = drawn_texts(fig)
+    renderer = fig.canvas.get_renderer()
+    w, h = fig.bbox.width, fig.bbox.height
+    problems = []
+    for t in texts:
+        b = t.get_window_extent(renderer)
+        if b.x0 < -1 or b.y0 < -1 or b.x1 > w + 1 or b.y1 > h + 1:
+            problems.append(f"cut by the edge: {t.get_text()!r}")
+    for ax in fig.axes:
+        if not ax.get_visible() or not ax.axison:
+            continue
+        labels = sorted(
+            (t.label1.get_window_extent(renderer) for t in ax.xaxis.get_major_ticks() if t.label1.get_text()
+             and sorted(ax.get_xlim())[0] <= t.get_loc() <= sorted(ax.get_xlim())[1]),
+            key=lambda b: b.x0,
+        )  # fmt: skip
+        problems += [
+            f"x tick labels overlap in {ax.get_title()!r}"
+            for a, b in zip(labels, labels[1:], strict=False)
+            if a.x1 > b.x0 + 1
+        ]
+    data_axes = [
+        ax for ax in fig.axes if ax.get_visible() and (ax.lines or ax.collections or ax.patches or ax.images)
+    ]
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
+    for leg in legends:
+        lb = leg.get_window_extent(renderer)
+        for ax in data_axes:
+            if lb.overlaps(ax.get_window_extent(renderer)):
+                problems.append(f"legend over the data of {ax.get_title() or ax}")
+    return problems
+
+
+@pytest.mark.slow  # draws every kind at both sizes
+def test_every_figure_fits_its_size_without_clipping(run_res, sweep_res, morris_folder):
+    from simulation.plots import runfigs
+
+    morris = data.load(morris_folder)
+    made = []
+    for res in (run_res, sweep_res, morris):
+        for size in ("slide", "column"):
+            made += [(size, m) for m in figures.make_all(res, size=size).made]
+    assert {m.kind for _, m in made} == set(figures.KINDS)
+    for size, m in made:
+        width, height = m.figure.get_size_inches()
+        if size == "column":  # a paper column, within a page
+            assert width == pytest.approx(3.5) and height <= style.COLUMN_MAX_HEIGHT, m.name
+        else:
+            assert width >= 10 and height <= 10, m.name
+        assert layout_problems(m.figure) == [], (size, m.name)
+    assert layout_problems(runfigs.region_figure(run_res.timeseries)) == []
+
+
+def test_region_shares_column_has_readable_year_ticks(sweep_res):
+    fig = ts_mod.region_share_figure(sweep_res, size="column")
+    assert layout_problems(fig) == []
+    ticks = [t.get_text() for t in fig.axes[2].get_xticklabels() if t.get_text()]
+    assert ticks and all(re.fullmatch(r"\d{4}", t) for t in ticks)
+
+
+def test_many_scenarios_are_drawn_as_small_multiples(sweep_res):
+    table = ts_mod.share_data(sweep_res)
+    names = [f"s{i:02d}" for i in range(13)]
+    many = pd.concat(
+        [table[table["scenario"] == "baseline"]]
+        + [table[table["scenario"] == "m04_carriers"].assign(scenario=n) for n in names],
+        ignore_index=True,
+    )
+    fig = ts_mod.inland_share_figure(many, size="column")
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == names  # one panel per scenario
+    for ax in panels:  # each: the baseline (grey) and the scenario
+        assert [ln.get_label() for ln in ax.get_lines()] == ["baseline", ax.get_title()]
+    assert fig.get_size_inches()[1] <= style.COLUMN_MAX_HEIGHT and layout_problems(fig) == []
+
+
+# --- the outline map ---------------------------------------------------------------------------------
+
+
+def test_cnmaps_names_are_explicit_and_match_both_sides():
+    from simulation.plots import outline
+
+    table = pd.read_csv(Path(data.__file__).parents[1] / "data" / "provinces.csv")
+    assert set(outline.CNMAPS_NAMES) == set(table["province"])
+    short = table.set_index("province")["name_zh"]
+    for province, full in outline.CNMAPS_NAMES.items():
+        assert full.startswith(short[province]), province  # 广西 -> 广西壮族自治区
+    assert len(set(outline.CNMAPS_NAMES.values())) == 31
+    import cnmaps
+
+    names = set(cnmaps.get_adm_names(level="省"))
+    assert set(outline.CNMAPS_NAMES.values()) | set(outline.OUTSIDE_MODEL.values()) == names
+
+
+def test_outline_map_colours_each_province_by_its_value():
+    from matplotlib.figure import Figure
+
+    from simulation.plots import outline
+
+    values = {p: float(i) for i, p in enumerate(outline.CNMAPS_NAMES)}
+    values.pop("Tibet")  # no value: grey
+    ax = Figure().add_subplot()
+    drawn = outline.draw_outline_map(ax, values, labels={"Guangdong": "GD"}, groups={"Guangdong": "east"})
+    array = drawn.collection.get_array()
+    assert len(array) == 31 and array.mask[list(outline.CNMAPS_NAMES).index("Tibet")]
+    assert np.allclose(array.compressed(), list(values.values()))
+    assert drawn.inset is not None and [t.get_text() for t in ax.texts] == ["GD"]
+    drawn.update({"Tibet": 5.0})  # recolour in place (the dashboard's next step): the others grey now
+    again = drawn.collection.get_array()
+    assert again.count() == 1 and again[list(outline.CNMAPS_NAMES).index("Tibet")] == 5.0
+    assert np.ma.allequal(drawn.inset_collection.get_array(), again)
+    # anchors lie inside their provinces, west to east in the right order
+    b = outline.boundaries()
+    import shapely
+
+    for p, (x, y) in drawn.anchors.items():
+        assert b.provinces[p].contains(shapely.Point(x, y)), p
+    assert drawn.anchors["Xinjiang"][0] < drawn.anchors["Sichuan"][0] < drawn.anchors["Shanghai"][0]
+    assert drawn.anchors["Hainan"][1] < drawn.anchors["Hubei"][1] < drawn.anchors["Heilongjiang"][1]
+
+
+def test_map_figure_uses_the_outline_map_or_falls_back_to_tiles(run_res, monkeypatch):
+    from simulation.plots import outline
+
+    fig = maps.map_figure(run_res)
+    coll = [c for c in fig.axes[1].collections if c.get_array() is not None]
+    tiles = maps.map_data(run_res).set_index("province")["change"]
+    assert np.allclose(coll[0].get_array(), tiles.reindex(list(outline.CNMAPS_NAMES)))
+    monkeypatch.setattr(outline, "available", lambda: False)
+    fallback = maps.map_figure(run_res)
+    assert sum(isinstance(p, Rectangle) for p in fallback.axes[1].patches) == 31
+    with pytest.raises(ModuleNotFoundError, match="maps"):
+        maps.map_figure(run_res, outline=True)
+
+
+# --- languages -----------------------------------------------------------------------------------
+
+
+ALLOWED_LATIN = {"Morris", "Sobol", "bootstrap", "Student", "ST", "CI", "UTC"}
+
+
+def latin_words(text: str, names: list[str]) -> list[str]:
+    """Latin words of two letters or more in ``text`` once the proper names (scenario names,
+    parameter keys, lever and file names, paths) are taken out."""
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, " ")
+    return [w for w in re.findall(r"[A-Za-z][A-Za-z']+", text) if w.strip("'") not in ALLOWED_LATIN]
+
+
+def proper_names(res) -> list[str]:
+    names = list(res.scenarios) + [str(res.root)] + res.varied + [k.split(".")[-1] for k in res.varied]
+    if res.kind == "sweep" and res.has("design.csv"):
+        for k in res.varied:
+            names += [f"{k.split('.')[-1]}={v}" for v in res.design[k]]
+    names += [lever for s in res.scenarios for lever in res.levers(s)]
+    files = ["timeseries.parquet", "flows.parquet", "channels.parquet", "summary.parquet", "summary.json"]
+    files += [
+        "effects.csv",
+        "design.csv",
+        "sensitivity.csv",
+        "documented.csv",
+        "SOURCES.md",
+        "runs/",
+        "flows/",
+    ]
+    names += [str(res.manifest.get("name", "")), *figures.KINDS, "fonts-wqy-microhei", "fonts-noto-cjk"]
+    names += [str(p) for p in res.manifest.get("scenario_sources", {}).values()]
+    commands = [f"ptsim {c}" for c in ("compare", "report", "sweep", "experiment", "run")]
+    return [n for n in names if n] + files + commands + ["channels/", "simulation/data/", "ptsim"]
+
+
+@pytest.mark.slow  # draws every kind in Chinese
+def test_chinese_figures_have_no_english_labels(run_res, sweep_res, morris_folder):
+    assert style.cjk_font(), NO_FONT
+    for res in (run_res, sweep_res, data.load(morris_folder)):
+        names = proper_names(res)
+        for m in figures.make_all(res, lang="zh").made:
+            words = [w for t in drawn_texts(m.figure) for w in latin_words(t.get_text(), names)]
+            assert words == [], (m.name, sorted(set(words)))
+            assert latin_words(m.caption, names) == [], m.name
+
+
+def test_chinese_report_has_no_english_text(sweep_res, monkeypatch):
+    monkeypatch.setattr(style, "_cjk_cache", [None])  # the text needs no font
+    batch = figures.Batch(skipped={"dose": "x", "sensitivity": "y"})
+    s = report._sections(sweep_res, batch, style.NO_CJK_MESSAGE, "zh")
+    names = proper_names(sweep_res) + [FAILED_RUN]
+    m = sweep_res.manifest  # values from the manifest: data, as written there
+    data_cells = {str(sweep_res.root), m.get("description") or "", str(m.get("spec_hash", ""))[:16]}
+    texts = [s.title, s.headline_title, s.headline_note, s.cost_note, *s.notes]
+    texts += [k for k, _ in s.facts] + [v for _, v in s.facts if v not in data_cells]
+    for head, rows in (s.scenarios, s.headline, s.cost):
+        texts += head + [c for r in rows for c in r]
+    texts += s.failed[0] + s.versions[0] + list(report._words(s).values())
+    card = s.scale  # the sources and notes of documented figures are quoted as published
+    texts += [card.title, *card.header, *[c for r in card.rows for c in r[:-1]], *card.notes]
+    english = [t for t in texts if latin_words(t, names)]
+    assert english == [], "\n".join(english)
+    md = report._markdown(sweep_res, s, [])
+    assert "## 相对基准情景的效应" in md and "## 每亿元岗位" in md and "e+" not in md
+
+
+# --- the report's numbers ------------------------------------------------------------------------
+
+
+def test_report_has_the_jobs_per_100m_yuan_table_in_one_format(sweep_res, summary):
+    from simulation.sweep.effects import cost_effectiveness
+
+    s = report._sections(sweep_res, figures.Batch(), None, "en")
+    head, rows = s.cost
+    assert head[:2] == ["scenario", "design point"] and "jobs per 100 million yuan" in head
+    assert rows[0][1] == "0: budget_yuan_per_year=2,000,000,000"  # the point with its value
+    ce = cost_effectiveness(summary, "baseline")
+    assert len(rows) == len(ce)
+    r = ce.iloc[0]
+    row = rows[0]
+    assert row[0] == r["scenario"] and row[3] == f"{round(r['jobs_inland_mean']):,}"
+    assert row[6] == f"{r['jobs_per_100m_yuan']:,.1f}"
+    cells = [c for _, rows_ in (s.headline, s.cost) for r_ in rows_ for c in r_]
+    assert not any("e+" in c or "e-" in c for c in cells)  # never scientific notation
+    assert report.fmt(-0.0001, "percentage points") == "0.00" and report.fmt(16658.2, "persons") == "16,658"
+    assert report.fmt(1657.9, "persons") == "1,658"  # not 1.66e+03
+
+
+# --- notebooks -----------------------------------------------------------------------------------
+
+
+def test_importing_the_plots_keeps_the_backend_and_figures_render_inline(run_folder):
+    """Run in a real Jupyter kernel (nbclient): the package's figures and the user's own pyplot
+    figures show as images."""
+    import nbclient
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import matplotlib\nbefore = matplotlib.get_backend()\n"
+            "import simulation.plots, simulation.plots.figures, simulation.plots.report, simulation.cli\n"
+            "assert matplotlib.get_backend() == before, (before, matplotlib.get_backend())\nprint(before)"
+        ),
+        nbformat.v4.new_code_cell(
+            f"from simulation.plots import timeseries\ntimeseries.inland_share_figure({str(run_folder)!r})"
+        ),
+        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.show()"),
+    ]
+    nbclient.NotebookClient(nb, timeout=180, kernel_name="python3").execute()
+    backend = nb.cells[0].outputs[0]["text"]
+    assert "inline" in backend and "agg" not in backend.lower()
+    for cell in nb.cells[1:]:
+        assert any("image/png" in o.get("data", {}) for o in cell.outputs), cell.source

@@ -151,11 +151,18 @@ def channels_figure(
                     lab.set_color(palette.REGION_COLOURS[g])
             ax.set_ylabel(style.t(UNIT))
             ax.grid(axis="y", alpha=0.3)
-        when = "mean over quarters" if stat == "mean" else "last quarter"
-        sep = "\n" if s.width < 5 else " "
-        fig.suptitle(f"{style.t('Lever effect on the profit advantage, by channel')}{sep}({when})")
+        when = (
+            style.tr("mean over quarters", "各季度均值")
+            if stat == "mean"
+            else style.tr("last quarter", "末季度")
+        )
+        head = style.t("Lever effect on the profit advantage, by channel")
+        style.suptitle(fig, head + style.tr(f" ({when})", f"（{when}）"), s)
         handles, labels = ax.get_legend_handles_labels()
         handles.append(Line2D([], [], marker="D", linestyle="", color="#000000"))
         labels.append(style.t("net"))
-        ax.legend(handles, labels, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
+        if style.column(s):
+            fig.legend(handles, labels, frameon=False, loc="outside lower center", ncols=3)
+        else:
+            ax.legend(handles, labels, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
     return fig

@@ -56,6 +56,14 @@ def _common(p: argparse.ArgumentParser, scenario: bool = True) -> None:
         )
 
 
+def _headless() -> None:
+    """Only the command line picks a backend: Agg, which draws off-screen (importing
+    :mod:`simulation.plots` never does, so a notebook keeps its inline backend)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
 def _lang(requested: str) -> str:
     from simulation.plots import style
 
@@ -67,6 +75,7 @@ def _lang(requested: str) -> str:
 
 def cmd_plot(args: argparse.Namespace) -> int:
     """``ptsim plot``."""
+    _headless()
     from simulation.plots import data, figures
 
     res = data.load(args.results)
@@ -84,6 +93,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``ptsim report``."""
+    _headless()
     from simulation.plots import report
 
     rep = report.build(args.results, args.out, lang=_lang(args.lang), size=args.size)

@@ -30,10 +30,11 @@ def table(source: Source, make: Callable[..., pd.DataFrame], **options: Any) -> 
     return make(results(source), **options)
 
 
-def quarter_axis(ax: Axes, quarters: list[str], label: str = "year") -> None:
-    """Year ticks at each first quarter (thinned to at most 8 labels) on an axis of step indices."""
+def quarter_axis(ax: Axes, quarters: list[str], label: str = "year", most: int = 8) -> None:
+    """Year ticks at each first quarter (thinned to at most ``most`` labels) on an axis of step
+    indices."""
     ticks = [i for i, q in enumerate(quarters) if str(q).endswith("Q1")] or [0]
-    every = max(1, int(np.ceil(len(ticks) / 8)))
+    every = max(1, int(np.ceil(len(ticks) / most)))
     ticks = ticks[::every]
     ax.set_xticks(ticks, [str(quarters[i])[:4] for i in ticks])
     ax.set_xlim(0, max(len(quarters) - 1, 1))

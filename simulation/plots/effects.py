@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from simulation.plots import common, style
 from simulation.plots.data import PlotDataError, Results
@@ -34,7 +35,10 @@ def effects_data(res: Results, outcomes: list[str] | None = None) -> pd.DataFram
     if eff.empty:
         raise PlotDataError(res.root, "effects.csv", "no finite effects to plot")
     design = res.design if res.has("design.csv") and len(res.points) > 1 else None
-    eff["label"] = [_label(s, int(p), design) for s, p in zip(eff["scenario"], eff["point"], strict=True)]
+    alone = eff["scenario"].nunique() == 1  # one scenario: its name is in the title, not on every row
+    eff["label"] = [
+        point_label(s, int(p), design, alone) for s, p in zip(eff["scenario"], eff["point"], strict=True)
+    ]
     units = {o: style.outcome_unit(o) for o in eff["outcome"].unique()}
     eff["unit"] = eff["outcome"].map(lambda o: units[o].unit)
     eff["divisor"] = eff["outcome"].map(lambda o: units[o].divisor)
@@ -46,18 +50,23 @@ def effects_data(res: Results, outcomes: list[str] | None = None) -> pd.DataFram
     return eff.sort_values(["_o", "_s", "point"]).drop(columns=["_s", "_o"]).reset_index(drop=True)
 
 
-def _label(scenario: str, point: int, design: pd.DataFrame | None) -> str:
+def point_label(scenario: str, point: int, design: pd.DataFrame | None, alone: bool = False) -> str:
+    """The row name of a scenario at a design point: ``scenario @ key=value, ...`` (without the
+    scenario when ``alone``), or the scenario alone without a design."""
     if design is None:
         return scenario
     row = design[design["point"] == point]
     if row.empty:
         return f"{scenario} @ point {point}"
     values = ", ".join(f"{k.split('.')[-1]}={_short(v)}" for k, v in row.iloc[0].items() if k != "point")
-    return f"{scenario} @ {values}"
+    return values if alone else f"{scenario} @ {values}"
 
 
 def _short(v) -> str:
-    return f"{v:.3g}" if isinstance(v, float) else str(v)
+    """A design value as a label: whole numbers with thousands separators (never ``2e+09``)."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer():
+        return f"{v:,.0f}"
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
 def effects_figure(
@@ -72,13 +81,17 @@ def effects_figure(
     outcome_list = list(dict.fromkeys(table["outcome"]))
     labels = list(dict.fromkeys(table["label"]))
     with style.context(size, lang) as s:
-        ncols = 1 if s.width < 5 or len(outcome_list) == 1 else 2
+        column = style.column(s)
+        ncols = 1 if len(outcome_list) == 1 else 2
         nrows = math.ceil(len(outcome_list) / ncols)
-        per_label, extra = (0.16, 0.9) if s.width < 5 else (0.28, 1.2)  # inches
+        # inches per scenario row and per panel (title, axis): a column figure stays within a page
+        lines = max(len(style.wrap(k, 1.3 if column else 3.2, s.font * 0.8).split("\n")) for k in labels)
+        per_label, extra = (0.12 * lines, 0.75) if column else (0.28 * max(1, lines * 0.7), 1.2)
         height = nrows * (per_label * len(labels) + extra) + 0.5
         fig = style.figure(s, rows=height / s.height, cols=ncols)
         axes = np.atleast_1d(fig.subplots(nrows, ncols, sharey=True, squeeze=False)).ravel()
         y = {label: len(labels) - 1 - i for i, label in enumerate(labels)}
+        panel = fig.get_figwidth() / ncols * (0.45 if column else 0.6)
         for ax, outcome in zip(axes, outcome_list, strict=False):
             t = table[table["outcome"] == outcome]
             for r in t.itertuples(index=False):
@@ -87,15 +100,28 @@ def effects_figure(
                 if np.isfinite(r.low) and np.isfinite(r.high):
                     err = [[r.effect - r.low], [r.high - r.effect]]
                 ax.errorbar(
-                    r.effect, y[r.label], xerr=err, fmt="o", color=colour, capsize=3, markersize=s.font * 0.45
+                    r.effect,
+                    y[r.label],
+                    xerr=err,
+                    fmt="o",
+                    color=colour,
+                    capsize=2 if column else 3,
+                    markersize=s.font * 0.4,
+                    linewidth=s.line,
                 )
             ax.axvline(0, color="#777777", linewidth=0.8, zorder=0)
             unit = style.outcome_unit(outcome)
-            ax.set_title(unit.label, loc="left")
+            style.title(ax, unit.name(), s, panel, loc="left", fontsize=s.font * (0.85 if column else 1.0))
             ax.set_xlabel(style.t(unit.unit))
             ax.grid(axis="x", alpha=0.3)
-            ax.set_yticks(list(y.values()), list(y.keys()))
+            tick_size = s.font * (0.75 if column else 0.9)
+            room = 1.3 if column else 3.2  # inches for a row's name: long design labels wrap
+            ax.set_yticks(list(y.values()), [style.wrap(k, room, tick_size) for k in y])
+            ax.tick_params(axis="y", labelsize=tick_size)
+            ax.xaxis.set_major_locator(MaxNLocator(3 if column else 5))
         for ax in axes[len(outcome_list) :]:
             ax.set_visible(False)
-        fig.suptitle(style.t("Effects against the baseline (mean paired difference, 95% CI)"))
+        head = style.t("Effects against the baseline (mean paired difference, 95% CI)")
+        alone = table["scenario"].nunique() == 1 and len(labels) > 1
+        style.suptitle(fig, head + (f"\n{table['scenario'].iloc[0]}" if alone else ""), s)
     return fig

@@ -43,17 +43,33 @@ class Batch:
 
 
 def make(
-    res: Results, kind: str, *, size: str = "slide", lang: str = "en", scenario: str | None = None
+    res: Results,
+    kind: str,
+    *,
+    size: str = "slide",
+    lang: str = "en",
+    scenario: str | None = None,
+    text_lang: str | None = None,
 ) -> list[Made]:
     """Draw the figures of ``kind`` for ``res`` (one-scenario kinds show ``scenario``, default the
-    focal one: ``full_package`` if present, else the last non-baseline scenario)."""
+    focal one: ``full_package`` if present, else the last non-baseline scenario). Labels are in
+    ``lang``, captions in ``text_lang`` (default ``lang``: a caption needs no font)."""
     if kind not in KINDS:
         raise PlotDataError("--kind", kind, f"unknown figure kind {kind!r}; kinds: {', '.join(KINDS)}")
     if res.kind == "run" and kind in SWEEP_ONLY:
         raise PlotDataError(res.root, kind, f"this is a single run: {SWEEP_ONLY[kind]}")
     opts = {"size": size, "lang": lang}
-    src = "timeseries.parquet" if res.kind == "run" else "runs/ parts"
-    seeds = "" if res.kind == "run" else " Lines: mean over seeds; bands: range over seeds."
+    cl = text_lang or lang
+
+    def tr(en: str, zh: str) -> str:
+        return style.tr(en, zh, cl)
+
+    src = "timeseries.parquet" if res.kind == "run" else tr("runs/ parts", "runs/ 分块")
+    seeds = (
+        ""
+        if res.kind == "run"
+        else tr(" Lines: mean over seeds; bands: range over seeds.", "线：各种子均值；阴影：各种子的范围。")
+    )
     name = scenario or (res.scenarios[0] if res.kind == "run" else res.focal)
     if kind == "timeseries":
         return [
@@ -61,14 +77,22 @@ def make(
                 kind,
                 "inland_share",
                 timeseries.inland_share_figure(res, **opts),
-                f"Inland (central, western, north-eastern) share of processing employment per quarter "
-                f"({src}).{seeds}",
+                tr(
+                    "Inland (central, western, north-eastern) share of processing employment per quarter "
+                    f"({src}).",
+                    f"各季度加工贸易就业的内陆（中部、西部、东北）占比（{src}）。",
+                )
+                + seeds,
             ),
             Made(
                 kind,
                 "region_shares",
                 timeseries.region_share_figure(res, **opts),
-                f"Share of processing employment in each NBS region per quarter ({src}).{seeds}",
+                tr(
+                    f"Share of processing employment in each NBS region per quarter ({src}).",
+                    f"各季度四大区加工贸易就业占比（{src}）。",
+                )
+                + seeds,
             ),
         ]
     if kind == "effects":
@@ -77,40 +101,74 @@ def make(
                 kind,
                 "effects",
                 effects.effects_figure(res, **opts),
-                f"Effect of each scenario against '{res.baseline}': mean paired difference over seeds "
-                "with its 95% t-interval (effects.csv, or computed from summary.parquet).",
+                tr(
+                    f"Effect of each scenario against '{res.baseline}': mean paired difference over seeds "
+                    "with its 95% t-interval (effects.csv, or computed from summary.parquet).",
+                    f"各情景相对“{res.baseline}”的效应：各种子配对差的均值及其95% t区间"
+                    "（effects.csv，或由 summary.parquet 计算）。",
+                ),
             )
         ]
     if kind == "map":
-        what = "start to end" if res.kind == "run" or name == res.baseline else f"{name} minus {res.baseline}"
-        fls = "flows.parquet" if res.kind == "run" else "flows/ parts"
+        change = res.kind == "sweep" and name != res.baseline
+        what = (
+            tr(f"{name} minus {res.baseline}", f"{name} 减 {res.baseline}")
+            if change
+            else tr("start to end", "首期至末期")
+        )
+        flows_what = (
+            tr("the largest changes in net flows against the baseline", "相对基准情景净迁移变化最大的省对")
+            if change
+            else tr("the largest net flows", "净迁移最大的省对")
+        )
+        fls = "flows.parquet" if res.kind == "run" else tr("flows/ parts", "flows/ 分块")
         return [
             Made(
                 kind,
                 f"map_{name}",
                 maps.map_figure(res, scenario=scenario, **opts),
-                f"Change in each province's share of processing employment ({what}, percentage points; "
-                f"{src}) and the largest origin-destination moves over the run ({fls}), {name}.",
+                tr(
+                    f"Change in each province's share of processing employment ({what}, percentage points; "
+                    f"{src}) and {flows_what} between provinces over the run ({fls}), {name}.",
+                    f"各省加工贸易就业占比的变化（{what}，百分点；{src}）及全期省际{flows_what}（{fls}），{name}。",
+                ),
             )
         ]
     if kind == "flows":
-        fls = "flows.parquet" if res.kind == "run" else "flows/ parts, mean over seeds"
+        fls = (
+            "flows.parquet"
+            if res.kind == "run"
+            else tr("flows/ parts, mean over seeds", "flows/ 分块，各种子均值")
+        )
         return [
             Made(
                 kind,
                 f"flows_{name}",
                 flows.flows_figure(res, scenario=scenario, **opts),
-                f"Employment moved between NBS regions and by sector over the run, {name} ({fls}).",
+                tr(
+                    f"Employment moved between NBS regions and by sector over the run, {name} ({fls}).",
+                    f"全期四大区之间及分行业的迁移就业，{name}（{fls}）。",
+                ),
             )
         ]
     if kind == "channels":
-        chs = "channels.parquet" if res.kind == "run" else "channels/ parts, inland regions, mean over seeds"
+        chs = (
+            "channels.parquet"
+            if res.kind == "run"
+            else tr(
+                "channels/ parts, inland regions, mean over seeds", "channels/ 分块，内陆地区，各种子均值"
+            )
+        )
         return [
             Made(
                 kind,
                 "channels",
                 channels.channels_figure(res, **opts),
-                f"The levers' direct effect on the profit advantage by channel, mean over quarters ({chs}).",
+                tr(
+                    "The levers' direct effect on the profit advantage by channel, mean over quarters "
+                    f"({chs}).",
+                    f"政策对利润优势的直接影响（分渠道），各季度均值（{chs}）。",
+                ),
             )
         ]
     if kind == "dose":
@@ -122,8 +180,13 @@ def make(
                 kind,
                 f"dose_{key.split('.')[-1]}",
                 dose.dose_figure(res, x=key, **opts),
-                f"Dose-response over {key}: jobs effect against the baseline at each value (95% CI) and the "
-                "fiscal cost per job (summary.parquet, design.csv).",
+                tr(
+                    f"Dose-response over {key}: jobs effect against the baseline at each value (95% CI) and "
+                    "the fiscal cost per job with its 95% interval, unbounded where the jobs interval "
+                    "includes zero (summary.parquet, design.csv).",
+                    f"{key} 的剂量-效应：各取值下相对基准情景的就业效应（95%置信区间）及每个岗位的财政成本"
+                    "及其95%区间（就业效应区间含0时无上界）（summary.parquet，design.csv）。",
+                ),
             )
             for key in keys
         ]
@@ -132,7 +195,10 @@ def make(
             kind,
             "sensitivity",
             sensitivity.sensitivity_figure(res, **opts),
-            "Global sensitivity indices with 95% bootstrap intervals (sensitivity.csv).",
+            tr(
+                "Global sensitivity indices with 95% bootstrap intervals (sensitivity.csv).",
+                "全局敏感性指数及其95% bootstrap区间（sensitivity.csv）。",
+            ),
         )
     ]
 
@@ -144,13 +210,14 @@ def make_all(
     size: str = "slide",
     lang: str = "en",
     scenario: str | None = None,
+    text_lang: str | None = None,
 ) -> Batch:
     """Every kind in ``kinds`` (default: all). Asked-for kinds must apply (else the
     :class:`PlotDataError` propagates); by default, kinds that do not apply are skipped with the reason."""
     batch = Batch()
     for kind in kinds or KINDS:
         try:
-            batch.made.extend(make(res, kind, size=size, lang=lang, scenario=scenario))
+            batch.made.extend(make(res, kind, size=size, lang=lang, scenario=scenario, text_lang=text_lang))
         except PlotDataError as exc:
             if kinds:
                 raise

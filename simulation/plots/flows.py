@@ -103,8 +103,9 @@ def flows_figure(
             lab.set_color(palette.REGION_COLOURS[r])
         ax_m.set_xlabel(style.t("destination region"))
         ax_m.set_ylabel(style.t("origin region"))
-        ax_m.set_title(style.t("Relocation flows between NBS regions"))
-        fig.colorbar(im, ax=ax_m, shrink=0.8).set_label(style.t("employment moved (thousand persons)"))
+        style.title(ax_m, style.t("Relocation flows between NBS regions"), s, fig.get_figwidth() * 0.45)
+        cb = fig.colorbar(im, ax=ax_m, shrink=0.8)
+        cb.set_label(style.wrap(style.t("employment moved (thousand persons)"), 2.4, s.font))
         order = list(dict.fromkeys(sectors["sector"]))
         left = np.zeros(len(order))
         for cls in FLOW_CLASSES:
@@ -119,10 +120,12 @@ def flows_figure(
             left += v
         ax_s.set_yticks(range(len(order)), [style.t(x) for x in order])
         ax_s.invert_yaxis()
-        ax_s.set_xlabel(style.t("employment moved (thousand persons)"))
-        ax_s.set_title(style.t("Relocation flows by sector"))
-        ax_s.legend(frameon=False, loc="lower right")
+        ax_s.set_xlabel(style.wrap(style.t("employment moved (thousand persons)"), 3.0, s.font))
+        style.title(ax_s, style.t("Relocation flows by sector"), s, fig.get_figwidth() * 0.5)
+        # under the panels: inside, the legend would cover the bars of the smaller sectors
+        handles, labels = ax_s.get_legend_handles_labels()
+        fig.legend(handles, labels, frameon=False, loc="outside lower center", ncols=2 if column else 4)
         ax_s.grid(axis="x", alpha=0.3)
-        runs = "" if res.kind == "run" else ", mean over seeds"
-        fig.suptitle(f"{name}: employment moved over the run{runs}")
+        runs = "" if res.kind == "run" else style.tr(", mean over seeds", "，各种子均值")
+        style.suptitle(fig, f"{name}: {style.tr('employment moved over the run', '全期迁移就业')}{runs}", s)
     return fig

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from simulation.geography import REGIONS, is_inland
 from simulation.io import atomic_write
 from simulation.plots.palette import REGION_COLOURS
+from simulation.plots.style import PRINT_RC, SCREEN_DPI, PlotFigure
 
 
 def region_employment(ts: pd.DataFrame) -> pd.DataFrame:
@@ -22,12 +21,18 @@ def region_employment(ts: pd.DataFrame) -> pd.DataFrame:
     return table.reindex(columns=[r for r in REGIONS if r in table.columns]).reset_index()
 
 
-def inland_share_figure(ts: pd.DataFrame) -> plt.Figure:
+def _figure() -> PlotFigure:
+    # no pyplot: a notebook or a script keeps its own backend
+    return PlotFigure(figsize=(7, 4), layout="constrained", rc=PRINT_RC)
+
+
+def inland_share_figure(ts: pd.DataFrame) -> Figure:
     """Inland (central + western + north-eastern) share of processing employment and output."""
     by = ts.assign(inland=is_inland(ts["region"])).groupby(["step", "quarter", "inland"])
     emp = by["employment"].sum().unstack("inland")
     out = by["output_yuan"].sum().unstack("inland")
-    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    fig = _figure()
+    ax = fig.add_subplot()
     quarters = emp.index.get_level_values("quarter")
     ax.plot(range(len(emp)), 100 * emp[True] / emp.sum(axis=1), label="employment", color="#0072B2")
     ax.plot(
@@ -41,11 +46,12 @@ def inland_share_figure(ts: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def region_figure(ts: pd.DataFrame) -> plt.Figure:
+def region_figure(ts: pd.DataFrame) -> Figure:
     """Processing employment by NBS region, stacked (million persons)."""
     table = region_employment(ts)
     regions = [r for r in REGIONS if r in table.columns]
-    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    fig = _figure()
+    ax = fig.add_subplot()
     ax.stackplot(
         range(len(table)),
         *(table[r] / 1e6 for r in regions),
@@ -56,19 +62,22 @@ def region_figure(ts: pd.DataFrame) -> plt.Figure:
     _quarter_axis(ax, table["quarter"].tolist())
     ax.set_ylabel("employment (million persons)")
     ax.set_title("Processing employment by region")
-    ax.legend(loc="upper left", ncols=4, frameon=False)
+    ax.margins(x=0)
+    # beside the plot, in the order of the bands (top band first), never over them
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], labels[::-1], loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     return fig
 
 
-def _quarter_axis(ax: plt.Axes, quarters: list[str]) -> None:
+def _quarter_axis(ax: Axes, quarters: list[str]) -> None:
     ticks = [i for i, q in enumerate(quarters) if q.endswith("Q1")] or [0]
     ax.set_xticks(ticks, [quarters[i][:4] for i in ticks])
     ax.set_xlabel("year")
 
 
-def save(fig: plt.Figure, path: Path) -> None:
-    atomic_write(path, lambda p: fig.savefig(p, dpi=150, format=path.suffix.lstrip(".")))
-    plt.close(fig)
+def save(fig: Figure, path: Path) -> None:
+    """Write ``fig`` to ``path`` atomically (PNG at the screen resolution: quick-look figures)."""
+    atomic_write(path, lambda p: fig.savefig(p, dpi=SCREEN_DPI, format=path.suffix.lstrip(".")))
 
 
 def run_figures(ts: pd.DataFrame, folder: Path) -> list[Path]:

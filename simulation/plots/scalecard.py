@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.plots.style import t
+from simulation.plots.style import t, tr
 
 MISSING = "—"
 TITLE = "Scale of the model against documented figures"
@@ -217,11 +217,15 @@ def sweep_card(
         return f"{t(NOT_AVAILABLE, lang)}: the baseline scenario '{baseline}' has no successful run."
     first = runs.sort_values(["point", "seed_index"], kind="stable").iloc[0]
     card = with_sources(card_from_rows(scale[scale["run_id"].astype(str) == str(first["run_id"])]))
-    where = (
+    where = tr(
         f"Run {first['run_id']} (scenario '{baseline}', design point {int(first['point'])}, seed "
         f"{int(first['seed'])}): the baseline's first run. Sources are looked up in "
         "simulation/data/documented.csv (a sweep's summary_scale table keeps the numbers, unit and "
-        "confidence)."
+        "confidence).",
+        f"运行 {first['run_id']}（情景“{baseline}”，设计点 {int(first['point'])}，"
+        f"种子 {int(first['seed'])}）：基准情景的第一次运行。来源查自 "
+        "simulation/data/documented.csv（批量运行的 summary_scale 表保留数值、单位与可信度）。",
+        lang,
     )
     return card_table({"scale": card}, lang, where) or f"{t(NOT_AVAILABLE, lang)}."
 

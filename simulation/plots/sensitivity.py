@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from simulation.plots import common, style
 from simulation.plots.data import PlotDataError, Results
@@ -83,9 +84,12 @@ def sensitivity_figure(
     outcome_list = list(dict.fromkeys(table["outcome"]))
     indices = list(dict.fromkeys(table["index"]))
     with style.context(size, lang) as s:
-        ncols = 1 if s.width < 5 or len(outcome_list) == 1 else min(3, len(outcome_list))
+        column = style.column(s)
+        # at most two panels across: each carries the parameter names as its tick labels
+        ncols = 1 if column or len(outcome_list) == 1 else 2
         nrows = math.ceil(len(outcome_list) / ncols)
-        fig = style.figure(s, rows=nrows * (0.9 if s.width < 5 else 0.8), cols=ncols)
+        fig = style.figure(s, rows=nrows * (0.9 if column else 0.45) + 0.15, cols=ncols)
+        panel = fig.get_figwidth() / ncols * (0.55 if column else 0.45)
         axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
         for ax, outcome in zip(axes, outcome_list, strict=False):
             t = table[table["outcome"] == outcome]
@@ -103,19 +107,27 @@ def sensitivity_figure(
                     color=INDEX_COLOURS.get(index),
                     xerr=None if np.isnan(err).all() else np.nan_to_num(err),
                     capsize=3,
-                    label=_name(index),
+                    label=style.t(_name(index)),
                 )
-            ax.set_yticks(y, [p.split(".")[-1] if s.width < 5 else p for p in params])
+            ax.set_yticks(y, [p.split(".")[-1] if column else p for p in params])
             unit = style.outcome_unit(outcome)
-            ax.set_title(unit.label, loc="left")
-            ax.set_xlabel(t["unit"].iloc[0])
+            style.title(ax, unit.name(), s, panel, loc="left")
+            ax.set_xlabel(style.t(t["unit"].iloc[0]))
             ax.axvline(0, color="#777777", linewidth=0.8)
+            ax.xaxis.set_major_locator(MaxNLocator(4))
             ax.grid(axis="x", alpha=0.3)
         for ax in axes[len(outcome_list) :]:
             ax.set_visible(False)
-        axes[0].legend(frameon=False, loc="lower right")
-        method = "Morris elementary effects" if "mu_star" in indices else "Sobol' indices"
-        fig.suptitle(f"{style.t('Sensitivity indices')}: {method} (95% intervals)")
+        # under the panels: a legend inside one would cover bars or tick labels
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
+        if "mu_star" in indices:
+            method = style.tr("Morris elementary effects", "Morris基本效应")
+        else:
+            method = style.tr("Sobol' indices", "Sobol'指数")
+        style.suptitle(
+            fig, f"{style.t('Sensitivity indices')}: {method} ({style.tr('95% intervals', '95%区间')})", s
+        )
     return fig
 
 

@@ -5,7 +5,13 @@
   sweep's scenario list (:func:`scenario_styles`), the baseline always black: the same scenario
   looks the same in every figure of a folder.
 * **Sizes**: ``slide`` (10 x 6 in, large type for a projector) and ``column`` (3.5 in wide, a paper
-  column); :func:`context` applies one to everything drawn inside it.
+  column, at most :data:`COLUMN_MAX_HEIGHT` tall); :func:`context` applies one to everything drawn
+  inside it, and :func:`figure` makes a :class:`PlotFigure` that keeps those settings and the
+  print settings (:data:`PRINT_RC`: TrueType fonts in PDF and PostScript, live text in SVG, PNG at
+  :data:`DPI`) for whenever it is drawn or saved, in a notebook too.
+* **Backend**: nothing here chooses a matplotlib backend; the figures are plain
+  :class:`~matplotlib.figure.Figure` objects (no pyplot), so they render inline in a notebook and
+  leave the user's own pyplot backend alone. Only ``ptsim`` (``simulation.plots.cli``) picks Agg.
 * **Units**: :func:`outcome_unit` gives the label, unit and divisor used to plot an outcome column
   (shares in percentage points, persons in thousands, yuan in 100 million yuan).
 * **Languages**: ``en`` and ``zh``; Chinese labels need a CJK font, found through matplotlib's
@@ -16,16 +22,17 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import matplotlib
-
-matplotlib.use("Agg")  # figures are drawn off-screen; a notebook shows the returned Figure itself
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
+from simulation.plots.i18n import PHRASES, ZH
 from simulation.plots.names import LANGS
 from simulation.plots.palette import BASELINE_COLOUR, LINESTYLES, SCENARIO_CYCLE
 
@@ -41,18 +48,29 @@ class Size:
 
 
 SIZES = {"slide": Size(10.0, 6.0, 14.0, 2.0), "column": Size(3.5, 2.6, 7.0, 1.0)}
-DPI = 150
+#: The tallest column figure (inches): a page of a two-column paper less its margins and a caption.
+COLUMN_MAX_HEIGHT = 8.0
+#: Resolution of saved PNGs (dots per inch): print quality.
+DPI = 300
+#: Resolution of the PNGs embedded in the report (a screen).
+SCREEN_DPI = 150
+#: Resolution of a figure shown inline in a notebook.
+NOTEBOOK_DPI = 100
+#: Settings in force whenever a :class:`PlotFigure` is saved: TrueType (Type 42) fonts in PDF and
+#: PostScript files (journals refuse Type 3), text kept as text in SVG, PNGs at :data:`DPI`.
+PRINT_RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none", "savefig.dpi": DPI}
 
-#: Font families with Chinese glyphs, in order of preference.
+#: Font families with Chinese glyphs, in order of preference: TrueType outlines first (they embed
+#: in PDF as Type 42; Noto/Source Han CJK are CFF-flavoured OpenType).
 CJK_FAMILIES = (
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Droid Sans Fallback",
     "Noto Sans CJK SC",
     "Noto Sans CJK JP",
     "Noto Serif CJK SC",
     "Source Han Sans SC",
     "Source Han Sans CN",
-    "WenQuanYi Micro Hei",
-    "WenQuanYi Zen Hei",
-    "Droid Sans Fallback",
     "AR PL UMing CN",
     "AR PL UKai CN",
     "SimHei",
@@ -132,18 +150,9 @@ def resolve_lang(lang: str) -> tuple[str, str | None]:
     return lang, None
 
 
-@contextlib.contextmanager
-def context(size: str = "slide", lang: str = "en") -> Iterator[Size]:
-    """Matplotlib settings for ``size`` (slide or column) and ``lang`` around the drawing of a
-    figure; yields the :class:`Size`. With ``lang="zh"`` and no CJK font, warns and draws English
-    labels (the callers translate with :func:`t`, which reads the language set here)."""
-    if size not in SIZES:
-        raise ValueError(f"size {size!r}: choose one of {', '.join(SIZES)}")
-    lang, message = resolve_lang(lang)
-    if message:
-        warnings.warn(message, stacklevel=3)
-    s = SIZES[size]
-    rc = {
+def _rc(s: Size, lang: str) -> dict[str, Any]:
+    """The matplotlib settings of size ``s`` and language ``lang``, print settings included."""
+    rc: dict[str, Any] = {
         "font.size": s.font,
         "axes.titlesize": s.font * 1.1,
         "axes.labelsize": s.font,
@@ -156,23 +165,39 @@ def context(size: str = "slide", lang: str = "en") -> Iterator[Size]:
         "axes.spines.top": False,
         "axes.spines.right": False,
         "axes.grid": False,
-        "savefig.dpi": DPI,
-        "svg.fonttype": "none",
-        "pdf.fonttype": 42,
+        **PRINT_RC,
     }
     if lang == "zh":
-        # named families, not the generic "sans-serif": text is drawn (saved) after this context ends
+        # named families, not the generic "sans-serif": the figure may be drawn after the context
         rc["font.family"] = [cjk_font(), "DejaVu Sans"]
         rc["axes.unicode_minus"] = False
+    return rc
+
+
+@contextlib.contextmanager
+def context(size: str = "slide", lang: str = "en") -> Iterator[Size]:
+    """Matplotlib settings for ``size`` (slide or column) and ``lang`` around the drawing of a
+    figure; yields the :class:`Size`. With ``lang="zh"`` and no CJK font, warns and draws English
+    labels (the callers translate with :func:`t`, which reads the language set here)."""
+    if size not in SIZES:
+        raise ValueError(f"size {size!r}: choose one of {', '.join(SIZES)}")
+    lang, message = resolve_lang(lang)
+    if message:
+        warnings.warn(message, stacklevel=3)
+    s = SIZES[size]
+    rc = _rc(s, lang)
     _LANG.append(lang)
+    _RC.append(rc)
     try:
         with matplotlib.rc_context(rc):
             yield s
     finally:
         _LANG.pop()
+        _RC.pop()
 
 
 _LANG: list[str] = []
+_RC: list[dict[str, Any]] = []
 
 
 def current_lang() -> str:
@@ -180,43 +205,101 @@ def current_lang() -> str:
     return _LANG[-1] if _LANG else "en"
 
 
-def figure(size: Size, rows: float = 1.0, cols: float = 1.0, aspect: float | None = None) -> Figure:
-    """A constrained-layout Figure: ``cols`` panels across the size's width (wider on slides only),
-    ``rows`` panel heights tall (``aspect`` = height/width overrides)."""
+class PlotFigure(Figure):
+    """A :class:`~matplotlib.figure.Figure` that keeps the settings of the :func:`context` it was
+    made in (size, language, :data:`PRINT_RC`) and applies them whenever it is drawn or saved, so
+    a PDF saved later (``fig.savefig("x.pdf")`` in a notebook) still embeds TrueType fonts, an SVG
+    keeps live text and a PNG has :data:`DPI` dots per inch."""
+
+    def __init__(self, *args: Any, rc: dict[str, Any] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.ptsim_rc = dict(rc if rc is not None else (_RC[-1] if _RC else PRINT_RC))
+
+    def draw(self, renderer: Any) -> None:
+        with matplotlib.rc_context(self.ptsim_rc):
+            super().draw(renderer)
+
+    def savefig(self, fname: Any, *args: Any, **kwargs: Any) -> None:
+        with matplotlib.rc_context(self.ptsim_rc):
+            super().savefig(fname, *args, **kwargs)
+
+    def _repr_png_(self) -> bytes:
+        """The figure as a PNG, for IPython and Jupyter: a notebook shows the figure left as a
+        cell's value inline, whatever the backend (no pyplot needed)."""
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=NOTEBOOK_DPI)
+        return buf.getvalue()
+
+
+def figure(size: Size, rows: float = 1.0, cols: float = 1.0, aspect: float | None = None) -> PlotFigure:
+    """A constrained-layout :class:`PlotFigure`: ``cols`` panels across the size's width (wider on
+    slides only), ``rows`` panel heights tall (``aspect`` = height/width overrides); a column
+    figure is never taller than :data:`COLUMN_MAX_HEIGHT`."""
     width = size.width if size.width < 5 else size.width * max(1.0, min(cols, 1.4))
     height = width * aspect if aspect else size.height * rows
-    return Figure(figsize=(width, height), layout="constrained")
+    if size.width < 5:
+        height = min(height, COLUMN_MAX_HEIGHT)
+    return PlotFigure(figsize=(width, height), layout="constrained")
+
+
+def _em(ch: str) -> float:
+    """Approximate width of a character in ems (CJK and full-width forms are square)."""
+    return 1.0 if ord(ch) >= 0x2E80 else 0.56
+
+
+def wrap(text: str, width: float, fontsize: float) -> str:
+    """``text`` with each line broken to fit ``width`` inches at ``fontsize`` points: at spaces,
+    or between any two Chinese characters."""
+    room = width * 72.0 / fontsize  # ems per line
+    out = []
+    for line in text.split("\n"):
+        current, used = "", 0.0
+        for word in _words(line):
+            w = sum(_em(c) for c in word)
+            if current and used + w > room:
+                out.append(current.rstrip())
+                current, used = word.lstrip(), sum(_em(c) for c in word.lstrip())
+            else:
+                current, used = current + word, used + w
+        out.append(current.rstrip())
+    return "\n".join(out)
+
+
+def _words(line: str) -> list[str]:
+    """Breakable pieces of a line: each Chinese character alone, other runs with the space before."""
+    pieces, buf = [], ""
+    for ch in line:
+        if ord(ch) >= 0x2E80:
+            if buf:
+                pieces.append(buf)
+            pieces.append(ch)
+            buf = ""
+        elif ch == " " and buf.strip():
+            pieces.append(buf)
+            buf = " "
+        else:
+            buf += ch
+    return [*pieces, buf] if buf else pieces
+
+
+def suptitle(fig: Figure, text: str, size: Size, scale: float = 1.0) -> None:
+    """The figure's title, wrapped to its width."""
+    fontsize = size.font * 1.1 * scale
+    fig.suptitle(wrap(text, fig.get_figwidth() * 0.96, fontsize), fontsize=fontsize)
+
+
+def title(ax: Any, text: str, size: Size, width: float, **kwargs: Any) -> None:
+    """An axes title wrapped to ``width`` inches."""
+    fontsize = kwargs.pop("fontsize", size.font * 1.0)
+    ax.set_title(wrap(text, width, fontsize), fontsize=fontsize, **kwargs)
+
+
+def column(size: Size) -> bool:
+    """Whether ``size`` is the narrow (column) size."""
+    return size.width < 5
 
 
 # --- words -------------------------------------------------------------------------------------
-
-ZH = {
-    "east": "东部",
-    "central": "中部",
-    "west": "西部",
-    "northeast": "东北",
-    "inland": "内陆（中西部及东北）",
-    "labour": "劳动力",
-    "land": "土地",
-    "electricity": "电力",
-    "logistics": "物流",
-    "customs": "海关",
-    "finance": "金融",
-    "market_access": "国内市场",
-    "tax": "税收",
-    "subsidies": "补贴",
-    "agglomeration": "集聚",
-    "electronics": "电子",
-    "apparel": "服装",
-    "food": "食品",
-    "machinery": "机械",
-    "biomedicine": "生物医药",
-    "new_energy": "新能源",
-    "aerospace": "航空航天",
-    "year": "年份",
-    "total": "合计",
-    "baseline": "基准情景",
-}
 
 
 def t(text: str, lang: str | None = None) -> str:
@@ -227,86 +310,10 @@ def t(text: str, lang: str | None = None) -> str:
     return ZH.get(text) or PHRASES.get(text) or text
 
 
-PHRASES = {
-    "Inland share of processing employment": "加工贸易就业的内陆占比",
-    "Employment share by NBS region": "各大区加工贸易就业占比",
-    "share of employment (%)": "就业占比（%）",
-    "Effects against the baseline (mean paired difference, 95% CI)": (
-        "相对基准情景的效应（配对差均值，95%置信区间）"
-    ),
-    "Change in employment share by province": "各省就业占比变化",
-    "percentage points": "百分点",
-    "Relocation flows between NBS regions": "大区间的迁移流",
-    "origin region": "迁出大区",
-    "destination region": "迁入大区",
-    "employment moved (thousand persons)": "迁移就业（千人）",
-    "Relocation flows by sector": "分行业迁移流",
-    "Lever effect on the profit advantage, by channel": "政策对利润优势的影响（分渠道）",
-    "yuan per yuan of output": "元/元产出",
-    "net": "净效应",
-    "Dose-response": "剂量-效应",
-    "fiscal cost per job (thousand yuan per job)": "每个岗位的财政成本（千元/岗位）",
-    "Sensitivity indices": "敏感性指数",
-    "east to inland": "东部→内陆",
-    "inland to east": "内陆→东部",
-    "within east": "东部内部",
-    "within inland": "内陆内部",
-    "range over seeds": "各种子的范围",
-    # the scale card of the report (simulation/plots/scalecard.py)
-    "Scale of the model against documented figures": "模型规模与文献数据对比",
-    "entry": "项目",
-    "unit": "单位",
-    "model (step 0)": "模型值（第0期）",
-    "documented": "文献值",
-    "ratio model / documented": "比值（模型/文献）",
-    "confidence": "可信度",
-    "source": "来源",
-    "processing exports (the anchor)": "加工贸易出口（锚定值）",
-    "processing imports": "加工贸易进口",
-    "processing-trade employment": "加工贸易就业",
-    "processing-trade firms represented": "所代表的加工贸易企业",
-    "processing exports to the EU (documented: China's total)": "对欧盟加工贸易出口（文献值：中国出口总额）",
-    "processing exports to North America (documented: China's total to the US)": (
-        "对北美加工贸易出口（文献值：中国对美出口总额）"
-    ),
-    "processing exports to East Asia (documented: China's total)": (
-        "对东亚加工贸易出口（文献值：中国出口总额）"
-    ),
-    "processing exports to ASEAN (documented: China's total)": "对东盟加工贸易出口（文献值：中国出口总额）",
-    "processing exports to all markets (documented: China's total)": (
-        "加工贸易出口合计（文献值：中国出口总额）"
-    ),
-    "China–Europe Railway Express cargo (model: rail exports to the EU)": (
-        "中欧班列货值（模型：经铁路对欧盟出口）"
-    ),
-    "processing exports to ASEAN through land ports": "经陆路口岸对东盟加工贸易出口",
-    "air share of processing export value": "空运占加工贸易出口额比重",
-    "trillion yuan/year": "万亿元/年",
-    "billion yuan/year": "十亿元/年",
-    "billion USD/year": "十亿美元/年",
-    "million persons": "百万人",
-    "firms": "家企业",
-    "% of export value": "占出口额%",
-    "as stored": "原单位",
-    (
-        "Model values at the start of the run (step 0, annual rates, real scale); money is anchored on "
-        "documented processing exports and firms on the documented count, so those two ratios are 1 by "
-        "construction."
-    ): (
-        "模型值为运行起点（第0期，年率，实际规模）；金额以文献中的加工贸易出口为锚，"
-        "企业数以文献企业数为锚，故这两项比值按构造为1。"
-    ),
-    "—: no documented figure found.": "—：未找到文献数据。",
-    (
-        "Confidence: A = official table, or two copies that agree; B = one repost of an official release; "
-        "C = derived, indirect or secondary (simulation/data/SOURCES.md)."
-    ): (
-        "可信度：A = 官方统计表，或两份一致的转载；B = 官方发布的一份转载；C = 推算、间接或二手来源"
-        "（simulation/data/SOURCES.md）。"
-    ),
-    "The scale card is not available for this folder": "此结果文件夹没有规模对照表",
-    "Notes on the entries": "各项说明",
-}
+def tr(en: str, zh: str, lang: str | None = None) -> str:
+    """``en`` or ``zh`` by ``lang`` (default: the current language): for texts with numbers or names
+    in them, written in both languages where they are made."""
+    return zh if (lang or current_lang()) == "zh" else en
 
 
 # --- units of outcome columns --------------------------------------------------------------------
@@ -319,20 +326,32 @@ class Unit:
     label: str
     unit: str
     divisor: float
+    label_zh: str = ""
+
+    def name(self, lang: str | None = None) -> str:
+        """The label in ``lang`` (default: the current language); an outcome without a Chinese
+        label keeps its column name, a proper name."""
+        return tr(self.label, self.label_zh or self.label, lang)
 
 
 OUTCOMES = {
-    "inland_employment_share_end": Unit("inland employment share at the end", "percentage points", 0.01),
-    "inland_output_share_end": Unit("inland output share at the end", "percentage points", 0.01),
-    "inland_employment_end": Unit("inland employment at the end", "thousand persons", 1e3),
-    "relocated_jobs_to_inland": Unit("jobs moved from the east inland", "thousand persons", 1e3),
-    "relocations_total": Unit("relocations", "synthetic firms", 1.0),
-    "relocated_employment_total": Unit("employment relocated", "thousand persons", 1e3),
-    "fiscal_cost_yuan_total": Unit("fiscal cost over the run", "100 million yuan", 1e8),
-    "jobs_relocated_per_100m_yuan": Unit(
-        "jobs moved inland per 100 million yuan", "persons per 10^8 yuan", 1.0
+    "inland_employment_share_end": Unit(
+        "inland employment share at the end", "percentage points", 0.01, "期末内陆就业占比"
     ),
-    "employment_total": Unit("employment", "thousand persons", 1e3),
+    "inland_output_share_end": Unit(
+        "inland output share at the end", "percentage points", 0.01, "期末内陆产出占比"
+    ),
+    "inland_employment_end": Unit("inland employment at the end", "thousand persons", 1e3, "期末内陆就业"),
+    "relocated_jobs_to_inland": Unit(
+        "jobs moved from the east inland", "thousand persons", 1e3, "由东部迁往内陆的岗位"
+    ),
+    "relocations_total": Unit("relocations", "synthetic firms", 1.0, "迁移次数"),
+    "relocated_employment_total": Unit("employment relocated", "thousand persons", 1e3, "迁移就业"),
+    "fiscal_cost_yuan_total": Unit("fiscal cost over the run", "100 million yuan", 1e8, "全期财政成本"),
+    "jobs_relocated_per_100m_yuan": Unit(
+        "jobs moved inland per 100 million yuan", "persons per 10^8 yuan", 1.0, "每亿元迁往内陆的岗位"
+    ),
+    "employment_total": Unit("employment", "thousand persons", 1e3, "就业"),
 }
 
 
@@ -343,6 +362,10 @@ def outcome_unit(outcome: str) -> Unit:
     if outcome in OUTCOMES:
         return OUTCOMES[outcome]
     label = outcome.replace("_", " ").replace(".", ": ")
+    return replace(_guess_unit(outcome, label), label_zh=outcome)  # zh: the column name itself
+
+
+def _guess_unit(outcome: str, label: str) -> Unit:
     if "per_100m_yuan" in outcome:
         return Unit(label, "persons per 10^8 yuan", 1.0)
     if "share" in outcome:

@@ -49,32 +49,66 @@ def share_data(res: Results, point: int | None = None) -> pd.DataFrame:
     return out.sort_values(["_o", "_g", "step"]).drop(columns=["_o", "_g"]).reset_index(drop=True)
 
 
+#: Beyond this many scenarios the inland share is drawn as small multiples (one panel per scenario
+#: against the baseline) and the region shares without bands: one panel of 14 overlapping bands
+#: cannot be read.
+FACET_ABOVE = 6
+
+
 def inland_share_figure(
     source: common.Source, *, size: str = "slide", lang: str = "en", point: int | None = None
 ) -> Figure:
     """Inland (central + western + north-eastern) share of processing employment over time, in
-    percent: a line per scenario, a band over seeds."""
+    percent: a line per scenario, a band over seeds; with more than :data:`FACET_ABOVE` scenarios,
+    one panel per scenario, each with the baseline in grey."""
     res = None if isinstance(source, pd.DataFrame) else common.results(source)
     table = common.table(res if res is not None else source, share_data, point=point)
     table = table[table["group"] == "inland"]
     scenarios = list(dict.fromkeys(table["scenario"]))
     baseline = res.baseline if res is not None else ("baseline" if "baseline" in scenarios else None)
     styles = style.scenario_styles(res.scenarios if res is not None else scenarios, baseline)
+    n = int(table["n"].max()) if len(table) else 0
     with style.context(size, lang) as s:
-        fig = style.figure(s)
-        ax = fig.add_subplot()
-        _lines(ax, table, scenarios, styles)
-        n = int(table["n"].max()) if len(table) else 0
         title = style.t("Inland share of processing employment")
         if n > 1:
-            title += f" ({style.t('range over seeds')}: n = {n})"
-        ax.set_title(title)
+            title += style.tr(f" (band: range over {n} seeds)", f"（阴影：{n}个种子的范围）")
+        if len(scenarios) > FACET_ABOVE:
+            return _facets(table, scenarios, baseline, styles, title, s)
+        fig = style.figure(s)
+        ax = fig.add_subplot()
+        _lines(ax, table, scenarios, styles, most=6 if style.column(s) else 8)
+        style.suptitle(fig, title, s)
         ax.set_ylabel(style.t("share of employment (%)"))
         ax.grid(alpha=0.3)
-        if len(scenarios) > 6:
-            ax.legend(frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
-        elif len(scenarios) > 1 or res is None or res.kind == "sweep":
-            ax.legend(frameon=False)
+        if len(scenarios) > 1 or res is None or res.kind == "sweep":
+            # beside the plot (slides) or under it (columns): never over the lines
+            if style.column(s):
+                fig.legend(loc="outside lower center", ncols=2, frameon=False)
+            else:
+                ax.legend(frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    return fig
+
+
+def _facets(table, scenarios, baseline, styles, title: str, s: style.Size) -> Figure:
+    """Small multiples: one panel per scenario other than the baseline, the baseline in grey."""
+    others = [x for x in scenarios if x != baseline] or scenarios
+    ncols = 2 if style.column(s) else 4
+    nrows = -(-len(others) // ncols)
+    fig = style.figure(s, rows=nrows * (0.42 if style.column(s) else 0.3), cols=ncols)
+    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
+    base = table[table["scenario"] == baseline].sort_values("step") if baseline else None
+    for ax, name in zip(axes, others, strict=False):
+        if base is not None and not base.empty:
+            grey = {baseline: {"color": "#999999", "linestyle": "-"}}
+            _lines(ax, base, [baseline], grey, xlabel=False, most=3)
+        _lines(ax, table[table["scenario"] == name], [name], styles, xlabel=False, most=3)
+        ax.set_title(name, fontsize=s.font * 0.8, color=styles.get(name, {}).get("color", "#000000"))
+        ax.grid(alpha=0.3)
+    for ax in axes[len(others) :]:
+        ax.set_visible(False)
+    fig.supylabel(style.t("share of employment (%)"), fontsize=s.font * 0.9)
+    note = style.tr(f"grey: {baseline}", f"灰线：{baseline}") if baseline else ""
+    style.suptitle(fig, f"{title}\n{note}" if note else title, s)
     return fig
 
 
@@ -82,32 +116,47 @@ def region_share_figure(
     source: common.Source, *, size: str = "slide", lang: str = "en", point: int | None = None
 ) -> Figure:
     """Share of processing employment in each NBS region over time (percent), one panel per region
-    (panel titles in the region's colour), a line per scenario with a band over seeds."""
+    (panel titles in the region's colour), a line per scenario with a band over seeds (no bands
+    beyond :data:`FACET_ABOVE` scenarios); the legend beside or under the panels."""
     res = None if isinstance(source, pd.DataFrame) else common.results(source)
     table = common.table(res if res is not None else source, share_data, point=point)
     scenarios = list(dict.fromkeys(table["scenario"]))
     baseline = res.baseline if res is not None else ("baseline" if "baseline" in scenarios else None)
     styles = style.scenario_styles(res.scenarios if res is not None else scenarios, baseline)
+    bands = len(scenarios) <= FACET_ABOVE
     with style.context(size, lang) as s:
-        fig = style.figure(s, rows=1.3 if s.width < 5 else 1.0)
+        column = style.column(s)
+        fig = style.figure(s, rows=(1.5 + 0.1 * min(len(scenarios), 14)) if column else 1.0)
         axes = fig.subplots(2, 2, sharex=True)
         for ax, region in zip(axes.ravel(), REGIONS, strict=True):
-            _lines(ax, table[table["group"] == region], scenarios, styles, xlabel=False)
-            ax.set_title(style.t(region), color=palette.REGION_COLOURS[region], fontweight="bold")
+            sub = table[table["group"] == region]
+            _lines(ax, sub, scenarios, styles, xlabel=False, bands=bands, most=4 if column else 8)
+            # bold only in English: the CJK fonts have no bold face (matplotlib would warn)
+            bold = "normal" if style.current_lang() == "zh" else "bold"
+            ax.set_title(style.t(region), color=palette.REGION_COLOURS[region], fontweight=bold)
             ax.grid(alpha=0.3)
         for ax in axes[1]:
             ax.set_xlabel(style.t("year"))
-        for ax in axes[:, 0]:
-            ax.set_ylabel(style.t("share of employment (%)"))
-        fig.suptitle(style.t("Employment share by NBS region"))
+        fig.supylabel(style.t("share of employment (%)"), fontsize=s.font * 0.9)
+        style.suptitle(fig, style.t("Employment share by NBS region"), s)
         if len(scenarios) > 1:
             handles, labels = axes[0, 0].get_legend_handles_labels()
-            ncols = min(len(labels), 2 if s.width < 5 else 4)
-            fig.legend(handles, labels, loc="outside lower center", ncols=ncols, frameon=False)
+            if column:
+                fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
+            else:
+                fig.legend(handles, labels, loc="outside right center", ncols=1, frameon=False)
     return fig
 
 
-def _lines(ax, table: pd.DataFrame, scenarios: list[str], styles: dict, xlabel: bool = True) -> None:
+def _lines(
+    ax,
+    table: pd.DataFrame,
+    scenarios: list[str],
+    styles: dict,
+    xlabel: bool = True,
+    bands: bool = True,
+    most: int = 8,
+) -> None:
     for name in scenarios:
         t = table[table["scenario"] == name].sort_values("step")
         if t.empty:
@@ -115,6 +164,6 @@ def _lines(ax, table: pd.DataFrame, scenarios: list[str], styles: dict, xlabel: 
         x = range(len(t))
         st = styles.get(name, {"color": palette.INLAND_COLOUR, "linestyle": "-"})
         ax.plot(x, 100 * t["share"], label=name, **st)
-        if (t["n"] > 1).any():
+        if bands and (t["n"] > 1).any():
             ax.fill_between(x, 100 * t["low"], 100 * t["high"], color=st["color"], alpha=0.2, linewidth=0)
-        common.quarter_axis(ax, t["quarter"].tolist(), style.t("year") if xlabel else "")
+        common.quarter_axis(ax, t["quarter"].tolist(), style.t("year") if xlabel else "", most=most)
