@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import platform
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from tqdm import tqdm
 
 from simulation import outputs
 from simulation import scenario as scenario_mod
-from simulation.io import write_json, write_parquet
+from simulation.io import check_output_folder, clean_temporaries, write_json, write_parquet
 from simulation.model import RelocationModel
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 #: knows no plotting library; ``ptsim run`` passes :func:`simulation.plots.run_figures`.
 FigureWriter = Callable[["pd.DataFrame", Path], object]
 
+MANIFEST = "manifest.json"  # written last: the mark of a finished run folder
 VERSIONED = ("processing-trade-sim", "mesa", "numpy", "pandas", "scipy", "pyarrow", "matplotlib")
 
 
@@ -42,13 +44,20 @@ def run_to_folder(
     sc: scenario_mod.Scenario, out: Path, progress: bool = False, figures: FigureWriter | None = None
 ) -> dict[str, Any]:
     """Run ``sc`` and write timeseries, flows, summary and manifest to ``out``; with ``figures``,
-    also the figures it draws into ``out/figures`` (before the manifest, which lists them)."""
+    also the figures it draws into ``out/figures``.
+
+    ``out`` is checked (and created) before the simulation starts. ``manifest.json`` is the commit
+    mark: an older one is removed before anything is written and the new one is written last, so a
+    folder without it is an unfinished run (``ptsim plot`` and ``ptsim report`` say so).
+    """
     t0 = time.perf_counter()
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    check_output_folder(out)
     model = simulate(sc, progress)
     ts = model.recorder.timeseries(model)
     summary = outputs.summary(model, ts)
-    out.mkdir(parents=True, exist_ok=True)
+    (out / MANIFEST).unlink(missing_ok=True)
+    clean_temporaries(out)  # left by a run killed while writing into this folder
     write_parquet(out / "timeseries.parquet", ts)
     write_parquet(out / "flows.parquet", model.recorder.flow_table(model))
     write_parquet(out / "channels.parquet", model.recorder.channel_table(model))
@@ -57,7 +66,7 @@ def run_to_folder(
     if figures is not None:
         figures(ts, out / "figures")
     write_json(
-        out / "manifest.json",
+        out / MANIFEST,
         {
             "scenario": sc.to_dict(),
             "scenario_source": sc.source,
@@ -87,7 +96,9 @@ def versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
 
 
 def default_out(sc: scenario_mod.Scenario, root: Path = Path("results")) -> Path:
-    """A new folder under ``results/`` named by scenario, seed and time."""
+    """A new folder under ``results/`` named by scenario, seed and time; a scenario name that is not
+    a plain folder name (``../x``, ``/tmp/x``) is refused rather than written outside ``root``."""
+    check_folder_name(sc.name, sc.source)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     base = root / f"{sc.name}-seed{sc.params['run.seed']}-{stamp}"
     path, i = base, 1
@@ -95,3 +106,19 @@ def default_out(sc: scenario_mod.Scenario, root: Path = Path("results")) -> Path
         i += 1
         path = Path(f"{base}-{i}")
     return path
+
+
+#: What may name a results folder: letters, digits, ``_ . + -``, not starting with a dot.
+FOLDER_NAME = re.compile(r"[\w+-][\w.+-]*")
+
+
+def check_folder_name(name: str, source: str, key: str = "scenario.name") -> None:
+    """A :class:`~simulation.scenario.ScenarioError` unless ``name`` can name a folder under
+    ``results/`` (no path separators, no ``..``, no leading dot, at most 200 characters)."""
+    if not FOLDER_NAME.fullmatch(name) or len(name) > 200:
+        raise scenario_mod.ScenarioError(
+            source,
+            key,
+            f"{name[:80]!r} cannot name a results folder: use letters, digits and _ . + - (not starting "
+            "with a dot, at most 200 characters), or give --out",
+        )
