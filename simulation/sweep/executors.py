@@ -356,6 +356,11 @@ def _worker_init(driver: int, events: Any) -> None:
     """Set up a pool worker: ignore Ctrl-C (the driver stops the sweep), report starts on
     ``events``, and exit when the driver process ``driver`` is gone."""
     global _EVENTS
+    from tqdm import tqdm
+
+    # a thread lock for tqdm's bars (off in workers): its default, a multiprocessing lock, would be
+    # reported as leaked by the resource tracker when a worker is killed
+    tqdm.set_lock(threading.RLock())
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _EVENTS = events
     _die_with(driver)
