@@ -434,7 +434,7 @@ def _kill_all(token: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_workers_die_with_their_driver(tiny, tmp_path, sig):
     token, out = uuid.uuid4().hex, tmp_path / "o"
     proc = _start(
