@@ -205,6 +205,9 @@ def trial(i: int, mode: str, base_args: list[str], out: Path, reference: pd.Data
     except Exception as exc:  # noqa: BLE001 - a trial that breaks is reported, the others go on
         row["problems"].append(f"trial error: {exc!r}")
     finally:
+        deadline = time.monotonic() + GRACE_S  # a finished sweep's helpers exit just after it
+        while marked(token) and time.monotonic() < deadline:
+            time.sleep(0.1)
         left = marked(token)
         if left:
             row["problems"].append(f"{len(left)} process(es) still running at the end")

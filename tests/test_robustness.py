@@ -532,3 +532,22 @@ def test_ctrl_c_in_ptsim_run_prints_no_traceback(tmp_path):
         assert not (tmp_path / "o" / "manifest.json").exists()
     finally:
         _kill_all(token)
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_the_workers_start_prints_no_traceback(tiny, tmp_path):
+    token, out = uuid.uuid4().hex, tmp_path / "o"
+    proc = _start(
+        "sweep", tiny[0], "--seeds", "8", "--workers", "2", "--no-progress", "--out", out, token=token
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while len(marked(token)) < 3 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.01)  # the driver has started its helper processes: they are importing now
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == cli.EXIT_INTERRUPTED
+        assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+        assert _gone(token) == []
+    finally:
+        _kill_all(token)

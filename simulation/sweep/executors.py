@@ -52,6 +52,8 @@ MAX_WORKERS = 256
 #: How often the sweep loop checks run deadlines when a run timeout is set, seconds.
 TICK_S = 0.25
 
+HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # held back while a worker may be forking
+
 _EVENTS: Any = None  # in a pool worker: the queue on which it reports the run it starts
 
 
@@ -247,12 +249,13 @@ class _Loop:
             while queue and len(in_flight) < window and not broken:
                 task = queue[0]
                 try:
-                    fut = ex.submit(
-                        run_task,
-                        self.scenarios[task.scenario],
-                        task,
-                        self.parts(task) if self.parts else None,
-                    )
+                    with _deferred_interrupts(isinstance(ex, WatchedPool)):
+                        fut = ex.submit(
+                            run_task,
+                            self.scenarios[task.scenario],
+                            task,
+                            self.parts(task) if self.parts else None,
+                        )
                 except BrokenExecutor:  # broken by a run in flight; this one stays queued
                     broken.add("")
                     break
@@ -433,6 +436,7 @@ def _pool(n: int) -> Iterator[Executor]:
     # forkserver: no fork of a threaded parent (tqdm, pyarrow); the server preloads the model code
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["simulation.sweep.executors", "simulation.sweep.runs", "simulation.runner"])
+    _start_helpers()
     ex = WatchedPool(n, ctx)
     try:
         yield ex
@@ -442,6 +446,45 @@ def _pool(n: int) -> Iterator[Executor]:
             ex.shutdown(wait=True, cancel_futures=True)
         raise
     ex.shutdown(wait=True)
+
+
+def _start_helpers() -> None:
+    """Start the forkserver (and multiprocessing's resource tracker) ignoring SIGINT: an ignored
+    signal stays ignored across exec, and Python then installs no Ctrl-C handler, so a Ctrl-C that
+    reaches the whole process group while they import the model cannot end them with a traceback;
+    the workers forked from the server inherit it. SIGINT is also blocked meanwhile, so that a
+    Ctrl-C in that moment still reaches this process (when unblocked) instead of being lost."""
+    from multiprocessing import forkserver
+
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()
+        return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+@contextmanager
+def _deferred_interrupts(active: bool = True) -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM back while the block runs (main thread only), then deliver them.
+    Around a pool's ``submit``, which may fork a worker: interrupted between the fork and the pool's
+    note of the new process, the driver would not kill that worker, and it would fail loudly."""
+    if not active or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    old = {sig: signal.signal(sig, lambda signum, frame: held.append(signum)) for sig in HELD_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        for sig in dict.fromkeys(held):
+            signal.raise_signal(sig)  # to the handler now in place: KeyboardInterrupt for Ctrl-C
 
 
 @contextmanager
