@@ -15,9 +15,10 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas loads when a table is read or written, not with ``ptsim --help``
+    import pandas as pd
 
 #: Largest input file (scenario, experiment) read, bytes: the largest in the repository is ~1 kB; a
 #: cap stops ``ptsim validate /dev/zero`` (or a huge file) from reading until memory runs out.
@@ -91,6 +92,7 @@ def read_json(path: Path, hint: str = "") -> dict[str, Any]:
 def read_parquet(path: Path, hint: str = "") -> pd.DataFrame:
     """The table in ``path``; a :class:`ResultFileError` naming the file if it cannot be read (e.g.
     truncated: a Parquet file ends with its footer, so a cut-off file is always detected)."""
+    import pandas as pd
     import pyarrow as pa
 
     try:
@@ -117,6 +119,8 @@ def parquet_is_whole(path: Path) -> bool:
 def read_csv(path: Path, hint: str = "", **options: Any) -> pd.DataFrame:
     """The CSV table in ``path`` (``options`` go to :func:`pandas.read_csv`); a
     :class:`ResultFileError` naming the file if it cannot be read or parsed."""
+    import pandas as pd
+
     try:
         return pd.read_csv(path, **options)
     except (OSError, ValueError, pd.errors.ParserError) as exc:
