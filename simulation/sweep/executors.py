@@ -489,15 +489,16 @@ def _deferred_interrupts(active: bool = True) -> Iterator[None]:
 
 @contextmanager
 def _no_interrupts() -> Iterator[None]:
-    """Ignore a second Ctrl-C while the workers are being stopped (main thread only)."""
+    """Ignore a second Ctrl-C or SIGTERM while the workers are being stopped (main thread only)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    old = {sig: signal.signal(sig, signal.SIG_IGN) for sig in HELD_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, old)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
 
 
 # --- Dask ------------------------------------------------------------------------------------------
