@@ -6,21 +6,28 @@ import argparse
 import os
 import signal
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
 from simulation import parameters
 from simulation import scenario as scenario_mod
+from simulation.io import ResultFileError, check_input_file
 from simulation.tables import DataError
 
+#: Exit statuses (README "Exit statuses"): 1 = a sweep finished but some runs failed, 2 = bad input
+#: (file, flag, folder), 3 = ptsim crashed (a bug or a lost cluster: the message says which).
+EXIT_RUNS_FAILED, EXIT_BAD_INPUT, EXIT_CRASHED = 1, 2, 3
+#: Stopped by Ctrl-C (SIGINT) or SIGTERM: what a shell reports for a program killed by the signal.
+EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
 #: Exit status when the reader of stdout went away (``ptsim params | head``): what a shell reports
 #: for a program killed by SIGPIPE, 128 + 13.
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit status (0 ok, 1 a run failed, 2 bad input, 141 stdout closed by
-    its reader)."""
+    """Entry point; returns the exit status (0 ok, 1 some runs of a sweep failed, 2 bad input, 3
+    crashed, 130 interrupted, 141 stdout closed by its reader)."""
     try:
         try:
             return _dispatch(argv)
@@ -31,16 +38,24 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         _discard_stdout()
         return EXIT_BROKEN_PIPE
+    except Exception:  # noqa: BLE001 - a bug: its own status, so scripts tell it from failed runs
+        traceback.print_exc()
+        print("ptsim: crashed (the traceback above is a bug in ptsim: please report it)", file=sys.stderr)
+        return EXIT_CRASHED
 
 
 def _dispatch(argv: list[str] | None) -> int:
-    """Parse ``argv`` and run its command; bad input is reported in one line, status 2."""
+    """Parse ``argv`` and run its command; bad input is reported in one line, status 2; Ctrl-C
+    ends it with status 130 and one line, no traceback."""
     args = _parser().parse_args(argv)
     try:
         return args.func(args)
-    except (scenario_mod.ScenarioError, DataError) as exc:
+    except (scenario_mod.ScenarioError, DataError, ResultFileError) as exc:
         print(f"ptsim: error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("\nptsim: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _discard_stdout() -> None:
@@ -116,6 +131,7 @@ def _add_set(p: argparse.ArgumentParser) -> None:
 def _load(args: argparse.Namespace) -> scenario_mod.Scenario:
     """The scenario file with its ``--set`` overrides, then ``--seed``, ``--steps`` and ``--firms``
     (each error names the option that set the value)."""
+    check_input_file(args.scenario)  # not a device, pipe or huge file
     overrides = dict(scenario_mod.parse_assignment(a) for a in args.assignments)
     sc = scenario_mod.load(args.scenario, overrides or None)
     for flag, key in (("seed", "run.seed"), ("steps", "run.steps"), ("firms", "run.firms")):

@@ -6,6 +6,7 @@ import datetime as dt
 import importlib.metadata
 import os
 import platform
+import re
 import shutil
 import sys
 import tempfile
@@ -20,7 +21,7 @@ from tqdm import tqdm
 from simulation import outputs
 from simulation import results_format as fmt
 from simulation import scenario as scenario_mod
-from simulation.io import write_json, write_parquet
+from simulation.io import check_output_folder, write_json, write_parquet
 from simulation.model import RelocationModel
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 #: knows no plotting library; ``ptsim run`` passes :func:`simulation.plots.run_figures`.
 FigureWriter = Callable[["pd.DataFrame", Path], object]
 
+MANIFEST = "manifest.json"  # written last: the mark of a finished run folder
 VERSIONED = ("processing-trade-sim", "mesa", "numpy", "pandas", "scipy", "pyarrow", "matplotlib")
 
 
@@ -99,11 +101,12 @@ def run_to_folder(
     """Run ``sc`` and write timeseries, flows, summary and manifest to ``out``; with ``figures``,
     also the figures it draws into ``out/figures`` (before the manifest, which lists them).
 
-    An existing non-empty ``out`` is refused (:class:`~simulation.scenario.ScenarioError`) unless
-    ``overwrite``. The folder is written as a temporary sibling and then put in place, so ``out``
-    is either the old folder, untouched, or the complete new one (no stale file of the old run is
-    left beside the new data)."""
+    ``out`` is checked before the simulation starts (a path that cannot be written is refused at
+    once). An existing non-empty ``out`` is refused (:class:`~simulation.scenario.ScenarioError`)
+    unless ``overwrite``. The folder is written as a temporary sibling, ``manifest.json`` last, and
+    then put in place, so ``out`` is either the old folder, untouched, or the complete new one."""
     check_out(out, overwrite)
+    check_output_folder(out)
     t0 = time.perf_counter()
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     model = simulate(sc, progress)
@@ -178,7 +181,7 @@ def _write_folder(
     if figures is not None:
         figures(ts, out / "figures")
     write_json(
-        out / "manifest.json",
+        out / MANIFEST,
         {
             "scenario": sc.to_dict(),
             "scenario_source": sc.source,
@@ -219,7 +222,9 @@ def versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
 
 
 def default_out(sc: scenario_mod.Scenario, root: Path = Path("results")) -> Path:
-    """A new folder under ``results/`` named by scenario, seed and time."""
+    """A new folder under ``results/`` named by scenario, seed and time; a scenario name that is not
+    a plain folder name (``../x``, ``/tmp/x``) is refused rather than written outside ``root``."""
+    check_folder_name(sc.name, sc.source)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     base = root / f"{sc.name}-seed{sc.params['run.seed']}-{stamp}"
     path, i = base, 1
@@ -227,3 +232,19 @@ def default_out(sc: scenario_mod.Scenario, root: Path = Path("results")) -> Path
         i += 1
         path = Path(f"{base}-{i}")
     return path
+
+
+#: What may name a results folder: letters, digits, ``_ . + -``, not starting with a dot.
+FOLDER_NAME = re.compile(r"[\w+-][\w.+-]*")
+
+
+def check_folder_name(name: str, source: str, key: str = "scenario.name") -> None:
+    """A :class:`~simulation.scenario.ScenarioError` unless ``name`` can name a folder under
+    ``results/`` (no path separators, no ``..``, no leading dot, at most 200 characters)."""
+    if not FOLDER_NAME.fullmatch(name) or len(name) > 200:
+        raise scenario_mod.ScenarioError(
+            source,
+            key,
+            f"{name[:80]!r} cannot name a results folder: use letters, digits and _ . + - (not starting "
+            "with a dot, at most 200 characters), or give --out",
+        )

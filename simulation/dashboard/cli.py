@@ -35,11 +35,24 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     """Add ``dashboard`` and ``lessons`` to the ``ptsim`` sub-commands."""
     dash = sub.add_parser("dashboard", help="start the classroom dashboard (a local web app)")
     dash.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
-    dash.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    dash.add_argument(
+        "--port", type=_port, default=DEFAULT_PORT, help=f"port 1-65535 (default {DEFAULT_PORT})"
+    )
     dash.set_defaults(func=_cmd_dashboard)
 
     les = sub.add_parser("lessons", help="the dashboard's ready-made lessons")
     les.set_defaults(func=_cmd_lessons)
+
+
+def _port(text: str) -> int:
+    """A TCP port number (argparse refuses anything else with a one-line message, status 2)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535, got {text!r}")
+    return port
 
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:

@@ -8,7 +8,6 @@ message and exits with status 2). Units are those of ``docs/outputs.md`` and ``d
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from simulation.io import read_csv, read_json, read_parquet
 from simulation.scenario import ScenarioError
 
 RUN_FILES = ("timeseries.parquet", "summary.json")
@@ -123,7 +123,7 @@ class Results:
 
     def _parquet(self, name: str, columns: Iterable[str], what: str = "") -> pd.DataFrame:
         path = self.path(name, what)
-        return require_columns(as_labels(pd.read_parquet(path)), columns, path)
+        return require_columns(as_labels(read_parquet(path)), columns, path)
 
     def _parts(self, folder: str, columns: Iterable[str], what: str) -> pd.DataFrame:
         from simulation.sweep.store import read_runs
@@ -160,19 +160,22 @@ class Results:
     @cached_property
     def summary(self) -> dict[str, Any]:
         """``summary.json`` (run)."""
-        return json.loads(self.path("summary.json", "headline outcomes").read_text(encoding="utf-8"))
+        return read_json(self.path("summary.json", "headline outcomes"))
 
     # --- a sweep --------------------------------------------------------------------------------
 
     @cached_property
     def table(self) -> pd.DataFrame:
         """``summary.parquet`` (else ``summary.csv``) of a sweep: one row per run."""
+        from simulation.sweep.effects import check_unique_runs
+
         if self.has("summary.parquet"):
-            return self._parquet("summary.parquet", SUMMARY_COLUMNS)
+            return check_unique_runs(
+                self._parquet("summary.parquet", SUMMARY_COLUMNS), self.root / "summary.parquet"
+            )
         path = self.path("summary.csv", "one row per run")
-        return require_columns(
-            pd.read_csv(path, keep_default_na=False, na_values=[""]), SUMMARY_COLUMNS, path
-        )
+        table = read_csv(path, keep_default_na=False, na_values=[""])
+        return check_unique_runs(require_columns(table, SUMMARY_COLUMNS, path), path)
 
     def outcome_table(self, stem: str) -> pd.DataFrame:
         """A long outcome table of a sweep (``summary_by_sector``, ``summary_scale``, ...; declared in
@@ -201,17 +204,17 @@ class Results:
     def design(self) -> pd.DataFrame:
         """``design.csv`` of a sweep: one row per design point (``point`` and the varied keys)."""
         path = self.path("design.csv", "the design points")
-        return require_columns(pd.read_csv(path), ["point"], path)
+        return require_columns(read_csv(path), ["point"], path)
 
     @cached_property
     def sensitivity(self) -> pd.DataFrame:
         """``sensitivity.csv`` of a Morris or Saltelli sweep (``.parquet`` if there is no CSV)."""
         if self.has("sensitivity.csv"):
             path = self.root / "sensitivity.csv"
-            table = pd.read_csv(path)
+            table = read_csv(path)
         elif self.has("sensitivity.parquet"):
             path = self.root / "sensitivity.parquet"
-            table = pd.read_parquet(path)
+            table = read_parquet(path)
         else:
             raise PlotDataError(
                 self.root,
@@ -227,7 +230,7 @@ class Results:
         computed from the summary table with :func:`simulation.sweep.effects.paired_effects`."""
         if self.has("effects.csv"):
             path = self.root / "effects.csv"
-            eff = require_columns(pd.read_csv(path), EFFECT_COLUMNS, path)
+            eff = require_columns(read_csv(path), EFFECT_COLUMNS, path)
             if outcomes is None or set(outcomes) <= set(eff["outcome"]):
                 return eff if outcomes is None else eff[eff["outcome"].isin(outcomes)].reset_index(drop=True)
         from simulation.sweep import effects as effects_mod
@@ -304,10 +307,7 @@ def load(root: str | Path) -> Results:
     manifest_path = root / "manifest.json"
     manifest: dict[str, Any] = {}
     if manifest_path.is_file():
-        try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise PlotDataError(root, "manifest.json", f"manifest.json is not valid JSON ({exc})") from None
+        manifest = read_json(manifest_path, "the folder's record of what was run; rerun it")
     if any((root / f).is_file() for f in SWEEP_FILES) or "spec" in manifest:
         kind = "sweep"
         if not any((root / f).is_file() for f in SWEEP_FILES):
@@ -316,8 +316,22 @@ def load(root: str | Path) -> Results:
                 "summary.parquet",
                 "missing file summary.parquet: the sweep has not finished (--resume it)",
             )
+        if manifest.get("state") == "running":
+            raise PlotDataError(
+                root,
+                "manifest.json",
+                "the sweep in this folder is running or was interrupted (manifest state 'running'): "
+                "its summary is not up to date; finish it with --resume",
+            )
     elif any((root / f).is_file() for f in RUN_FILES):
         kind = "run"
+        if not manifest_path.is_file():
+            raise PlotDataError(
+                root,
+                "manifest.json",
+                "an unfinished `ptsim run` folder: manifest.json, written last, is missing (the run "
+                "was interrupted while writing); run it again",
+            )
     else:
         raise PlotDataError(
             root,

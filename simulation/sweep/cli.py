@@ -2,24 +2,33 @@
 
 :func:`add_commands` registers them on the ``ptsim`` parser; bad input raises
 :class:`~simulation.sweep.errors.SweepError` (a ``ScenarioError``), which ``ptsim`` reports with exit
-status 2. A sweep in which some runs failed exits with status 1.
+status 2. A sweep in which some runs failed exits with status 1; one whose executor failed (a Dask
+cluster went away) with 3; Ctrl-C ends it with 130 and SIGTERM with 143, keeping every finished run.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simulation import scenario as scenario_mod
-from simulation.sweep.errors import SweepError
+from simulation.io import check_input_file, read_json, read_parquet
+from simulation.sweep.errors import MAX_DESIGN_N, MAX_LEVELS, MAX_SEEDS, SweepError, check_count
 from simulation.sweep.names import METHODS
+
+#: Exit statuses of a sweep (as :mod:`simulation.cli`): some runs failed, the executor failed,
+#: stopped by Ctrl-C, stopped by SIGTERM.
+EXIT_RUNS_FAILED, EXIT_CRASHED, EXIT_INTERRUPTED, EXIT_TERMINATED = 1, 3, 130, 143
 
 # pandas, scipy (effects) and the design samplers load when a command runs, not when ``ptsim``
 # builds its parser: ``ptsim --help`` stays fast.
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import pandas as pd
 
     from simulation.sweep.spec import SweepSpec
@@ -51,8 +60,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="sampled factor; a bare KEY samples its plausible range (docs/parameters.md)",
     )
     sw.add_argument("--design-seed", type=int, default=0, help="seed of the sampler (default 0)")
-    sw.add_argument("--levels", type=int, help="grid levels of the morris design (default 4)")
-    sw.add_argument("--seeds", type=int, default=1, metavar="K", help="replications per point (default 1)")
+    sw.add_argument(
+        "--levels", type=int, help=f"grid levels of the morris design (2..{MAX_LEVELS}, default 4)"
+    )
+    sw.add_argument(
+        "--seeds",
+        type=int,
+        default=1,
+        metavar="K",
+        help=f"replications per point (default 1, at most {MAX_SEEDS:,})",
+    )
     sw.add_argument("--seed", type=int, help="master seed (default: run.seed of the first scenario)")
     sw.add_argument(
         "--outcome", action="append", default=[], help="outcome for effects/sensitivity (repeatable)"
@@ -136,6 +153,12 @@ def _common(p: argparse.ArgumentParser, sets: bool = True) -> None:
         "--cluster-directive", action="append", default=[], metavar="TEXT",
         help="extra #SBATCH/#PBS directive, e.g. --cluster-directive=--constraint=skylake (repeatable)",
     )  # fmt: skip
+    p.add_argument(
+        "--run-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="a run taking longer is recorded as failed and its worker replaced (local workers only)",
+    )
     p.add_argument("--resume", action="store_true", help="continue an interrupted sweep in its folder")
     p.add_argument("--retry-failed", action="store_true", help="with --resume: run the failed runs again")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -146,6 +169,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from simulation.sweep import design as design_mod
     from simulation.sweep.spec import SweepSpec, check_factors, load_scenarios
 
+    _check_sizes(args)
+    for path in args.scenarios:
+        check_input_file(path)
     fixed = dict(scenario_mod.parse_assignment(a) for a in args.assignments)
     fixed |= {k: v for k, v in (("run.steps", args.steps), ("run.firms", args.firms)) if v is not None}
     scenarios = load_scenarios(args.scenarios, fixed, "--set/--steps/--firms")
@@ -170,11 +196,25 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_experiment(args: argparse.Namespace) -> int:
     """``ptsim experiment``."""
+    from simulation.runner import check_folder_name
     from simulation.sweep import experiment as experiment_mod
 
+    _check_sizes(args)
     sizes = experiment_mod.Sizes(args.small, args.seeds, args.n, args.steps, args.firms)
     spec = experiment_mod.load(args.path, sizes)
+    if args.out is None:  # the name becomes results/<name>: never a path outside results/
+        check_folder_name(spec.name, str(experiment_mod.experiment_file(args.path)), "experiment.name")
     return _run(spec, args.out or experiment_mod.default_out(spec, args.small), args)
+
+
+def _check_sizes(args: argparse.Namespace) -> None:
+    """``--seeds``, ``--n`` and ``--levels`` within their stated bounds (:mod:`~simulation.sweep.errors`)."""
+    if args.seeds is not None:
+        check_count("--seeds", "seeds", args.seeds, MAX_SEEDS)
+    if args.n is not None:
+        check_count("--n", "n", args.n, MAX_DESIGN_N)
+    if getattr(args, "levels", None) is not None:
+        check_count("--levels", "levels", args.levels, MAX_LEVELS, minimum=2)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -184,6 +224,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from simulation.sweep import effects as effects_mod
 
     table = _read_summary(args.results)
+    manifest = Path(args.results) / "manifest.json"
+    if manifest.is_file() and read_json(manifest).get("state") == "running":
+        raise SweepError(
+            str(manifest), "state", "the sweep is running or was interrupted: finish it with --resume first"
+        )
     scenarios = _scenario_order(args.results, table)
     baseline = args.baseline or effects_mod.default_baseline(scenarios)
     if not 0 < args.confidence < 1:
@@ -224,7 +269,7 @@ def _run(spec: SweepSpec, out: Path, args: argparse.Namespace) -> int:
             args.cluster, args.cluster_jobs, args.cluster_cores, args.cluster_memory, args.cluster_walltime,
             args.cluster_queue, args.cluster_account, tuple(args.cluster_directive),
         )  # fmt: skip
-    with open_backend(args.workers, args.scheduler, cluster) as be:
+    with open_backend(args.workers, args.scheduler, cluster, args.run_timeout) as be:
         return _run_on(spec, out, args, be)
 
 
@@ -233,6 +278,7 @@ def _run_on(spec: SweepSpec, out: Path, args: argparse.Namespace, be) -> int:
 
     from simulation.sweep import effects as effects_mod
     from simulation.sweep.engine import run_sweep
+    from simulation.sweep.executors import ExecutorError
 
     n_runs = len(spec.scenarios) * len(spec.design.points) * spec.seeds
     print(
@@ -240,16 +286,22 @@ def _run_on(spec: SweepSpec, out: Path, args: argparse.Namespace, be) -> int:
         f"{spec.seeds} seed(s) = {n_runs} runs on {be.name} -> {out}",
         file=sys.stderr,
     )
+    if args.retry_failed and not args.resume:
+        raise SweepError("--retry-failed", "-", "only with --resume")
+    progress = False if args.no_progress else None
     try:
-        if args.retry_failed and not args.resume:
-            raise SweepError("--retry-failed", "-", "only with --resume")
-        progress = False if args.no_progress else None
-        result = run_sweep(spec, out, be, args.resume, progress, args.retry_failed)
-    except KeyboardInterrupt:
+        with _terminate_as_interrupt():
+            result = run_sweep(spec, out, be, args.resume, progress, args.retry_failed)
+    except KeyboardInterrupt as stop:
         print(
-            f"\nptsim: interrupted; finished runs are kept in {out}: continue with --resume", file=sys.stderr
+            f"\nptsim: {'terminated' if isinstance(stop, Terminated) else 'interrupted'}; finished runs "
+            f"are kept in {out}: continue with --resume",
+            file=sys.stderr,
         )
-        return 130
+        return EXIT_TERMINATED if isinstance(stop, Terminated) else EXIT_INTERRUPTED
+    except ExecutorError as exc:
+        print(f"ptsim: sweep stopped: {exc}", file=sys.stderr)
+        return EXIT_CRASHED
     ok = len(result.summary) - result.failed
     print(f"runs: {ok} ok, {result.failed} failed; summary: {out / 'summary.parquet'} and summary.csv")
     design = spec.design.table()
@@ -265,23 +317,51 @@ def _run_on(spec: SweepSpec, out: Path, args: argparse.Namespace, be) -> int:
         print(f"note: {note}", file=sys.stderr)
     if result.failed:
         print(f"ptsim: {result.failed} run(s) failed; see the 'error' column of summary.csv", file=sys.stderr)
-    return 1 if result.failed else 0
+    return EXIT_RUNS_FAILED if result.failed else 0
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is: stop the workers, keep the finished runs."""
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`Terminated` (main thread only)."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    try:
+        old = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: leave SIGTERM as it is
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 def _read_summary(folder: Path) -> pd.DataFrame:
-    import pandas as pd
+    """A finished sweep's summary table, checked: readable, the run columns present, one row per
+    run."""
+    from simulation.sweep.effects import check_unique_runs
 
     path = Path(folder) / "summary.parquet"
     if not path.is_file():
         raise SweepError(str(folder), "summary.parquet", "not found: give a finished sweep's results folder")
-    return pd.read_parquet(path)
+    table = read_parquet(path, "rebuild it with the sweep's command and --resume")
+    missing = [c for c in ("run_id", "scenario", "point", "seed_index", "seed", "status") if c not in table]
+    if missing:
+        raise SweepError(str(path), missing[0], "missing column: not a sweep's summary table")
+    return check_unique_runs(table, path)
 
 
 def _scenario_order(folder: Path, table: pd.DataFrame) -> list[str]:
     """Scenarios in the order of the sweep's manifest (else of the table)."""
     manifest = Path(folder) / "manifest.json"
     if manifest.is_file():
-        names = json.loads(manifest.read_text()).get("scenario_order", [])
-        if names:
-            return names
+        names = read_json(manifest).get("scenario_order", [])
+        if isinstance(names, list) and names:
+            return [str(n) for n in names]
     return list(dict.fromkeys(table["scenario"]))

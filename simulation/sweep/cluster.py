@@ -85,14 +85,19 @@ def start(spec: ClusterSpec) -> Iterator[Any]:
 
 @contextmanager
 def open_backend(
-    workers: int | None = None, scheduler: str | None = None, cluster: ClusterSpec | None = None
+    workers: int | None = None,
+    scheduler: str | None = None,
+    cluster: ClusterSpec | None = None,
+    run_timeout: float | None = None,
 ) -> Iterator[Backend]:
     """The back-end of a sweep: ``cluster`` (started here and stopped when the block ends), a Dask
-    ``scheduler`` address, or ``workers`` local processes (see
+    ``scheduler`` address, or ``workers`` local processes with ``run_timeout`` (see
     :func:`~simulation.sweep.executors.backend`)."""
     if cluster is None:
-        yield backend(workers, scheduler)
+        yield backend(workers, scheduler, run_timeout)
         return
+    if run_timeout is not None:
+        raise SweepError("--run-timeout", str(run_timeout), "applies to local workers only, not --cluster")
     if workers is not None or scheduler is not None:
         raise SweepError("--cluster", cluster.kind, "give one of --workers, --scheduler, --cluster")
     with start(cluster) as running:

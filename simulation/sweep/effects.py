@@ -213,13 +213,38 @@ def _selected(root: Path, selector: str) -> pd.DataFrame:
     return picked.astype({c: object for c in ("run_id", "scenario")})
 
 
+RUN_KEYS = ["scenario", "point", "seed_index"]  # one run of a sweep
+
+
+def check_unique_runs(table: pd.DataFrame, source: object = "summary table") -> pd.DataFrame:
+    """``table`` if it has at most one row per run (scenario, point, seed index); else a
+    :class:`SweepError` naming ``source``. Duplicated rows are refused, not dropped: they would
+    multiply the pairs (n) and narrow every interval, and a table holding them has been altered
+    since the sweep wrote it (``--resume`` rebuilds it from the run records)."""
+    keys = [k for k in RUN_KEYS if k in table.columns]
+    dup = table.duplicated(keys, keep=False) if len(keys) == len(RUN_KEYS) else None
+    if dup is None or not dup.any():
+        return table
+    runs = table.loc[dup, keys].drop_duplicates()
+    first = runs.iloc[0]
+    raise SweepError(
+        str(source),
+        "run_id",
+        f"{int(dup.sum())} rows for {len(runs)} run(s) that should each have one (e.g. scenario "
+        f"{first['scenario']!r}, point {first['point']}, seed index {first['seed_index']}): the table "
+        "was altered after the sweep wrote it; rebuild it with the sweep's command and --resume",
+    )
+
+
 def paired_effects(
     table: pd.DataFrame, baseline: str, outcomes: list[str], confidence: float = 0.95
 ) -> pd.DataFrame:
     """One row per (scenario, design point, outcome): paired difference to ``baseline`` over seeds.
 
-    ``table`` is a sweep's summary table (``summary.parquet``); only runs with status ok are paired.
+    ``table`` is a sweep's summary table (``summary.parquet``); only runs with status ok are paired;
+    a table with a run twice is refused (:func:`check_unique_runs`).
     """
+    check_unique_runs(table)
     scenarios = list(dict.fromkeys(table["scenario"]))
     if baseline not in scenarios:
         raise SweepError(
@@ -251,6 +276,7 @@ def cost_effectiveness(table: pd.DataFrame, baseline: str, confidence: float = 0
     scenario costs no more than the baseline."""
     if JOBS not in table.columns or COST not in table.columns:
         return pd.DataFrame(columns=list(CE_COLUMNS))
+    check_unique_runs(table)
     ok = table[table["status"] == "ok"]
     base = ok[ok["scenario"] == baseline]
     rows = []

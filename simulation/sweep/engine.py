@@ -15,7 +15,7 @@ from tqdm import tqdm
 from simulation.io import write_csv, write_parquet
 from simulation.sweep import design as design_mod
 from simulation.sweep import effects as effects_mod
-from simulation.sweep.errors import SweepError
+from simulation.sweep.errors import MAX_RUNS, SweepError
 from simulation.sweep.executors import Backend, execute
 from simulation.sweep.runs import RunResult
 from simulation.sweep.spec import SweepSpec, Task
@@ -52,6 +52,14 @@ def run_sweep(
     ``progress``: show a progress bar (None: only on a terminal); ``retry_failed`` (with ``resume``):
     run the failed runs again.
     """
+    runs = len(spec.scenarios) * len(spec.design.points) * spec.seeds
+    if runs > MAX_RUNS:
+        raise SweepError(
+            "sweep",
+            "runs",
+            f"{len(spec.scenarios)} scenario(s) x {len(spec.design.points):,} point(s) x {spec.seeds:,} "
+            f"seed(s) = {runs:,} runs, more than the {MAX_RUNS:,} one sweep may have; split it",
+        )
     store = Store(out)
     tasks = spec.tasks()
     seeds = spec.seed_list()
@@ -68,6 +76,14 @@ def run_sweep(
         "command": sys.argv,
     }
     records = store.open(spec.to_dict(), spec.hash(), resume, extra, retry_failed)
+    if store.redone:
+        shown = ", ".join(store.redone[:5]) + (
+            f" and {len(store.redone) - 5} more" if len(store.redone) > 5 else ""
+        )
+        print(
+            f"ptsim: {len(store.redone)} run(s) had a damaged record or Parquet part and run again: {shown}",
+            file=sys.stderr,
+        )
     write_csv(out / "design.csv", spec.design.table())
     todo = [t for t in tasks if t.run_id not in records]
     with _bar(spec.name, len(tasks), records, progress) as bar:

@@ -29,8 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from simulation.io import read_input_text
 from simulation.sweep import design as design_mod
-from simulation.sweep.errors import SweepError
+from simulation.sweep.errors import MAX_DESIGN_N, MAX_LEVELS, MAX_SEEDS, SweepError, check_count
 from simulation.sweep.spec import SweepSpec, check_factors, load_scenarios
 
 FILE = "experiment.toml"
@@ -71,6 +72,8 @@ def load(path: Path, sizes: Sizes = Sizes()) -> SweepSpec:
     raw = _read(file)
     exp = raw["experiment"]
     small = raw.get("small", {}) if sizes.small else {}
+    if not isinstance(small.get("set", {}), dict):
+        raise SweepError(src, "small.set", "must be a table of dotted keys")
     fixed = dict(raw.get("set", {})) | (dict(small.get("set", {})) if small else {})
     for flag, key in (("steps", "run.steps"), ("firms", "run.firms")):
         value = _pick(getattr(sizes, flag), small.get(flag), exp.get(flag))
@@ -79,20 +82,36 @@ def load(path: Path, sizes: Sizes = Sizes()) -> SweepSpec:
     scenarios = load_scenarios([_scenario_path(s, file) for s in _list(exp, "scenarios", src)], fixed, src)
     dsg = raw.get("design", {})
     n = _pick(sizes.n, small.get("n"), dsg.get("n"))
+    if n is not None:
+        _count(n, _where("n", sizes.n, small, "design"), src, MAX_DESIGN_N)
+    seeds = _pick(sizes.seeds, small.get("seeds"), exp.get("seeds", 1))
+    _count(seeds, _where("seeds", sizes.seeds, small, "experiment"), src, MAX_SEEDS)
     vary = [design_mod.Factor(k, levels=tuple(_list(dsg["vary"], k, src))) for k in dsg.get("vary", {})]
     ranges = [_range(k, v, src) for k, v in dsg.get("range", {}).items()]
     check_factors(scenarios, vary + ranges, src)
-    options = {"levels": dsg["levels"]} if "levels" in dsg else {}
-    design = design_mod.build(vary, ranges, dsg.get("method"), n, int(dsg.get("seed", 0)), **options)
+    options = (
+        {"levels": _count(dsg["levels"], "design.levels", src, MAX_LEVELS, 2)} if "levels" in dsg else {}
+    )
+    design_seed = _count(dsg.get("seed", 0), "design.seed", src, 2**63 - 1, 0)
+    design = design_mod.build(vary, ranges, dsg.get("method"), n, design_seed, **options)
     first = next(iter(scenarios.values()))
+    master = _count(
+        exp.get("master_seed", first.params["run.seed"]), "experiment.master_seed", src, 2**63 - 1, 0
+    )
+    outcomes = exp.get("outcomes", [])
+    if not (isinstance(outcomes, list) and all(isinstance(o, str) for o in outcomes)):
+        raise SweepError(src, "experiment.outcomes", f"must be a list of outcome names, got {outcomes!r}")
+    for key in ("name", "description"):
+        if not isinstance(exp.get(key, ""), str):
+            raise SweepError(src, f"experiment.{key}", f"must be a string, got {exp[key]!r}")
     return SweepSpec(
         name=str(exp.get("name", file.parent.name)),
         scenarios=scenarios,
         design=design,
-        seeds=int(_pick(sizes.seeds, small.get("seeds"), exp.get("seeds", 1))),
-        master_seed=int(exp.get("master_seed", first.params["run.seed"])),
+        seeds=seeds,
+        master_seed=master,
         fixed=fixed,
-        outcomes=tuple(exp.get("outcomes", ())),
+        outcomes=tuple(outcomes),
         description=str(exp.get("description", "")),
     )
 
@@ -107,7 +126,7 @@ def default_out(spec: SweepSpec, small: bool, root: Path = Path("results")) -> P
 
 def _read(file: Path) -> dict:
     try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+        raw = tomllib.loads(read_input_text(file))
     except tomllib.TOMLDecodeError as exc:
         raise SweepError(str(file), "-", f"not valid TOML ({exc})") from None
     if "experiment" not in raw:
@@ -122,6 +141,18 @@ def _read(file: Path) -> dict:
             if key not in allowed:
                 raise SweepError(str(file), f"{table}.{key}", f"unknown key; allowed: {', '.join(allowed)}")
     return raw
+
+
+def _count(value: Any, key: str, src: str, maximum: int, minimum: int = 1) -> int:
+    """A whole number in ``[minimum, maximum]`` (not ``"x"``, not ``1.7``: refused, not truncated)."""
+    return check_count(src, key, value, maximum, minimum)
+
+
+def _where(name: str, flag: Any, small: dict, table: str) -> str:
+    """Where a size came from, for its error: the flag, the [small] table or the file's table."""
+    if flag is not None:
+        return f"--{name}"
+    return f"small.{name}" if name in small else f"{table}.{name}"
 
 
 def _pick(*values: Any) -> Any:

@@ -8,6 +8,7 @@ and the traceback in ``error``, so one bad run never stops or hangs a sweep.
 from __future__ import annotations
 
 import os
+import signal
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -45,10 +46,11 @@ CHANNEL_COLUMNS = (
     "advantage_change",
 )
 
-#: Fault injection for the tests of failed runs and dying workers; inert unless set. Value:
-#: ``TAG=raise`` (the run with that tag raises), ``TAG=exit`` (the process running it exits at once)
-#: or ``TAG=exit-once:MARKER`` (exits unless the file MARKER exists, which it creates first); several
-#: separated by ``;``.
+#: Fault injection for the tests of failed runs, dying and hanging workers; inert unless set. Value:
+#: ``TAG=raise`` (the run with that tag raises), ``TAG=exit`` (the process running it exits at once),
+#: ``TAG=exit-once:MARKER`` (exits unless the file MARKER exists, which it creates first),
+#: ``TAG=sleep:SECONDS`` (the run sleeps first) or ``TAG=freeze`` (the process stops itself with
+#: SIGSTOP, a frozen worker); several separated by ``;``.
 FAULT_ENV = "PTSIM_SWEEP_FAULT"
 
 
@@ -193,6 +195,10 @@ def _inject_fault(tag: str) -> None:
             raise RuntimeError(f"fault injected for run {tag} ({FAULT_ENV})")
         if action == "exit":
             os._exit(70)
+        if action.startswith("sleep:"):
+            time.sleep(float(action.removeprefix("sleep:")))
+        if action == "freeze":
+            os.kill(os.getpid(), signal.SIGSTOP)
         if action.startswith("exit-once:"):
             marker = Path(action.removeprefix("exit-once:"))
             if not marker.exists():

@@ -17,7 +17,10 @@ Layout of ``<out>/``::
 A run is *finished* when its record exists; the record is written (atomically) after the Parquet
 parts (flows, channels, then the series part; a local worker writes its run's parts itself, a Dask
 worker sends them back), so a run killed half-way has no record and is redone on ``--resume``.
-Leftover temporary files of interrupted atomic writes are removed on resume.
+Leftover temporary files of interrupted atomic writes are removed on resume. ``--resume`` also
+checks what it keeps: a record that does not parse or lacks a field, or an ok run whose Parquet
+part is missing or damaged (truncated: its footer does not parse), is removed with its parts and
+the run is redone (:meth:`Store.finished` lists them in :attr:`Store.redone`).
 """
 
 from __future__ import annotations
@@ -35,7 +38,18 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 
 from simulation import results_format as fmt
-from simulation.io import atomic_write, write_csv, write_json, write_parquet
+from simulation.io import (
+    ResultFileError,
+    atomic_write,
+    check_output_folder,
+    clean_temporaries,
+    parquet_is_whole,
+    read_json,
+    read_parquet,
+    write_csv,
+    write_json,
+    write_parquet,
+)
 from simulation.sweep.errors import SweepError
 from simulation.sweep.runs import RunResult
 from simulation.sweep.spec import Task
@@ -51,6 +65,19 @@ PART_UNITS = {
     "advantage_change": fmt.PER_YUAN,
 }
 ID_COLUMNS = ("run_id", "scenario", "point", "seed_index", "seed", "status", "wall_time_s", "error")
+#: Fields of a run record and their types: a record lacking one is damaged (the run is redone).
+RECORD_FIELDS = {
+    "run_id": str,
+    "scenario": str,
+    "point": int,
+    "seed_index": int,
+    "seed": int,
+    "params": dict,
+    "status": str,
+    "error": str,
+    "wall_time_s": (int, float),
+    "outcomes": dict,
+}
 OPTIONAL_VERSIONS = ("dask", "distributed", "SALib", "ema_workbench")
 
 
@@ -59,6 +86,7 @@ class Store:
 
     def __init__(self, root: Path):
         self.root = Path(root)
+        self.redone: list[str] = []  # runs whose damaged files --resume removed, to run again
 
     @property
     def manifest_path(self) -> Path:
@@ -86,7 +114,8 @@ class Store:
         same spec hash; otherwise the error lists the keys that differ. ``retry_failed`` drops the
         records of failed runs so that they run again.
         """
-        existing = self.root.exists() and any(self.root.iterdir())
+        check_output_folder(self.root)
+        existing = any(self.root.iterdir())
         if existing and not resume:
             raise SweepError(
                 str(self.root),
@@ -96,7 +125,7 @@ class Store:
             )
         if existing:
             self._check_same_spec(spec, spec_hash)
-            self._clean_temporaries()
+            clean_temporaries(self.root)
             finished = self.finished()
             for run_id in [r for r, rec in finished.items() if retry_failed and rec["status"] != "ok"]:
                 self.record_path(run_id).unlink()
@@ -109,7 +138,22 @@ class Store:
     def _check_same_spec(self, spec: dict, spec_hash: str) -> None:
         if not self.manifest_path.is_file():
             raise SweepError(str(self.root), "--resume", "no manifest.json here: not a sweep results folder")
-        old = json.loads(self.manifest_path.read_text())
+        try:
+            old = read_json(self.manifest_path)
+        except ResultFileError as exc:
+            raise SweepError(
+                str(self.manifest_path),
+                "--resume",
+                f"{exc.args[0].removeprefix(str(self.manifest_path) + ': ')}: it holds the spec that "
+                "--resume must match, so the sweep cannot be continued here; write to a new --out folder "
+                "(the finished runs' records are in records/)",
+            ) from None
+        if "spec_hash" not in old:
+            raise SweepError(
+                str(self.manifest_path),
+                "--resume",
+                "not a sweep's manifest (no spec_hash): a `ptsim run` folder?",
+            )
         if old.get("spec_hash") == spec_hash:
             return
         diffs = spec_diff(old.get("spec", {}), spec)
@@ -122,25 +166,46 @@ class Store:
             "design, seeds and overrides, or write to a new --out folder",
         )
 
-    def _clean_temporaries(self) -> None:
-        for tmp in self.root.rglob(".*.tmp"):
-            tmp.unlink(missing_ok=True)
-
     def finished(self) -> dict[str, dict]:
-        """Records of finished runs; a record of an ok run whose Parquet part is missing is dropped
-        (the run will be redone)."""
+        """Records of finished runs, checked: a record that is damaged (not JSON, a field missing or
+        of the wrong type, named for another run) or of an ok run whose Parquet parts are not all
+        whole is removed with the run's parts, and the run is listed in :attr:`redone` (it will run
+        again)."""
         out: dict[str, dict] = {}
         for path in sorted((self.root / "records").glob("run-*.json")):
-            try:
-                rec = json.loads(path.read_text())
-            except (OSError, json.JSONDecodeError):
-                path.unlink(missing_ok=True)
-                continue
-            if rec.get("status") == "ok" and not self.part_path(rec["scenario"], rec["run_id"]).is_file():
-                path.unlink(missing_ok=True)
+            rec = self._valid_record(path)
+            if rec is None:
+                self._discard(path)
                 continue
             out[rec["run_id"]] = rec
         return out
+
+    def _valid_record(self, path: Path) -> dict | None:
+        """The record in ``path`` if it is whole and its ok run's parts are too, else None."""
+        try:
+            rec = read_json(path)
+        except ResultFileError:
+            return None
+        for key, kind in RECORD_FIELDS.items():
+            if not isinstance(rec.get(key), kind) or isinstance(rec.get(key), bool):
+                return None
+        if path.name != f"run-{rec['run_id']}.json" or rec["status"] not in ("ok", "failed"):
+            return None
+        if rec["status"] == "ok":
+            parts = [self.part_path(rec["scenario"], rec["run_id"], folder) for folder in PART_FOLDERS]
+            # a sweep made before flows/ and channels/ were kept has only runs/ parts
+            needed = [p for p in parts if p.parent.parent.is_dir()]
+            if not needed or not all(p.is_file() and parquet_is_whole(p) for p in needed):
+                return None
+        return rec
+
+    def _discard(self, record: Path) -> None:
+        """Remove a damaged record and the parts of its run (rewritten when the run is redone)."""
+        run_id = record.stem.removeprefix("run-")
+        for part in self.root.glob(f"*/scenario=*/run-{run_id}.parquet"):
+            part.unlink(missing_ok=True)
+        record.unlink(missing_ok=True)
+        self.redone.append(run_id)
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -168,7 +233,7 @@ class Store:
         return record
 
     def _write_manifest(self, spec: dict, spec_hash: str, extra: dict[str, Any], state: str) -> None:
-        previous = json.loads(self.manifest_path.read_text()) if self.manifest_path.is_file() else {}
+        previous = read_json(self.manifest_path) if self.manifest_path.is_file() else {}
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         manifest = {
             **previous,
@@ -185,7 +250,9 @@ class Store:
     def finish(self, tasks: list[Task], records: dict[str, dict], spec: dict, spec_hash: str) -> pd.DataFrame:
         """Write ``summary.parquet``/``.csv`` and the long outcome tables (``summary_by_*``,
         ``summary_scale``; :data:`simulation.results_format.OUTCOME_TABLES`) from the records, and
-        complete the manifest."""
+        complete the manifest (no worker is writing any more: what interrupted writes left is
+        removed)."""
+        clean_temporaries(self.root)
         done = [records[t.run_id] for t in tasks if t.run_id in records]
         table = summary_table(done)
         units = fmt.SWEEP_SUMMARY.units
@@ -284,17 +351,24 @@ def outcome_table(records: list[dict], spec: fmt.ResultFile) -> pd.DataFrame:
 def read_runs(root: Path, folder: str = "runs") -> pd.DataFrame:
     """All Parquet parts of ``folder`` (runs, flows or channels) of a results folder as one frame
     (with the ``scenario`` column, a categorical, from the Hive partition), read with
-    ``pyarrow.dataset`` in the order of the part paths; empty if there are none."""
+    ``pyarrow.dataset`` in the order of the part paths; empty if there are none. A damaged part is
+    named (:class:`~simulation.io.ResultFileError`), not traced back."""
     base = Path(root) / folder
     parts = sorted(base.glob("scenario=*/run-*.parquet"))
     if not parts:
         return pd.DataFrame()
     scenario = pa.schema([("scenario", pa.dictionary(pa.int32(), pa.string()))])
     hive = ds.partitioning(scenario, flavor="hive", dictionaries="infer")
-    data = ds.dataset(
-        [str(p) for p in parts], format="parquet", partitioning=hive, partition_base_dir=str(base)
-    )
-    return data.to_table().to_pandas()
+    try:
+        data = ds.dataset(
+            [str(p) for p in parts], format="parquet", partitioning=hive, partition_base_dir=str(base)
+        )
+        return data.to_table().to_pandas()
+    except (OSError, ValueError, pa.ArrowException):
+        hint = "a damaged run part: `--resume` the sweep to redo that run"
+        for p in parts:  # find and name the damaged part
+            read_parquet(p, hint)
+        raise
 
 
 def spec_diff(old: Any, new: Any, prefix: str = "") -> list[str]:
