@@ -480,14 +480,14 @@ class _Problems:
             raise ScenarioError.combine(self.found)
 
 
-def _unknown(what: str, got: Any, allowed: Iterable[str], scope: str = "") -> str:
-    """``unknown <what> <got>``, the nearest allowed name if one is close, and the allowed names
-    (``allowed<scope>: ...``)."""
+def _unknown(what: str, got: Any, allowed: Iterable[str], scope: str = "", show: bool = False) -> str:
+    """``unknown <what>`` (with ``got`` if ``show``: when the key does not name it), the nearest
+    allowed name if one is close, and the allowed names (``allowed<scope>: ...``)."""
     allowed = [str(a) for a in allowed]
     by_lower = {a.lower(): a for a in allowed}
     close = difflib.get_close_matches(str(got).lower(), list(by_lower), n=1, cutoff=0.6)
     hint = f" (did you mean {by_lower[close[0]]!r}?)" if close else ""
-    return f"unknown {what} {got!r}{hint}; allowed{scope}: {', '.join(allowed)}"
+    return f"unknown {what}{f' {got!r}' if show else ''}{hint}; allowed{scope}: {', '.join(allowed)}"
 
 
 def _validate(raw: dict, source: str, origin: dict[str, str] | None = None) -> Scenario:
@@ -653,7 +653,7 @@ def _check_lever_names(
                 what = "sector" if sector_list else "target (province, region, city or carrier group)"
                 for item in value:
                     if item not in vocab:
-                        raise ScenarioError(source, key, _unknown(what, item, vocab))
+                        raise ScenarioError(source, key, _unknown(what, item, vocab, show=True))
             elif p.kind is dict:
                 for item in value:
                     if item not in names:
@@ -863,12 +863,14 @@ def _check_series(entry: Any, i: int, names: list[str], source: str) -> Series:
         )
     if variable not in SERIES_VARIABLES:
         raise ScenarioError(
-            source, f"{where}.variable", _unknown("series variable", variable, SERIES_VARIABLES)
+            source, f"{where}.variable", _unknown("series variable", variable, SERIES_VARIABLES, show=True)
         )
     target = entry.get("where", "all")
     allowed_targets = ["all", "inland", "coastal", *REGIONS, *names]
     if target not in allowed_targets:
-        raise ScenarioError(source, f"{where}.where", _unknown("province or region", target, allowed_targets))
+        raise ScenarioError(
+            source, f"{where}.where", _unknown("province or region", target, allowed_targets, show=True)
+        )
     if variable in NATIONAL_ONLY and target != "all":
         raise ScenarioError(
             source, f"{where}.where", f'{NATIONAL_ONLY[variable]}: a series of {variable} needs where = "all"'
@@ -963,16 +965,18 @@ def _check_freight_entry(entry: Any, i: int, source: str) -> FreightSeries:
         raise ScenarioError(
             source,
             f"{where}.variable",
-            _unknown("freight series variable", variable, FREIGHT_SERIES_VARIABLES),
+            _unknown("freight series variable", variable, FREIGHT_SERIES_VARIABLES, show=True),
         )
     if variable in logistics.MARKET_SERIES:
         spec = logistics.MARKET_SERIES[variable]
         mode, market = entry.get("mode"), entry.get("market", "all")
         if mode not in logistics.MODES:
-            raise ScenarioError(source, f"{where}.mode", _unknown("mode", mode, logistics.MODES))
+            raise ScenarioError(source, f"{where}.mode", _unknown("mode", mode, logistics.MODES, show=True))
         allowed_markets = (*MARKETS, "all")
         if market not in allowed_markets:
-            raise ScenarioError(source, f"{where}.market", _unknown("market", market, allowed_markets))
+            raise ScenarioError(
+                source, f"{where}.market", _unknown("market", market, allowed_markets, show=True)
+            )
         served = [
             k
             for k, ok in zip(

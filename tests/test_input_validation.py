@@ -37,10 +37,10 @@ def refused(call, key: str, *fragments: str, source: str | None = None) -> S.Sce
 
 ISSUE_EXAMPLES = [
     ("provinces.Henan.wage_growth", -2, "[-0.5, 0.5]"),
-    ("provinces.Henan.wage_growth", math.nan, "finite"),
+    ("provinces.Henan.wage_growth", math.nan, "[-0.5, 0.5]"),
     ("agglomeration.offset", 0, "(0, "),
     ("provinces.Tibet.skill_efficiency", -1, "(0, 10]"),
-    ("provinces.Beijing.amenity", math.inf, "finite"),
+    ("provinces.Beijing.amenity", math.inf, "[-50, 50]"),
     ("labour.supply_elasticity", 1e-300, "[0.05, "),
     ("behaviour.planning_horizon_years", 1e-300, "[0.25, "),
     ("levers.bonded_sites.start", "", "a quarter like '2025Q1' or a year"),
@@ -88,7 +88,7 @@ def test_nan_and_inf_refused_in_series_freight_series_and_worlds(write_toml):
         '[[freight_series]]\nvariable = "rate_mult"\nmode = "sea"\nvalues = { 2025 = inf }\n',
         "series.toml",
     )
-    err = refused(lambda: S.load(series), "series[0].values.2025", "finite")
+    err = refused(lambda: S.load(series), "series[0].values.2025", "got nan")
     assert any(p.key == "freight_series[0].values.2025" for p in err.problems)
     rows = '{ province = "A", lat = nan }, { province = "B" }'
     world = write_toml(f"[world]\nprovinces = [{rows}]\ndistance_km = [[0, inf], [1, 0]]\n", "world.toml")
