@@ -199,8 +199,11 @@ class Scenario:
         for key, value in assignments.items():
             with problems.check():
                 _assign(raw, key, value, source)
+        validated = None
+        with problems.check():  # the assignments that could be made, checked with the rest
+            validated = _validate(raw, source)
         problems.raise_any()
-        return dataclasses.replace(_validate(raw, source), source=self.source)
+        return dataclasses.replace(validated, source=self.source)
 
 
 def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
@@ -424,6 +427,8 @@ def _fmt_time(t: float) -> str:
 def _assign(raw: dict, key: str, value: Any, source: str) -> None:
     """Set dotted ``key`` to ``value`` in the raw form (``--set``, sweep overrides)."""
     parts = key.split(".")
+    if len(parts) >= 2 and all(parts) and parts[0] not in TOP_LEVEL:
+        raise ScenarioError(source, key, _unknown("section", parts[0], TOP_LEVEL, show=True))
     if (
         not 2 <= len(parts) <= 4
         or not all(parts)

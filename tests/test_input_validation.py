@@ -348,6 +348,21 @@ def test_validate_command_prints_every_error(capsys, write_toml):
     assert "behaviour.logit_scale" in err and "behaviour.max_hazard" in err and "2 problems" in err
 
 
+def test_every_set_error_is_reported_at_once(capsys):
+    argv = [
+        "validate",
+        str(BASELINE),
+        "--set",
+        "provincse.Henan.wage_yuan=1",
+        "--set",
+        "behaviour.logit_scael=1",
+    ]
+    assert cli.main([*argv, "--set", "run.steps=0"]) == 2
+    err = capsys.readouterr().err
+    assert "3 problems" in err
+    assert "did you mean 'provinces'?" in err and "did you mean 'logit_scale'?" in err and "run.steps" in err
+
+
 def test_suggestion_for_lever_targets_and_case():
     base = S.load(BASELINE)
     err = refused(
