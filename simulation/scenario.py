@@ -524,8 +524,6 @@ def _validate(raw: dict, source: str, origin: dict[str, str] | None = None) -> S
     params.update(_check_levers(raw.get("levers", {}), names, source, problems))
     before = len(problems.found)
     provinces = _check_province_overrides(raw.get("provinces", {}), names, source, problems)
-    with problems.check():
-        _check_tou_hours(world, provinces, source)
     sectors = _check_sector_overrides(raw.get("sectors", {}), source, problems)
     series = []
     for i, entry in enumerate(raw.get("series", [])):
@@ -534,6 +532,7 @@ def _validate(raw: dict, source: str, origin: dict[str, str] | None = None) -> S
     if len(problems.found) == before:  # overlaps number the series: only when every one is valid
         with problems.check():
             _check_overlaps(tuple(series), lambda: _world_of(world, provinces, source), source)
+            _check_tou_hours(world, provinces, series, source)
     freight_series = ()
     with problems.check():
         freight_series = _check_freight_series(raw.get("freight_series", []), source, problems)
@@ -757,33 +756,62 @@ def _province_value(column: str, value: Any, source: str, key: str) -> float:
     return _number(value, source, key, SPEC_BY_NAME.get(column))
 
 
-def _check_tou_hours(world: dict | None, provinces: dict[str, dict[str, float]], source: str) -> None:
-    """The rule of provinces.csv after overrides: peak + flat + valley hours make 24, and the
-    critical hours lie within the peak."""
-    touched = [
-        p for p, cols in provinces.items() if any(c.startswith("tou_") and c.endswith("_hours") for c in cols)
-    ]
-    if not touched:
+TOU_HOURS = ("tou_peak_hours", "tou_flat_hours", "tou_valley_hours", "tou_critical_hours")
+
+
+def _check_tou_hours(
+    world: dict | None, provinces: dict[str, dict[str, float]], series: list[Series], source: str
+) -> None:
+    """The rule of provinces.csv, kept by overrides, ``[world]`` rows and series at every quarter a
+    series changes the hours: peak + flat + valley hours make 24, critical hours lie within the peak."""
+    driven = [(i, s) for i, s in enumerate(series) if s.variable in TOU_HOURS]
+    rows = world["provinces"] if world else []
+    if not (driven or any(c in TOU_HOURS for cols in [*provinces.values(), *rows] for c in cols)):
         return
     w = _world_of(world, provinces, source)
-    for prov in touched:
-        r = w.index(prov)
-        h = {k: float(w.columns[f"tou_{k}_hours"][r]) for k in ("peak", "flat", "valley", "critical")}
-        key = f"provinces.{prov}.{next(c for c in provinces[prov] if c.endswith('_hours'))}"
-        total = h["peak"] + h["flat"] + h["valley"]
-        if abs(total - 24) > 1e-6:
-            raise ScenarioError(
-                source,
-                key,
-                f"tou_peak_hours + tou_flat_hours + tou_valley_hours must make 24 h a day; with the "
-                f"overrides they are {h['peak']:g} + {h['flat']:g} + {h['valley']:g} = {total:g}",
+
+    def start_key(r: int) -> str:
+        name = str(w.names[r])
+        if any(c in TOU_HOURS for c in provinces.get(name, {})):
+            col = next(c for c in provinces[name] if c in TOU_HOURS)
+            return f"provinces.{name}.{col}"
+        return f"world.provinces[{r}].{next((c for c in rows[r] if c in TOU_HOURS), 'tou_peak_hours')}"
+
+    _tou_rule({v: w.columns[v] for v in TOU_HOURS}, w, "with the overrides", start_key, source)
+    for t in sorted({t for _, s in driven for t, _ in s.points}):
+        cols = {v: w.columns[v].copy() for v in TOU_HOURS}
+        for _, s in driven:
+            value = s.value_at(t)
+            if value is not None:
+                cols[s.variable][w.targets(s.where)] = value
+
+        def series_key(r: int, t: float = t) -> str:
+            here = [
+                i for i, s in driven if w.targets(s.where)[r] and any(abs(k - t) < 1e-9 for k, _ in s.points)
+            ]
+            return f"series[{(here or [driven[0][0]])[0]}].values"
+
+        _tou_rule(cols, w, f"from {_fmt_time(t)} on", series_key, source)
+
+
+def _tou_rule(
+    cols: dict[str, np.ndarray], w: World, when: str, key_of: Callable[[int], str], source: str
+) -> None:
+    """Raise for the first province whose hours ``cols`` break the time-of-use rule."""
+    peak, flat, valley, critical = (cols[v] for v in TOU_HOURS)
+    total = peak + flat + valley
+    for r in np.flatnonzero((np.abs(total - 24) > 1e-6) | (critical > peak + 1e-9)):
+        if abs(total[r] - 24) > 1e-6:
+            what = (
+                f"tou_peak_hours + tou_flat_hours + tou_valley_hours must make 24 h a day; {when} they are "
+                f"{peak[r]:g} + {flat[r]:g} + {valley[r]:g} = {total[r]:g} in {w.names[r]}"
             )
-        if h["critical"] > h["peak"]:
-            raise ScenarioError(
-                source,
-                key,
-                f"tou_critical_hours ({h['critical']:g}) must not exceed tou_peak_hours ({h['peak']:g})",
+        else:
+            what = (
+                f"tou_critical_hours ({critical[r]:g}) must not exceed tou_peak_hours ({peak[r]:g}) in "
+                f"{w.names[r]} {when}"
             )
+        raise ScenarioError(source, key_of(int(r)), what)
 
 
 def _check_sector_overrides(table: dict, source: str, problems: _Problems) -> dict:
