@@ -197,7 +197,12 @@ def leaves(node: Any, path: tuple = ()) -> list[tuple]:
 def set_path(raw: dict, path: tuple, value: Any) -> None:
     node = raw
     for part in path[:-1]:
-        node = node.setdefault(part, {}) if isinstance(node, dict) else node[part]
+        if isinstance(node, dict):
+            node = node.setdefault(part, {})
+        elif isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return
         if not isinstance(node, (dict, list)):
             return
     if isinstance(node, dict) or (

@@ -199,8 +199,11 @@ class Scenario:
         for key, value in assignments.items():
             with problems.check():
                 _assign(raw, key, value, source)
+        validated = None
+        with problems.check():  # the assignments that could be made, checked with the rest
+            validated = _validate(raw, source)
         problems.raise_any()
-        return dataclasses.replace(_validate(raw, source), source=self.source)
+        return dataclasses.replace(validated, source=self.source)
 
 
 def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
@@ -424,6 +427,8 @@ def _fmt_time(t: float) -> str:
 def _assign(raw: dict, key: str, value: Any, source: str) -> None:
     """Set dotted ``key`` to ``value`` in the raw form (``--set``, sweep overrides)."""
     parts = key.split(".")
+    if len(parts) >= 2 and all(parts) and parts[0] not in TOP_LEVEL:
+        raise ScenarioError(source, key, _unknown("section", parts[0], TOP_LEVEL, show=True))
     if (
         not 2 <= len(parts) <= 4
         or not all(parts)
@@ -480,14 +485,14 @@ class _Problems:
             raise ScenarioError.combine(self.found)
 
 
-def _unknown(what: str, got: Any, allowed: Iterable[str], scope: str = "") -> str:
-    """``unknown <what> <got>``, the nearest allowed name if one is close, and the allowed names
-    (``allowed<scope>: ...``)."""
+def _unknown(what: str, got: Any, allowed: Iterable[str], scope: str = "", show: bool = False) -> str:
+    """``unknown <what>`` (with ``got`` if ``show``: when the key does not name it), the nearest
+    allowed name if one is close, and the allowed names (``allowed<scope>: ...``)."""
     allowed = [str(a) for a in allowed]
     by_lower = {a.lower(): a for a in allowed}
     close = difflib.get_close_matches(str(got).lower(), list(by_lower), n=1, cutoff=0.6)
     hint = f" (did you mean {by_lower[close[0]]!r}?)" if close else ""
-    return f"unknown {what} {got!r}{hint}; allowed{scope}: {', '.join(allowed)}"
+    return f"unknown {what}{f' {got!r}' if show else ''}{hint}; allowed{scope}: {', '.join(allowed)}"
 
 
 def _validate(raw: dict, source: str, origin: dict[str, str] | None = None) -> Scenario:
@@ -519,8 +524,6 @@ def _validate(raw: dict, source: str, origin: dict[str, str] | None = None) -> S
     params.update(_check_levers(raw.get("levers", {}), names, source, problems))
     before = len(problems.found)
     provinces = _check_province_overrides(raw.get("provinces", {}), names, source, problems)
-    with problems.check():
-        _check_tou_hours(world, provinces, source)
     sectors = _check_sector_overrides(raw.get("sectors", {}), source, problems)
     series = []
     for i, entry in enumerate(raw.get("series", [])):
@@ -529,6 +532,7 @@ def _validate(raw: dict, source: str, origin: dict[str, str] | None = None) -> S
     if len(problems.found) == before:  # overlaps number the series: only when every one is valid
         with problems.check():
             _check_overlaps(tuple(series), lambda: _world_of(world, provinces, source), source)
+            _check_tou_hours(world, provinces, series, source)
     freight_series = ()
     with problems.check():
         freight_series = _check_freight_series(raw.get("freight_series", []), source, problems)
@@ -653,7 +657,7 @@ def _check_lever_names(
                 what = "sector" if sector_list else "target (province, region, city or carrier group)"
                 for item in value:
                     if item not in vocab:
-                        raise ScenarioError(source, key, _unknown(what, item, vocab))
+                        raise ScenarioError(source, key, _unknown(what, item, vocab, show=True))
             elif p.kind is dict:
                 for item in value:
                     if item not in names:
@@ -752,33 +756,62 @@ def _province_value(column: str, value: Any, source: str, key: str) -> float:
     return _number(value, source, key, SPEC_BY_NAME.get(column))
 
 
-def _check_tou_hours(world: dict | None, provinces: dict[str, dict[str, float]], source: str) -> None:
-    """The rule of provinces.csv after overrides: peak + flat + valley hours make 24, and the
-    critical hours lie within the peak."""
-    touched = [
-        p for p, cols in provinces.items() if any(c.startswith("tou_") and c.endswith("_hours") for c in cols)
-    ]
-    if not touched:
+TOU_HOURS = ("tou_peak_hours", "tou_flat_hours", "tou_valley_hours", "tou_critical_hours")
+
+
+def _check_tou_hours(
+    world: dict | None, provinces: dict[str, dict[str, float]], series: list[Series], source: str
+) -> None:
+    """The rule of provinces.csv, kept by overrides, ``[world]`` rows and series at every quarter a
+    series changes the hours: peak + flat + valley hours make 24, critical hours lie within the peak."""
+    driven = [(i, s) for i, s in enumerate(series) if s.variable in TOU_HOURS]
+    rows = world["provinces"] if world else []
+    if not (driven or any(c in TOU_HOURS for cols in [*provinces.values(), *rows] for c in cols)):
         return
     w = _world_of(world, provinces, source)
-    for prov in touched:
-        r = w.index(prov)
-        h = {k: float(w.columns[f"tou_{k}_hours"][r]) for k in ("peak", "flat", "valley", "critical")}
-        key = f"provinces.{prov}.{next(c for c in provinces[prov] if c.endswith('_hours'))}"
-        total = h["peak"] + h["flat"] + h["valley"]
-        if abs(total - 24) > 1e-6:
-            raise ScenarioError(
-                source,
-                key,
-                f"tou_peak_hours + tou_flat_hours + tou_valley_hours must make 24 h a day; with the "
-                f"overrides they are {h['peak']:g} + {h['flat']:g} + {h['valley']:g} = {total:g}",
+
+    def start_key(r: int) -> str:
+        name = str(w.names[r])
+        if any(c in TOU_HOURS for c in provinces.get(name, {})):
+            col = next(c for c in provinces[name] if c in TOU_HOURS)
+            return f"provinces.{name}.{col}"
+        return f"world.provinces[{r}].{next((c for c in rows[r] if c in TOU_HOURS), 'tou_peak_hours')}"
+
+    _tou_rule({v: w.columns[v] for v in TOU_HOURS}, w, "with the overrides", start_key, source)
+    for t in sorted({t for _, s in driven for t, _ in s.points}):
+        cols = {v: w.columns[v].copy() for v in TOU_HOURS}
+        for _, s in driven:
+            value = s.value_at(t)
+            if value is not None:
+                cols[s.variable][w.targets(s.where)] = value
+
+        def series_key(r: int, t: float = t) -> str:
+            here = [
+                i for i, s in driven if w.targets(s.where)[r] and any(abs(k - t) < 1e-9 for k, _ in s.points)
+            ]
+            return f"series[{(here or [driven[0][0]])[0]}].values"
+
+        _tou_rule(cols, w, f"from {_fmt_time(t)} on", series_key, source)
+
+
+def _tou_rule(
+    cols: dict[str, np.ndarray], w: World, when: str, key_of: Callable[[int], str], source: str
+) -> None:
+    """Raise for the first province whose hours ``cols`` break the time-of-use rule."""
+    peak, flat, valley, critical = (cols[v] for v in TOU_HOURS)
+    total = peak + flat + valley
+    for r in np.flatnonzero((np.abs(total - 24) > 1e-6) | (critical > peak + 1e-9)):
+        if abs(total[r] - 24) > 1e-6:
+            what = (
+                f"tou_peak_hours + tou_flat_hours + tou_valley_hours must make 24 h a day; {when} they are "
+                f"{peak[r]:g} + {flat[r]:g} + {valley[r]:g} = {total[r]:g} in {w.names[r]}"
             )
-        if h["critical"] > h["peak"]:
-            raise ScenarioError(
-                source,
-                key,
-                f"tou_critical_hours ({h['critical']:g}) must not exceed tou_peak_hours ({h['peak']:g})",
+        else:
+            what = (
+                f"tou_critical_hours ({critical[r]:g}) must not exceed tou_peak_hours ({peak[r]:g}) in "
+                f"{w.names[r]} {when}"
             )
+        raise ScenarioError(source, key_of(int(r)), what)
 
 
 def _check_sector_overrides(table: dict, source: str, problems: _Problems) -> dict:
@@ -863,12 +896,14 @@ def _check_series(entry: Any, i: int, names: list[str], source: str) -> Series:
         )
     if variable not in SERIES_VARIABLES:
         raise ScenarioError(
-            source, f"{where}.variable", _unknown("series variable", variable, SERIES_VARIABLES)
+            source, f"{where}.variable", _unknown("series variable", variable, SERIES_VARIABLES, show=True)
         )
     target = entry.get("where", "all")
     allowed_targets = ["all", "inland", "coastal", *REGIONS, *names]
     if target not in allowed_targets:
-        raise ScenarioError(source, f"{where}.where", _unknown("province or region", target, allowed_targets))
+        raise ScenarioError(
+            source, f"{where}.where", _unknown("province or region", target, allowed_targets, show=True)
+        )
     if variable in NATIONAL_ONLY and target != "all":
         raise ScenarioError(
             source, f"{where}.where", f'{NATIONAL_ONLY[variable]}: a series of {variable} needs where = "all"'
@@ -963,16 +998,18 @@ def _check_freight_entry(entry: Any, i: int, source: str) -> FreightSeries:
         raise ScenarioError(
             source,
             f"{where}.variable",
-            _unknown("freight series variable", variable, FREIGHT_SERIES_VARIABLES),
+            _unknown("freight series variable", variable, FREIGHT_SERIES_VARIABLES, show=True),
         )
     if variable in logistics.MARKET_SERIES:
         spec = logistics.MARKET_SERIES[variable]
         mode, market = entry.get("mode"), entry.get("market", "all")
         if mode not in logistics.MODES:
-            raise ScenarioError(source, f"{where}.mode", _unknown("mode", mode, logistics.MODES))
+            raise ScenarioError(source, f"{where}.mode", _unknown("mode", mode, logistics.MODES, show=True))
         allowed_markets = (*MARKETS, "all")
         if market not in allowed_markets:
-            raise ScenarioError(source, f"{where}.market", _unknown("market", market, allowed_markets))
+            raise ScenarioError(
+                source, f"{where}.market", _unknown("market", market, allowed_markets, show=True)
+            )
         served = [
             k
             for k, ok in zip(

@@ -49,17 +49,23 @@ def test_mutated_library_files_run_finite_or_are_refused_with_file_and_key(work,
         path.unlink(missing_ok=True)
 
 
-@pytest.mark.slow
-@settings(max_examples=SET_EXAMPLES, **COMMON)
-@given(
-    original=st.sampled_from(fuzz.LIBRARY),
-    key=st.sampled_from(fuzz.KEYS) | st.text(min_size=0, max_size=30),
-    value=st.sampled_from(fuzz.SET_TEXTS)
+ODD_VALUES = (
+    st.sampled_from(fuzz.SET_TEXTS)
     | st.text(max_size=20)
     | st.floats(allow_nan=True).map(fuzz.toml_value)
-    | st.integers().map(str),
+    | st.integers().map(str)
 )
-def test_set_values_run_finite_or_are_refused_with_file_and_key(work, tmp_path_factory, original, key, value):
+
+
+@pytest.mark.slow
+@settings(max_examples=SET_EXAMPLES, **COMMON)
+@given(original=st.sampled_from(fuzz.LIBRARY), data=st.data())
+def test_set_values_run_finite_or_are_refused_with_file_and_key(work, tmp_path_factory, original, data):
+    key = data.draw(st.sampled_from(fuzz.KEYS) | st.sampled_from(fuzz.KEYS) | st.text(max_size=30), "key")
+    if data.draw(st.integers(0, 2), "kind"):  # two in three: at or near the key's declared bounds
+        value = fuzz.toml_value(fuzz.boundary(key, data.draw(st.randoms(use_true_random=False), "rnd")))
+    else:
+        value = data.draw(ODD_VALUES, "value")
     _check(fuzz.check_case(work / original, [f"{key}={value}"], tmp_path_factory.mktemp("out") / "run"))
 
 

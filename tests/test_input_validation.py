@@ -37,10 +37,10 @@ def refused(call, key: str, *fragments: str, source: str | None = None) -> S.Sce
 
 ISSUE_EXAMPLES = [
     ("provinces.Henan.wage_growth", -2, "[-0.5, 0.5]"),
-    ("provinces.Henan.wage_growth", math.nan, "finite"),
+    ("provinces.Henan.wage_growth", math.nan, "[-0.5, 0.5]"),
     ("agglomeration.offset", 0, "(0, "),
     ("provinces.Tibet.skill_efficiency", -1, "(0, 10]"),
-    ("provinces.Beijing.amenity", math.inf, "finite"),
+    ("provinces.Beijing.amenity", math.inf, "[-50, 50]"),
     ("labour.supply_elasticity", 1e-300, "[0.05, "),
     ("behaviour.planning_horizon_years", 1e-300, "[0.25, "),
     ("levers.bonded_sites.start", "", "a quarter like '2025Q1' or a year"),
@@ -88,7 +88,7 @@ def test_nan_and_inf_refused_in_series_freight_series_and_worlds(write_toml):
         '[[freight_series]]\nvariable = "rate_mult"\nmode = "sea"\nvalues = { 2025 = inf }\n',
         "series.toml",
     )
-    err = refused(lambda: S.load(series), "series[0].values.2025", "finite")
+    err = refused(lambda: S.load(series), "series[0].values.2025", "got nan")
     assert any(p.key == "freight_series[0].values.2025" for p in err.problems)
     rows = '{ province = "A", lat = nan }, { province = "B" }'
     world = write_toml(f"[world]\nprovinces = [{rows}]\ndistance_km = [[0, inf], [1, 0]]\n", "world.toml")
@@ -123,6 +123,18 @@ def test_time_of_use_hours_must_make_a_day(write_toml):
     )
     ok = base.with_overrides({"provinces.Henan.tou_peak_hours": 9, "provinces.Henan.tou_flat_hours": 7})
     assert ok.provinces["Henan"]["tou_peak_hours"] == 9
+
+
+def test_time_of_use_hours_must_make_a_day_under_series_and_in_worlds(write_toml):
+    one = '[[series]]\nvariable = "tou_peak_hours"\nwhere = "west"\nvalues = { 2026Q3 = 10 }\n'
+    path = write_toml(f'[scenario]\nextends = "{BASELINE.as_posix()}"\n{one}', "series.toml")
+    refused(lambda: S.load(path), "series[0].values", "from 2026Q3 on", "= 26", source=str(path))
+    other = '[[series]]\nvariable = "tou_flat_hours"\nwhere = "west"\nvalues = { 2026Q3 = 6 }\n'
+    both = write_toml(f'[scenario]\nextends = "{BASELINE.as_posix()}"\n{one}{other}', "both.toml")
+    assert len(S.load(both).series) == 2  # peak and flat move together: still 24 h
+    rows = '{ province = "A", tou_peak_hours = 10 }, { province = "B" }'
+    world = write_toml(f"[world]\nprovinces = [{rows}]\n", "world.toml")
+    refused(lambda: S.load(world), "world.provinces[0].tou_peak_hours", "24 h", source=str(world))
 
 
 def test_employment_shares_must_sum_to_one():
@@ -346,6 +358,21 @@ def test_validate_command_prints_every_error(capsys, write_toml):
     assert cli.main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert "behaviour.logit_scale" in err and "behaviour.max_hazard" in err and "2 problems" in err
+
+
+def test_every_set_error_is_reported_at_once(capsys):
+    argv = [
+        "validate",
+        str(BASELINE),
+        "--set",
+        "provincse.Henan.wage_yuan=1",
+        "--set",
+        "behaviour.logit_scael=1",
+    ]
+    assert cli.main([*argv, "--set", "run.steps=0"]) == 2
+    err = capsys.readouterr().err
+    assert "3 problems" in err
+    assert "did you mean 'provinces'?" in err and "did you mean 'logit_scale'?" in err and "run.steps" in err
 
 
 def test_suggestion_for_lever_targets_and_case():

@@ -383,7 +383,7 @@ def test_load_with_overrides(small_scenario_file):
         ({"run.start": "2009Q1"}, "run.start", "2010Q1 or later"),
         ({"logit_scale": 0.1}, "logit_scale", "expected section.name"),
         ({"series.x": 1}, "series.x", "expected section.name"),
-        ({"nosuch.key": 1}, "nosuch.key", "expected section.name"),
+        ({"nosuch.key": 1}, "nosuch.key", "unknown section 'nosuch'"),
     ],
 )
 def test_with_overrides_revalidates(small_scenario, assignments, key, allowed):
