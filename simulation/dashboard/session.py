@@ -8,6 +8,7 @@ restarts: when only a lever changes, the policy run restarts but the baseline ne
 
 from __future__ import annotations
 
+import itertools
 import threading
 from typing import Any
 
@@ -20,6 +21,7 @@ from simulation.model import RelocationModel
 RUN_PARAMS = {p.key: p for p in parameters.PARAMS if p.key in ("run.firms", "run.seed")}
 DEFAULT_FIRMS = 5000  # class size: a step and its figures render well under a second
 DEFAULT_SEED = int(RUN_PARAMS["run.seed"].default)
+_UIDS = itertools.count(1)
 
 
 class Baseline:
@@ -70,7 +72,7 @@ class DashboardModel(RelocationModel):
         self.baseline = baseline if baseline is not None and baseline.matches(seed, firms) else None
         if self.baseline is None:
             self.baseline = Baseline(seed, firms)
-        self.last_step_seconds = 0.0
+        self.uid = next(_UIDS)  # tells a restarted run from the last one (ids of freed objects recur)
 
     def step(self) -> None:
         """Advance the policy run and its baseline by one quarter."""
