@@ -91,10 +91,11 @@ def Stats(model: DashboardModel, province: str, lang: str):
 
 @solara.component
 def Figure(view: views.View, model: DashboardModel, choice: tuple = (), name: str = ""):
-    """One view as a PNG, redrawn when the model steps or is replaced (or ``choice`` changes)."""
+    """One view as an image, redrawn when the model steps or is replaced (or ``choice`` changes)."""
     update_counter.get()
-    png = solara.use_memo(lambda: view.png(model, *choice), [id(view), model.uid, model.steps, *choice])
-    solara.Image(png, width="100%", classes=["ptsim-fig", f"ptsim-fig-{name}"])
+    image = solara.use_memo(lambda: view.image(model, *choice), [id(view), model.uid, model.steps, *choice])
+    with solara.Column(classes=["ptsim-fig", f"ptsim-fig-{name}"]):
+        solara.Image(image, width="100%", format=views.IMAGE_FORMAT)
 
 
 @solara.component
