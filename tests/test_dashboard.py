@@ -4,16 +4,22 @@ model, the views (plotted numbers equal the model's), the page rendered in-proce
 from __future__ import annotations
 
 import math
+import re
+import time
 
 import ipyvuetify as v
 import numpy as np
 import pytest
 import solara
 from matplotlib.collections import PathCollection
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
+from matplotlib.patches import FancyArrowPatch, Rectangle
+from matplotlib.text import Text
 
 from simulation import cli, levers
-from simulation.dashboard import app, controls, lessons, views
+from simulation.dashboard import app, controls, i18n, lessons, views
 from simulation.dashboard import cli as dash_cli
 from simulation.dashboard.session import DashboardModel
 from simulation.levers import CHANNELS
@@ -118,28 +124,109 @@ def test_bad_settings_are_refused_by_the_schema():
 # --- views ---------------------------------------------------------------------------------------
 
 
+def _texts(fig: Figure) -> list:
+    """Every visible, non-empty text of a figure (titles, labels, ticks, legends, annotations)."""
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
 def test_map_plots_every_province_with_area_by_employment(stepped):
     fig = views.map_figure(stepped)
     assert isinstance(fig, Figure)
-    dots = next(c for c in fig.axes[0].collections if isinstance(c, PathCollection))
+    ax = fig.axes[0]
+    dots = next(c for c in ax.collections if isinstance(c, PathCollection))
     emp = stepped.employment_by_province() * stepped.scale
-    np.testing.assert_allclose(dots.get_offsets()[:, 0], stepped.world.columns["lon"])
+    assert len(dots.get_offsets()) == stepped.world.n
     np.testing.assert_allclose(dots.get_sizes() / dots.get_sizes().max(), emp / emp.max(), rtol=1e-9)
     flows = views.latest_flows(stepped)
     moved = stepped.recorder.steps[-1]["relocated_employment_in"].sum()
     assert flows and sum(e for *_, e in views.latest_flows(stepped, top=999)) == pytest.approx(moved)
-    arrows = [t for t in fig.axes[0].texts if t.arrow_patch is not None]
+    arrows = [a for a in ax.get_children() if isinstance(a, FancyArrowPatch)]
     assert len(arrows) == len(flows)
+    # every province is labelled with its name and its employment (thousand persons)
+    texts = {t.get_text().replace("\n", " ") for t in _texts(fig)}
+    assert {str(n) for n in stepped.world.names} <= texts
+    assert {f"{e / 1e3:,.0f}" for e in emp} <= texts
 
 
-def test_inland_share_lines_equal_the_models(stepped):
+def _boxes(fig: Figure, artists) -> list:
+    renderer = fig.canvas.get_renderer()
+    return [a.get_window_extent(renderer) for a in artists]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_map_names_do_not_overlap_and_legends_stay_off_the_provinces(stepped, lang):
+    fig = views.map_figure(stepped, lang=lang)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    tiles = _boxes(fig, [p for p in ax.patches if isinstance(p, Rectangle)])
+    assert len(tiles) == stepped.world.n
+    names = [t for t in ax.texts if t.get_fontweight() == "bold"]
+    assert len(names) == stepped.world.n
+    name_boxes = _boxes(fig, names)
+    for i, a in enumerate(name_boxes):
+        assert not any(a.overlaps(b) for b in name_boxes[i + 1 :]), names[i].get_text()
+        assert any(
+            tile.contains(a.x0 + 1, a.y0 + 1) and tile.contains(a.x1 - 1, a.y1 - 1) for tile in tiles
+        ), (
+            names[i].get_text()  # each name inside its tile
+        )
+    legends = [c for c in ax.get_children() if isinstance(c, Legend)]
+    assert len(legends) == 2
+    canvas = fig.bbox
+    for legend in legends:
+        box = legend.get_window_extent(fig.canvas.get_renderer())
+        assert not any(box.overlaps(tile) for tile in tiles)  # Xinjiang included
+        assert canvas.x0 <= box.x0 and box.x1 <= canvas.x1 and canvas.y0 <= box.y0 and box.y1 <= canvas.y1
+
+
+def test_a_step_redraws_only_the_changing_artists_and_matches_a_fresh_drawing(stepped):
+    """The kept view, stepped, shows the same pixels as a view drawn from scratch."""
+    settings = controls.settings_of(lessons.get("matchmaking").load())
+    model = DashboardModel(
+        lesson="matchmaking", settings=settings, firms=FIRMS, seed=stepped.seed, baseline=stepped.baseline
+    )
+    kept = {"map": views.MapView(), "inland": views.InlandView()}
+    first = {k: v.image(model) for k, v in kept.items()}
+    for _ in range(3):
+        model.step()
+    for name, view in kept.items():
+        again = view.image(model)
+        assert view.full_draws == 1 and again != first[name]  # blitted, and it changed
+        kept_pixels = np.asarray(view.fig.canvas.buffer_rgba()).copy()
+        fresh = type(view)()
+        fresh.image(model)
+        np.testing.assert_array_equal(kept_pixels, np.asarray(fresh.fig.canvas.buffer_rgba()), err_msg=name)
+    restarted = DashboardModel(firms=FIRMS, seed=stepped.seed, baseline=stepped.baseline)
+    kept["inland"].image(restarted)
+    assert kept["inland"].full_draws == 2  # a new run: everything drawn anew (its legend changed)
+
+
+def test_inland_share_lines_equal_the_models_on_a_fixed_scale(stepped):
     fig = views.inland_figure(stepped)
-    lines = {ln.get_label(): ln.get_ydata() for ln in fig.axes[0].get_lines()}
-    policy = lines[f"this run: {stepped.lesson.name}"]
+    ax = fig.axes[0]
+    lines = {ln.get_label(): ln.get_ydata() for ln in ax.get_lines()}
+    policy = lines["this run: Special-bond support for relocation carriers"]  # the lever switched on
     base = lines["baseline (same seed)"]
     assert len(policy) == len(base) == stepped.steps + 1
     assert policy[-1] == pytest.approx(100 * stepped.inland_employment_share())
     assert base[-1] == pytest.approx(100 * stepped.baseline.model.inland_employment_share())
+    low, high = ax.get_ylim()
+    assert high - low >= views.INLAND_BELOW + views.INLAND_ABOVE  # not autoscaled to the lines
+    assert (low, high) == views.inland_limits(stepped.recorder.steps and policy[0] / 100)
+    assert [t.get_text() for t in ax.get_legend().get_texts()][1].startswith("this run: Special-bond")
+    plain = DashboardModel(firms=FIRMS, seed=stepped.seed, baseline=stepped.baseline)
+    legend = views.inland_figure(plain).axes[0].get_legend()
+    assert legend.get_texts()[1].get_text() == "this run: no lever on"
+
+
+def test_sector_colours_differ_from_region_colours(stepped):
+    from simulation.plots.palette import REGION_COLOURS
+
+    assert not set(views.SECTOR_COLOURS.values()) & set(REGION_COLOURS.values())
+    fig = views.employment_figure(stepped)
+    faces = {to_hex(b.get_facecolor()).upper() for b in fig.axes[0].patches}
+    assert not faces & {c.upper() for c in REGION_COLOURS.values()}
+    assert len(faces) == len(stepped.sectors.names)
 
 
 def test_employment_bars_equal_the_models(stepped):
@@ -169,11 +256,47 @@ def test_advantage_bars_equal_the_recorded_advantage(stepped):
     assert not np.any(views.advantage_data(plain, "Henan")[1])
 
 
+ENGLISH_WORD = re.compile(r"[A-Za-z_]{3,}")
+#: Words allowed in the Chinese interface: proper names (the program, cited authors) and the
+#: parameter names a lesson asks to move (they are the scenario file's keys).
+PROPER = {"ptsim", "Martin", "Rogers", "Faber", "build_lag_quarters", "load_flexibility"}
+
+
+def test_chinese_figures_have_no_english_words_or_fall_back_to_english(stepped):
+    """With a CJK font every label of every figure is Chinese (numbers, quarters like 2024Q1 and
+    units like % aside); without one the figures stay English and the page says why."""
+    figures = [
+        views.map_figure(stepped, lang="zh"),
+        views.inland_figure(stepped, lang="zh"),
+        views.employment_figure(stepped, lang="zh"),
+        views.advantage_figure(stepped, "Henan", "electronics", lang="zh"),
+    ]
+    words = [w for fig in figures for t in _texts(fig) for w in ENGLISH_WORD.findall(t.get_text())]
+    if i18n.cjk_font() is None:
+        assert i18n.figure_lang("zh") == "en" and "Inland" in words
+    else:
+        assert i18n.figure_lang("zh") == "zh"
+        assert words == []
+
+
 # --- the page in-process ---------------------------------------------------------------------------
 
 
 def _stat(rc, key: str) -> str:
     return rc.find(v.Html, attributes={"id": f"ptsim-{key}"}).widget.children[1].children[0]
+
+
+def _busy(rc) -> bool:
+    return bool(rc.find(v.Html, attributes={"id": "ptsim-busy"}))
+
+
+def _settle(rc, timeout: float = 60.0) -> None:
+    """Wait until the run being prepared in the background is ready."""
+    deadline = time.monotonic() + timeout
+    while _busy(rc):
+        assert time.monotonic() < deadline, "the new run was not ready in time"
+        time.sleep(0.05)
+    time.sleep(0.5)  # the background thread's last render may still be running
 
 
 @pytest.mark.slow  # renders the page repeatedly
@@ -185,12 +308,14 @@ def test_page_steps_restarts_on_a_lever_and_loads_a_lesson():
         assert _stat(rc, "quarter").startswith("2024Q1 (step 1")
         tou = next(c for c in controls.all_controls() if c.key == "levers.time_of_use.enabled")
         rc.find(v.Switch, label=tou.label).widget.v_model = True
+        _settle(rc)
         assert _stat(rc, "quarter").startswith("2023Q4 (step 0")  # a lever restarts the run
         slider = rc.find(v.Slider, class_="ptsim-slider ptsim-levers-time_of_use-spread_scale").widget
         slider.fire_event("change", 100)  # the thumb released at the right end: the declared high, 5
         rc.find(
             v.Html, children=["Stretch of the spread (preset 'scale'): 5 x current spread"]
         ).assert_single()
+        _settle(rc)
         rc.find(v.Btn, children=["Step"]).widget.click()
         # the page shows what the same model computes in-process
         settings = controls.settings_of(lessons.get("free").load())
@@ -205,7 +330,80 @@ def test_page_steps_restarts_on_a_lever_and_loads_a_lesson():
         assert rc.find(v.Switch, label=tou.label).widget.v_model is False
         match = next(c for c in controls.all_controls() if c.key == "levers.matchmaking.enabled")
         assert rc.find(v.Switch, label=match.label).widget.v_model is True
+        _settle(rc)
         assert _stat(rc, "quarter").startswith("2023Q4 (step 0")
+    finally:
+        rc.close()
+
+
+@pytest.mark.slow  # renders the page
+def test_a_step_clicked_while_a_lesson_loads_is_queued_not_lost(monkeypatch):
+    built = []
+    plain_init = DashboardModel.__init__
+
+    def slow_init(self, **kwargs):  # a lesson switch on a busy machine: the new run takes a while
+        plain_init(self, **kwargs)
+        if built:
+            time.sleep(1.0)
+        built.append(self)
+
+    monkeypatch.setattr(DashboardModel, "__init__", slow_init)
+    box, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+    try:
+        rc.find(v.Select, label="Lesson").widget.v_model = lessons.get("matchmaking").title
+        assert _busy(rc)  # the page says it is preparing the run
+        step = rc.find(v.Btn, children=["Step"]).widget
+        step.click()
+        step.click()
+        note = rc.find(v.Html, attributes={"id": "ptsim-busy"}).widget.children[0]
+        assert "Steps clicked meanwhile: 2" in note
+        _settle(rc)
+        assert _stat(rc, "quarter").startswith("2024Q2 (step 2")  # both clicks applied to the new run
+        assert built[-1].lesson.name == "matchmaking" and built[-1].steps == 2
+    finally:
+        rc.close()
+
+
+def _ui_strings(root) -> list[str]:
+    """Every text a viewer reads on the page below widget ``root``: labels, button texts,
+    choices, HTML text (tags, CSS and the figures' pixels aside)."""
+    from ipywidgets import Widget
+
+    out, todo, seen = [], [root], set()
+    while todo:
+        w = todo.pop()
+        if id(w) in seen or getattr(w, "tag", None) == "style":
+            continue
+        seen.add(id(w))
+        for attr in ("label", "children", "items", "hint", "placeholder", "v_slots", "template"):
+            value = getattr(w, attr, None)
+            for item in value if isinstance(value, list | tuple) else [value]:
+                if isinstance(item, dict):
+                    item = item.get("children")
+                if isinstance(item, Widget):
+                    todo.append(item)
+                elif isinstance(item, str) and item.strip():
+                    # markdown arrives as a Vue template: its HTML, minus scripts, styles, bindings
+                    text = re.sub(
+                        r"<script.*?</script>|<style.*?</style>|\{\{.*?\}\}|<[^>]+>", " ", item, flags=re.S
+                    )
+                    out.append(text)
+    return out
+
+
+@pytest.mark.slow  # renders the page
+def test_chinese_interface_labels_every_control():
+    box, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+    try:
+        rc.find(v.Btn, children=["中文"]).widget.click()
+        assert _stat(rc, "quarter").startswith("2023Q4（第 0 步")
+        labels = _ui_strings(box)
+        english = [s for s in labels if set(ENGLISH_WORD.findall(s)) - PROPER and s != "English"]
+        assert len(labels) > 60 and english == [], english
+        assert any(lessons.get("free").watch_zh[:12] in s for s in labels)  # the lesson text is read too
+        rc.find(v.Select, label="课程").widget.v_model = lessons.get("matchmaking").title_zh
+        _settle(rc)
+        assert rc.find(v.Switch, label="(5) 完善加工贸易梯度转移对接合作机制").widget.v_model is True
     finally:
         rc.close()
 

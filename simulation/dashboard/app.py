@@ -228,16 +228,17 @@ def Page():
     lg = lang.value
     t = i18n.tr
     solara.Style(CSS)
-    solara.Title("ptsim dashboard")
+    solara.Title(t("ptsim dashboard", lg))
     with solara.AppBar():
         solara.AppBarTitle(t(TITLE, lg))
-        solara.ToggleButtonsSingle(
-            value=i18n.LANG_NAMES[lg],
-            values=list(i18n.LANG_NAMES.values()),
-            on_value=lambda name: lang.set({v: k for k, v in i18n.LANG_NAMES.items()}[name]),
+    with solara.Sidebar():
+        other = "zh" if lg == "en" else "en"
+        solara.Button(  # named in the language it switches to, so either audience finds it
+            label=i18n.LANG_NAMES[other],
+            on_click=lambda: lang.set(other),
+            outlined=True,
             classes=["ptsim-lang"],
         )
-    with solara.Sidebar():
         LessonCard(lessons.get(shown["lesson"]), on_lesson, lg)
         with solara.Card(t("Run", lg)):
             Controller(model, busy, pending, lambda: rebuild(), lg)
