@@ -4,8 +4,15 @@ model, the views (plotted numbers equal the model's), the page rendered in-proce
 from __future__ import annotations
 
 import math
+import os
 import re
+import signal
+import socket
+import subprocess
+import sys
 import time
+import urllib.request
+from pathlib import Path
 
 import ipyvuetify as v
 import numpy as np
@@ -428,3 +435,70 @@ def test_ptsim_dashboard_options_and_server_command():
     assert "--production" in cmd and cmd[cmd.index("--port") + 1] == "9001"
     assert dash_cli.server_env()["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "false"
     assert math.isfinite(app.PLAY_INTERVAL_MS)
+
+
+FAKE_SERVER = """
+import http.server, os, pathlib, sys, time
+pathlib.Path(sys.argv[2]).write_text(str(os.getpid()))
+time.sleep(float(sys.argv[3]))  # a slow start, like Solara's first import
+if sys.argv[4] == "fail":
+    sys.exit(3)
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), http.server.SimpleHTTPRequestHandler).serve_forever()
+"""
+
+
+def _serve_with_fake_server(tmp_path, port: int, mode: str = "ok") -> tuple[subprocess.Popen, Path]:
+    """``ptsim dashboard``'s serve() in its own process, with a stand-in for Solara that takes
+    1.5 s to listen (or exits, ``mode="fail"``)."""
+    fake, pidfile = tmp_path / "fake_server.py", tmp_path / "server.pid"
+    fake.write_text(FAKE_SERVER)
+    command = f"[sys.executable, {str(fake)!r}, str(p), {str(pidfile)!r}, '1.5', {mode!r}]"
+    code = (
+        "import sys; from simulation.dashboard import cli; "
+        f"cli.server_command = lambda h, p: {command}; sys.exit(cli.serve('127.0.0.1', {port}))"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    return proc, pidfile
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_dashboard_prints_the_address_only_once_it_answers_and_sigterm_stops_the_server(tmp_path):
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    proc, pidfile = _serve_with_fake_server(tmp_path, port)
+    try:
+        first = proc.stdout.readline()
+        assert "starting" in first and "open" not in first
+        line = proc.stdout.readline()  # blocks until serve() prints the address
+        assert line.startswith(f"ptsim dashboard: open http://127.0.0.1:{port}")
+        assert _answers(url)  # it answers at the moment the address is printed
+        child = int(pidfile.read_text())
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+        assert not _answers(url)  # nothing is left serving the port
+        with pytest.raises(ProcessLookupError):
+            os.kill(child, 0)
+    finally:
+        proc.kill()
+
+
+def test_dashboard_says_when_the_server_exits_before_answering(tmp_path):
+    proc, _ = _serve_with_fake_server(tmp_path, _free_port(), mode="fail")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and "open http" not in out
+    assert "the server exited with code 3" in err
