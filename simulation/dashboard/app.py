@@ -18,7 +18,7 @@ import solara
 from mesa.visualization.utils import force_update, update_counter
 
 from simulation.dashboard import controls, i18n, lessons, views
-from simulation.dashboard.session import DEFAULT_FIRMS, DEFAULT_SEED, RUN_PARAMS, DashboardModel
+from simulation.dashboard.session import DEFAULT_FIRMS, DEFAULT_SEED, RUN_PARAMS, DashboardModel, RunSlot
 from simulation.scenario import ScenarioError
 
 PLAY_INTERVAL_MS = 300  # pause between quarters while playing
@@ -127,26 +127,18 @@ def LeverPanel(settings: dict[str, Any], on_control, lang: str):
 
 
 @solara.component
-def Controller(model: solara.Reactive, busy: bool, pending: solara.Reactive, on_reset, lang: str):
-    """Reset, play/pause and Step. While a new run is being prepared (``busy``) a Step click is
-    queued in ``pending`` and applied when the run is ready, never lost."""
+def Controller(slot: RunSlot, on_step, on_reset, lang: str):
+    """Reset, play/pause and Step; a Step goes through the session's :class:`RunSlot`, which
+    queues it while a new run is being prepared."""
     playing = solara.use_reactive(False)
-    m = model.value
-    running = m.running
-
-    def step_once() -> None:
-        if busy:
-            pending.set(pending.value + 1)
-            return
-        model.value.step()
-        force_update()
+    update_counter.get()
+    running = slot.model.running
 
     def play() -> None:
-        while playing.value and model.value.running:
+        while playing.value and slot.model.running:
             time.sleep(PLAY_INTERVAL_MS / 1000)
-            if not busy and playing.value:
-                model.value.step()
-                force_update()
+            if playing.value and not slot.busy:
+                on_step()
         playing.set(False)
 
     solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
@@ -160,7 +152,7 @@ def Controller(model: solara.Reactive, busy: bool, pending: solara.Reactive, on_
             disabled=not running,
         )
         solara.Button(
-            label=t("Step", lang), color="primary", on_click=step_once, disabled=playing.value or not running
+            label=t("Step", lang), color="primary", on_click=on_step, disabled=playing.value or not running
         )
 
 
@@ -185,22 +177,23 @@ def Page():
         [lang.value],
     )
 
+    slot = solara.use_memo(lambda: RunSlot(model.value), [])
+
     def prepare() -> None:
-        """Build the requested run (in a thread), then apply the queued Steps."""
+        """Build the requested run (in a thread), then hand it the Steps queued meanwhile."""
         req = request.value
         if req is None:
             return
         new = {k: v for k, v in req.items() if k not in ("baseline", "serial")}
         try:
-            built = DashboardModel(**new, baseline=model.value.baseline)
+            built = DashboardModel(**new, baseline=slot.model.baseline)
         except (ScenarioError, ValueError, KeyError) as exc:
-            error.set(str(exc))
-            request.set(None)
+            if slot.finish(req["serial"], None):
+                error.set(str(exc))
+                request.set(None)
             return
-        if request.value is not req:  # a newer request came in meanwhile: that one wins
-            return
-        for _ in range(pending.value):
-            built.step()
+        if not slot.finish(req["serial"], built):
+            return  # a newer request came in meanwhile: that one wins
         error.set("")
         params.set({**new, "baseline": built.baseline})
         model.set(built)
@@ -211,7 +204,15 @@ def Page():
     solara.lab.use_task(prepare, dependencies=[request.value], prefer_threaded=True)
 
     def rebuild(**changes: Any) -> None:
-        request.set({**params.value, **(request.value or {}), **changes, "serial": time.monotonic_ns()})
+        serial = time.monotonic_ns()
+        slot.begin(serial)
+        request.set({**params.value, **(request.value or {}), **changes, "serial": serial})
+
+    def on_step() -> None:
+        if slot.step():
+            force_update()
+        else:
+            pending.set(slot.pending)
 
     def on_control(key: str, value: Any) -> None:
         base = request.value or params.value
@@ -241,7 +242,7 @@ def Page():
         )
         LessonCard(lessons.get(shown["lesson"]), on_lesson, lg)
         with solara.Card(t("Run", lg)):
-            Controller(model, busy, pending, lambda: rebuild(), lg)
+            Controller(slot, on_step, lambda: rebuild(), lg)
             with solara.Column(classes=["ptsim-busy-box"]):
                 if busy:
                     solara.ProgressLinear(True)

@@ -32,6 +32,8 @@ def server_env() -> dict[str, str]:
         **os.environ,
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
         "SOLARA_ASSETS_PROXY": "true",  # serve /_solara/cdn from the installed solara-assets
+        "SOLARA_THEME_SHOW_BANNER": "false",  # Solara's English corner banner would sit on the figures
+        "SOLARA_THEME_TITLE": "ptsim",
         "MPLBACKEND": "Agg",
     }
 

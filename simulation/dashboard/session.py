@@ -92,3 +92,53 @@ class DashboardModel(RelocationModel):
             return np.array([r["employment"][:, inland].sum() / r["employment"].sum() for r in rows])
 
         return share(self.recorder.steps), share(self.baseline_steps())
+
+
+class RunSlot:
+    """The run a session's Step button drives, safe against a run being swapped meanwhile.
+
+    While a new run is prepared (:meth:`begin`, in a background thread) a Step is counted, not
+    taken (:meth:`step` returns False); :meth:`finish` applies the counted Steps to the new run
+    and makes it current in one locked exchange, so a click is never lost or applied to the old
+    run. Only the newest request (``serial``) may finish; older ones are dropped.
+    """
+
+    def __init__(self, model: DashboardModel):
+        self.model = model
+        self.pending = 0
+        self.serial: int | None = None  # the request being prepared, or None
+        self._lock = threading.Lock()
+
+    @property
+    def busy(self) -> bool:
+        return self.serial is not None
+
+    def begin(self, serial: int) -> None:
+        with self._lock:
+            self.serial = serial
+
+    def step(self) -> bool:
+        """Step the current run (True), or count the Step while one is prepared (False)."""
+        with self._lock:
+            if self.busy:
+                self.pending += 1
+                return False
+            model = self.model
+        model.step()
+        return True
+
+    def finish(self, serial: int, built: DashboardModel | None) -> bool:
+        """Make ``built`` current after the Steps counted meanwhile (``None``: the request failed,
+        keep the current run); False if a newer request superseded this one."""
+        while True:
+            with self._lock:
+                if serial != self.serial:
+                    return False
+                n, self.pending = self.pending, 0
+                if n == 0 or built is None:
+                    if built is not None:
+                        self.model = built
+                    self.serial = None
+                    return True
+            for _ in range(n):  # outside the lock: a click meanwhile is counted for the next round
+                built.step()
