@@ -246,6 +246,9 @@ def test_map_fits_a_projector_and_the_sidebar_never_covers_it(server, browser, t
             assert side["x"] + side["width"] <= fig["x"] + 1, (lesson, side, fig)  # never over the map
             assert fig["y"] >= 0 and fig["y"] + fig["height"] <= 1080, fig  # all of it without scrolling
             assert fig["width"] >= 700  # about its drawn size: names stay legible
+        page.wait_for_selector("#ptsim-busy", state="detached", timeout=120_000)
+        _step(page, 8)  # two years in: arrows on the map, lines on the chart
+        page.wait_for_timeout(500)
         shot = tmp_path / "map.png"
         page.screenshot(path=shot)
         _keep(shot, "dashboard_1920x1080_en.png")
@@ -284,6 +287,17 @@ def test_chinese_interface_in_the_browser(server, browser, tmp_path):
         page.get_by_role("button", name="中文").click()
         page.wait_for_function("() => document.querySelector('#ptsim-quarter').innerText.startsWith('季度')")
         page.wait_for_timeout(1500)  # the figures follow in the same update
+        _choose(page, "课程", lessons.get("matchmaking").title_zh)
+        page.wait_for_selector("#ptsim-busy", state="detached", timeout=120_000)
+        for _ in range(8):
+            before = page.inner_text("#ptsim-quarter b")
+            page.get_by_role("button", name="前进一季").click()
+            page.wait_for_function(
+                "(old) => document.querySelector('#ptsim-quarter b').innerText !== old",
+                arg=before,
+                timeout=30_000,
+            )
+        page.wait_for_timeout(500)
         words = {w.lower() for w in ENGLISH_WORD.findall(page.inner_text("body"))} - PROPER
         assert words == set(), words
         shot = tmp_path / "zh.png"
