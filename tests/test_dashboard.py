@@ -28,7 +28,7 @@ from matplotlib.text import Text
 from simulation import cli, levers
 from simulation.dashboard import app, controls, i18n, lessons, views
 from simulation.dashboard import cli as dash_cli
-from simulation.dashboard.session import DashboardModel
+from simulation.dashboard.session import DashboardModel, RunSlot
 from simulation.levers import CHANNELS
 
 FIRMS = 600
@@ -226,14 +226,26 @@ def test_inland_share_lines_equal_the_models_on_a_fixed_scale(stepped):
     assert legend.get_texts()[1].get_text() == "this run: no lever on"
 
 
-def test_sector_colours_differ_from_region_colours(stepped):
-    from simulation.plots.palette import REGION_COLOURS
+def test_employment_bars_take_the_palettes_sector_colours(stepped):
+    from simulation.plots.palette import sector_colour
 
-    assert not set(views.SECTOR_COLOURS.values()) & set(REGION_COLOURS.values())
     fig = views.employment_figure(stepped)
-    faces = {to_hex(b.get_facecolor()).upper() for b in fig.axes[0].patches}
-    assert not faces & {c.upper() for c in REGION_COLOURS.values()}
-    assert len(faces) == len(stepped.sectors.names)
+    faces = [to_hex(b.get_facecolor()).upper() for b in fig.axes[0].patches]
+    names = [str(n) for n in stepped.sectors.names]
+    expected = [sector_colour(n, i).upper() for i, n in enumerate(names) for _ in range(4)]
+    assert faces == expected  # one colour per sector, each bar of a sector in it (4 regions)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 17: simulation/plots/palette.py gives biomedicine the east's colour (#0072B2), electronics "
+    "the central region's (#E69F00), food the west's (#009E73), aerospace the north-east's (#CC79A7); the "
+    "palette (one source for every figure) must give sectors colours of their own",
+)
+def test_sector_colours_differ_from_region_colours():
+    from simulation.plots.palette import REGION_COLOURS, SECTOR_COLOURS
+
+    assert not set(SECTOR_COLOURS.values()) & set(REGION_COLOURS.values())
 
 
 def test_employment_bars_equal_the_models(stepped):
@@ -339,6 +351,24 @@ def test_page_steps_restarts_on_a_lever_and_loads_a_lesson():
         assert rc.find(v.Switch, label=match.label).widget.v_model is True
         _settle(rc)
         assert _stat(rc, "quarter").startswith("2023Q4 (step 0")
+    finally:
+        rc.close()
+
+
+@pytest.mark.slow  # renders the page and plays for a few seconds
+def test_play_advances_quarters_and_pause_stops_them():
+    box, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+    try:
+        rc.find(v.Btn, children=["▶"]).widget.click()
+        deadline = time.monotonic() + 60
+        while not _stat(rc, "quarter").startswith("2024Q2"):  # two quarters played
+            assert time.monotonic() < deadline, _stat(rc, "quarter")
+            time.sleep(0.1)
+        rc.find(v.Btn, children=["❚❚"]).widget.click()
+        time.sleep(2 * app.PLAY_INTERVAL_MS / 1000 + 1.0)  # a quarter under way may still finish
+        paused = _stat(rc, "quarter")
+        time.sleep(4 * app.PLAY_INTERVAL_MS / 1000)
+        assert _stat(rc, "quarter") == paused
     finally:
         rc.close()
 
@@ -502,3 +532,18 @@ def test_dashboard_says_when_the_server_exits_before_answering(tmp_path):
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1 and "open http" not in out
     assert "the server exited with code 3" in err
+
+
+def test_run_slot_hands_steps_counted_meanwhile_to_the_new_run():
+    old = DashboardModel(firms=FIRMS)
+    slot = RunSlot(old)
+    assert slot.step() and old.steps == 1  # no run being prepared: steps the current one
+    slot.begin(1)
+    assert not slot.step() and not slot.step() and slot.pending == 2 and old.steps == 1
+    slot.begin(2)  # a newer request: the first one may not finish
+    new = DashboardModel(firms=FIRMS, baseline=old.baseline)
+    assert not slot.finish(1, new) and slot.busy
+    assert slot.finish(2, new) and slot.model is new and new.steps == 2 and not slot.busy
+    slot.begin(3)
+    slot.step()
+    assert slot.finish(3, None) and slot.model is new and new.steps == 3  # failed: steps the current run

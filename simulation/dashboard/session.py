@@ -128,17 +128,16 @@ class RunSlot:
         return True
 
     def finish(self, serial: int, built: DashboardModel | None) -> bool:
-        """Make ``built`` current after the Steps counted meanwhile (``None``: the request failed,
-        keep the current run); False if a newer request superseded this one."""
+        """Make ``built`` current after the Steps counted meanwhile (``None``: the request failed;
+        the counted Steps go to the current run); False if a newer request superseded this one."""
+        target = built if built is not None else self.model
         while True:
             with self._lock:
                 if serial != self.serial:
                     return False
                 n, self.pending = self.pending, 0
-                if n == 0 or built is None:
-                    if built is not None:
-                        self.model = built
-                    self.serial = None
+                if n == 0:
+                    self.model, self.serial = target, None
                     return True
             for _ in range(n):  # outside the lock: a click meanwhile is counted for the next round
-                built.step()
+                target.step()

@@ -10,8 +10,8 @@ encodes the image (JPEG: :data:`IMAGE_FORMAT`). A full draw happens when the mod
 
 The ``*_data`` helpers compute what is plotted, so tests can compare the plotted numbers with the
 model's; ``*_figure`` functions return a finished figure (for tests and notebooks). Colours come
-from :mod:`simulation.plots.palette` (Okabe-Ito) except the sectors' (:data:`SECTOR_COLOURS`),
-which differ from every region colour; fonts are large for a projector.
+from :mod:`simulation.plots.palette` (Okabe-Ito), the one palette of every figure; fonts are large
+for a projector.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from simulation.plots.palette import (
     OTHER_MOVE_COLOUR,
     POLICY_COLOUR,
     REGION_COLOURS,
+    sector_colour,
 )
 
 if TYPE_CHECKING:
@@ -62,26 +63,9 @@ STYLE = {
 }
 DPI = 80  # figures are drawn at the size they are shown (a 1920x1080 projector), not scaled up
 ALL_SECTORS = "all sectors"
-#: Sector colours for the dashboard (Paul Tol's muted scheme and a grey): none is a region colour,
-#: so a sector bar is never read as a region of the map.
-SECTOR_COLOURS = {
-    "electronics": "#332288",
-    "apparel": "#CC6677",
-    "food": "#DDCC77",
-    "machinery": "#999933",
-    "biomedicine": "#88CCEE",
-    "new_energy": "#882255",
-    "aerospace": "#BBBBBB",
-}
-_CYCLE = tuple(SECTOR_COLOURS.values())
 #: Images are sent as JPEG, quality 90 without chroma subsampling (text stays sharp): encoding
 #: takes ~6 ms a figure against 40-50 ms for PNG (zlib) at the same size in bytes, measured here.
 IMAGE_FORMAT, JPEG_QUALITY = "jpeg", 90
-
-
-def sector_colour(name: str, index: int) -> str:
-    """The dashboard colour of sector ``name`` (the ``index``-th of the cycle for a custom world)."""
-    return SECTOR_COLOURS.get(name, _CYCLE[index % len(_CYCLE)])
 
 
 def encode(canvas: FigureCanvasAgg) -> bytes:
@@ -496,7 +480,8 @@ def _nice_ceiling(x: float) -> float:
 
 
 class EmploymentView(View):
-    """Employment by NBS region, stacked by sector; black ticks mark the baseline's regional totals.
+    """Employment by NBS region, stacked by sector (the palette's sector colours); black ticks mark
+    the baseline's regional totals.
     The x-range is fixed at the start (headroom for growth); the legend sits below the axes."""
 
     size = (8.0, 5.6)
