@@ -136,7 +136,13 @@ def _texts(fig: Figure) -> list:
     return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
 
 
-def test_map_plots_every_province_with_area_by_employment(stepped):
+@pytest.fixture
+def tiles(monkeypatch):
+    """The tile-grid map, whether or not the outline map's extra is installed."""
+    monkeypatch.setattr(views, "_outline_module", lambda: None)
+
+
+def test_map_plots_every_province_with_area_by_employment(stepped, tiles):
     fig = views.map_figure(stepped)
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
@@ -161,7 +167,7 @@ def _boxes(fig: Figure, artists) -> list:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_map_names_do_not_overlap_and_legends_stay_off_the_provinces(stepped, lang):
+def test_map_names_do_not_overlap_and_legends_stay_off_the_provinces(stepped, lang, tiles):
     fig = views.map_figure(stepped, lang=lang)
     fig.canvas.draw()
     ax = fig.axes[0]
@@ -184,6 +190,24 @@ def test_map_names_do_not_overlap_and_legends_stay_off_the_provinces(stepped, la
         box = legend.get_window_extent(fig.canvas.get_renderer())
         assert not any(box.overlaps(tile) for tile in tiles)  # Xinjiang included
         assert canvas.x0 <= box.x0 and box.x1 <= canvas.x1 and canvas.y0 <= box.y0 and box.y1 <= canvas.y1
+
+
+def test_outline_map_when_its_extra_is_installed_else_the_tile_grid(stepped):
+    view = views.MapView()
+    fig = view.figure(stepped)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    rectangles = [p for p in ax.patches if isinstance(p, Rectangle)]
+    if views._outline_module() is None:
+        assert view.base["legends"] == "corners" and len(rectangles) == stepped.world.n
+        return
+    names = view.base["names"]  # the outline map's labels: on top of circles and arrows
+    assert len(names) == stepped.world.n and view.overdraw == names
+    boxes = _boxes(fig, names)
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    axes_box = ax.get_window_extent(fig.canvas.get_renderer())
+    for legend in (c for c in ax.get_children() if isinstance(c, Legend)):
+        assert legend.get_window_extent(fig.canvas.get_renderer()).y1 <= axes_box.y0 + 1  # below the map
 
 
 def test_a_step_redraws_only_the_changing_artists_and_matches_a_fresh_drawing(stepped):

@@ -183,26 +183,51 @@ def map_data(model: DashboardModel) -> dict[str, np.ndarray]:
     }
 
 
+def _outline_module():
+    """``simulation.plots.outline`` (China's province outlines from cnmaps, the optional ``maps``
+    extra) when it and cnmaps are installed, else None."""
+    try:
+        from simulation.plots import outline
+    except ImportError:
+        return None
+    return outline if outline.available() else None
+
+
 def draw_map_base(ax: Axes, world, lang: str) -> dict[str, Any]:
     """The one place where the map's base is drawn: China's province outlines when
-    ``simulation.plots.maps.draw_outline_map`` exists (the optional ``maps`` extra), else the tile
-    grid of :data:`simulation.plots.maps.TILES` (:func:`_tile_base`).
+    :func:`simulation.plots.outline.draw_outline_map` can draw them, else the tile grid of
+    :data:`simulation.plots.maps.TILES` (:func:`_tile_base`).
 
     Returns where to draw on it: ``xy`` (R, 2) anchor of each province's circle, ``value_xy``
-    (R, 2) of its number or None, ``size`` (pt², circle area of the largest province) and
-    ``names`` (the province labels to draw over the arrows; may be empty).
-    ``draw_outline_map(ax, lang=...)`` is expected to draw outlines and names on a plain Axes in
-    longitude/latitude degrees; if it fails, the tile grid is drawn instead, with a warning.
+    (R, 2) of its number or None, ``size`` (pt², circle area of the largest province), ``gap``
+    (data units left free at each end of an arrow), ``names`` (the province labels, drawn again
+    over an arrow that crosses them, or over every circle and arrow with ``names_on_top``) and
+    ``legends`` (where the legends go: ``corners``, the tile grid's empty corners, or ``below``
+    the map). If the outline map fails, the tile grid
+    is drawn instead, with a warning.
     """
-    from simulation.plots import maps
-
-    outline = getattr(maps, "draw_outline_map", None)
+    outline = _outline_module()
     if outline is not None:
+        names = [str(n) for n in world.names]
         try:
-            outline(ax, lang=lang)
-            lonlat = np.column_stack([world.columns["lon"], world.columns["lat"]])
-            return {"xy": lonlat, "value_xy": None, "size": 1600.0, "names": []}
-        except Exception as exc:  # a missing optional extra or another signature: fall back
+            from simulation.plots.maps import CODES
+
+            before = len(ax.texts)
+            # short labels (ISO codes; the Chinese names are as short) keep the crowded east legible
+            labels = {n: i18n.province(n, lang) if lang == "zh" else CODES[n] for n in names}
+            drawn = outline.draw_outline_map(
+                ax,
+                {},  # no values: provinces in the map's neutral fill, regions outlined in their colours
+                labels=labels,
+                label_size=11.0,
+                groups={n: str(r) for n, r in zip(names, world.region, strict=True)},
+                group_colours=REGION_COLOURS,
+            )
+            xy = np.array([drawn.anchors[n] for n in names], dtype=float)
+            span = float(np.ptp(xy[:, 0]))
+            return {"xy": xy, "value_xy": None, "size": 900.0, "gap": 0.012 * span,
+                    "names": ax.texts[before:], "names_on_top": True, "legends": "below"}  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - an optional extra: any failure falls back to the grid
             warnings.warn(f"outline map unavailable ({exc}); drawing the tile grid", stacklevel=2)
             ax.cla()
     return _tile_base(ax, world, lang)
@@ -251,7 +276,10 @@ def _tile_base(ax: Axes, world, lang: str) -> dict[str, Any]:
         "xy": np.column_stack([x - 0.2, y - 0.14]),
         "value_xy": np.column_stack([x + 0.43, y - 0.14]),
         "size": 1300.0,
+        "gap": ARROW_GAP,
         "names": labels,
+        "names_on_top": False,
+        "legends": "corners",
     }
 
 
@@ -268,6 +296,8 @@ class MapView(View):
         ax = fig.subplots()
         self.ax = ax
         self.base = draw_map_base(ax, model.world, self.lang)
+        if self.base["legends"] == "below":
+            fig.subplots_adjust(bottom=0.17)  # room for the legends under the map, off the provinces
         xy = self.base["xy"]
         colours = [REGION_COLOURS[str(r)] for r in model.world.region]
         self.dots = ax.scatter(
@@ -296,17 +326,25 @@ class MapView(View):
         note = self.t("circle area: employment")
         if self.base["value_xy"] is not None:
             note += f"; {self.t('number')}: {self.t('thousand persons')}"
-        # top-left: the empty first row of the tile grid; bottom-left: its empty south-west corner
+        # tile grid: its empty first row (top left) and south-west corner; outline map: beside it
+        corners = self.base["legends"] == "corners"
         first = ax.legend(
             handles=[circle, *moves],
             labels=[note, *(h.get_label() for h in moves)],
             loc="upper left",
-            bbox_to_anchor=(0.0, 1.0),
+            bbox_to_anchor=(0.0, 1.0) if corners else (0.0, -0.01),  # (below: under the axes)
             frameon=False,
             fontsize=12,
         )
         ax.add_artist(first)
-        ax.legend(handles=regions, loc="lower left", bbox_to_anchor=(0.0, 0.0), frameon=False, fontsize=13)
+        ax.legend(
+            handles=regions,
+            loc="lower left" if corners else "upper right",
+            bbox_to_anchor=(0.0, 0.0) if corners else (1.0, -0.01),
+            frameon=False,
+            fontsize=13,
+            ncols=1 if corners else 2,
+        )
 
     def update(self, model: DashboardModel, *choice: Any) -> bool:
         d = map_data(model)
@@ -337,7 +375,10 @@ class MapView(View):
         halo = [patheffects.withStroke(linewidth=3, foreground="white")]
         for txt, hit in zip(self.values, crossed[len(names) :], strict=True):
             txt.set_path_effects(halo if hit else [])
-        self.overdraw = [t for t, hit in zip(names, crossed[: len(names)], strict=True) if hit]
+        if self.base["names_on_top"]:
+            self.overdraw = list(names)
+        else:
+            self.overdraw = [t for t, hit in zip(names, crossed[: len(names)], strict=True) if hit]
 
     def _arrows(self, model: DashboardModel) -> None:
         for arrow in self.arrows:
@@ -349,7 +390,7 @@ class MapView(View):
         xy, inland = self.base["xy"], model.world.inland
         for o, t, emp in flows:
             east_inland = not inland[o] and inland[t]
-            ends = _shorten(xy[o], xy[t], ARROW_GAP)
+            ends = _shorten(xy[o], xy[t], self.base["gap"])
             arrow = FancyArrowPatch(
                 tuple(ends[0]),
                 tuple(ends[1]),
@@ -372,7 +413,7 @@ ARC_RAD = 0.2  # curvature of the flow arrows (matplotlib's arc3 connection styl
 ARROW_PAD_PX = 4.0  # half the width of the widest arrow: a text this close counts as crossed
 
 
-ARROW_GAP = 0.12  # grid cells (or degrees) left free at each end of an arrow
+ARROW_GAP = 0.12  # tile-grid cells left free at each end of an arrow
 
 
 def _shorten(a: np.ndarray, b: np.ndarray, gap: float) -> np.ndarray:
