@@ -89,13 +89,43 @@ def Stats(model: DashboardModel, province: str, lang: str):
             )
 
 
-@solara.component
-def Figure(view: views.View, model: DashboardModel, choice: tuple = (), name: str = ""):
+def _image(view: views.View, model: DashboardModel, choice: tuple, name: str) -> None:
     """One view as an image, redrawn when the model steps or is replaced (or ``choice`` changes)."""
-    update_counter.get()
     image = solara.use_memo(lambda: view.image(model, *choice), [id(view), model.uid, model.steps, *choice])
     with solara.Column(classes=["ptsim-fig", f"ptsim-fig-{name}"]):
         solara.Image(image, width="100%", format=views.IMAGE_FORMAT)
+
+
+@solara.component
+def Figures(figure_views: dict[str, views.View], model: DashboardModel, province, sector, lang: str):
+    """The four views and the advantage view's choices: one component, so a Step re-renders this
+    and the numbers only (each re-rendered component walks the page's widget tree again)."""
+    update_counter.get()
+    t = i18n.tr
+    with solara.Columns([5, 4]):
+        with solara.Column():
+            _image(figure_views["map"], model, (), "map")
+            _image(figure_views["employment"], model, (), "employment")
+        with solara.Column():
+            _image(figure_views["inland"], model, (), "inland")
+            with solara.Row():
+                names = controls.province_names()
+                shown_names = [i18n.province(n, lang) for n in names]
+                solara.Select(
+                    label=t("Province", lang),
+                    values=shown_names,
+                    value=i18n.province(province.value, lang),
+                    on_value=lambda s: province.set(names[shown_names.index(s)]),
+                )
+                sectors = [views.ALL_SECTORS, *map(str, model.sectors.names)]
+                shown_sectors = [t(views.ALL_SECTORS, lang)] + [i18n.sector(s, lang) for s in sectors[1:]]
+                solara.Select(
+                    label=t("Sector", lang),
+                    values=shown_sectors,
+                    value=shown_sectors[sectors.index(sector.value)],
+                    on_value=lambda s: sector.set(sectors[shown_sectors.index(s)]),
+                )
+            _image(figure_views["advantage"], model, (province.value, sector.value), "advantage")
 
 
 @solara.component
@@ -269,27 +299,4 @@ def Page():
             LeverPanel(shown["settings"], on_control, lg)
     if lg == "zh" and i18n.figure_lang(lg) != "zh":
         solara.Warning(i18n.NO_CJK_NOTE)
-    with solara.Columns([5, 4]):
-        with solara.Column():
-            Figure(figure_views["map"], m, name="map")
-            Figure(figure_views["employment"], m, name="employment")
-        with solara.Column():
-            Figure(figure_views["inland"], m, name="inland")
-            with solara.Row():
-                names = controls.province_names()
-                shown_names = [i18n.province(n, lg) for n in names]
-                solara.Select(
-                    label=t("Province", lg),
-                    values=shown_names,
-                    value=i18n.province(province.value, lg),
-                    on_value=lambda s: province.set(names[shown_names.index(s)]),
-                )
-                sectors = [views.ALL_SECTORS, *map(str, m.sectors.names)]
-                shown_sectors = [t(views.ALL_SECTORS, lg)] + [i18n.sector(s, lg) for s in sectors[1:]]
-                solara.Select(
-                    label=t("Sector", lg),
-                    values=shown_sectors,
-                    value=shown_sectors[sectors.index(sector.value)],
-                    on_value=lambda s: sector.set(sectors[shown_sectors.index(s)]),
-                )
-            Figure(figure_views["advantage"], m, choice=(province.value, sector.value), name="advantage")
+    Figures(figure_views, m, province, sector, lg)
