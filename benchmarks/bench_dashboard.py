@@ -14,16 +14,19 @@ asks for a Step under 0.3 s at 5,000 firms (the dashboard's default size).
     python benchmarks/bench_dashboard.py [--firms 5000] [--steps 12] [--lesson special_bonds_lag]
     python benchmarks/bench_dashboard.py --page [--no-python] [--steps 12]
 
-Measured on a 2-core machine shared with other jobs (load average about 8, so every number is
-several times what a quiet machine gives), medians at 5,000 firms, December 2026:
+Measured on a 2-core machine shared with other jobs (load average 5-9, so every number is a few
+times what a quiet machine gives), medians at 5,000 firms, December 2026; "before" is the
+dashboard before issue 17 (four figures made anew and PNG-encoded each click):
 
-| Step click | figures made anew each click (before) | views kept, changing artists redrawn |
+| Step click | before | now (views kept, changing artists redrawn, JPEG) |
 |---|---|---|
-| python side (model + four figures encoded) | 1.42-1.56 s | 0.21-0.26 s |
-| through the page, headless Chromium | 1.80 s | 0.38-0.52 s |
+| python side (both model steps + four figures encoded), load 5-6 | 0.79 s | 0.15 s |
+| python side, load 7-8 | 1.42-1.56 s | 0.21-0.26 s |
+| through the page, headless Chromium, load 5-6 | 1.07 s | 0.36-0.41 s |
+| through the page, load 8-9 | 1.80 s | 0.38-0.52 s |
 
-On the same machine at load about 1.7 the python side took 0.085 s (views kept, PNG then; JPEG
-encoding is faster still). The two model steps take 0.01-0.02 s.
+On the same machine at load 1.7 the python side took 0.085 s. The two model steps take
+0.006-0.02 s; the rest of a page Step is Solara's widget update and the browser's decoding.
 """
 
 from __future__ import annotations
