@@ -414,8 +414,10 @@ def test_a_step_clicked_while_a_lesson_loads_is_queued_not_lost(monkeypatch):
         rc.find(v.Select, label="Lesson").widget.v_model = lessons.get("matchmaking").title
         assert _busy(rc)  # the page says it is preparing the run
         step = rc.find(v.Btn, children=["Step"]).widget
+        assert not step.disabled  # a Step can be clicked while the run is prepared
         step.click()
         step.click()
+        assert not rc.find(v.Btn, children=["Step"]).widget.disabled
         note = rc.find(v.Html, attributes={"id": "ptsim-busy"}).widget.children[0]
         assert "Steps clicked meanwhile: 2" in note
         _settle(rc)

@@ -256,7 +256,7 @@ def test_map_fits_a_projector_and_the_sidebar_never_covers_it(server, browser, t
         context.close()
 
 
-def test_busy_while_a_new_run_is_prepared_and_steps_clicked_meanwhile_apply(server, browser):
+def test_busy_while_a_new_run_is_prepared_and_steps_clicked_meanwhile_apply(server, browser, tmp_path):
     context, page = _open(browser, server)
     try:
         _choose(page, "Firms", "20000")  # a new baseline run of 20,000 firms: several seconds
@@ -268,6 +268,10 @@ def test_busy_while_a_new_run_is_prepared_and_steps_clicked_meanwhile_apply(serv
             "() => { const b = document.querySelector('#ptsim-busy');"
             " return !b || b.innerText.includes('meanwhile: 2'); }"
         )
+        if page.locator("#ptsim-busy").count():
+            shot = tmp_path / "busy.png"
+            page.screenshot(path=shot)
+            _keep(shot, "dashboard_1920x1080_busy.png")
         page.wait_for_selector("#ptsim-busy", state="detached", timeout=120_000)
         page.wait_for_function(
             "() => document.querySelector('#ptsim-quarter b').innerText.startsWith('2024Q2 (step 2')",
