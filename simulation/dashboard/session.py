@@ -49,7 +49,7 @@ class Baseline:
 class DashboardModel(RelocationModel):
     """A lesson's scenario with the dashboard's settings, stepped with its baseline.
 
-    Keyword arguments only (Mesa's ``ModelController`` re-creates the model from them on Reset):
+    Keyword arguments only (the page re-creates the model from them on Reset or a change):
     ``lesson`` names a :data:`~simulation.dashboard.lessons.LESSONS` entry, ``settings`` holds flat
     ``levers.<name>.<key>`` values from the controls, ``baseline`` is an optional :class:`Baseline`
     to reuse when it has the same seed and firms.
