@@ -22,7 +22,8 @@ dashboard before issue 17 (four figures made anew and PNG-encoded each click):
 |---|---|---|
 | python side (both model steps + four figures encoded), load 5-6 | 0.79 s | 0.15 s |
 | python side, load 7-8 | 1.42-1.56 s | 0.21-0.26 s |
-| through the page, headless Chromium, load 5-6 | 1.07 s | 0.36-0.41 s |
+| through the page, headless Chromium, load 3.8 | - | 0.235 s (worst 0.29 s) |
+| through the page, load 5-6 | 1.07 s | 0.36-0.41 s |
 | through the page, load 8-9 | 1.80 s | 0.38-0.52 s |
 
 On the same machine at load 1.7 the python side took 0.085 s. The two model steps take
