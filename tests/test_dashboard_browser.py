@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 
 from simulation.dashboard import cli as dash_cli
-from simulation.dashboard import controls, lessons
+from simulation.dashboard import controls, i18n, lessons
 from simulation.dashboard.session import DashboardModel
 
 # slow lane: a real Solara server driven by chromium
@@ -283,6 +283,7 @@ def test_busy_while_a_new_run_is_prepared_and_steps_clicked_meanwhile_apply(serv
 
 ENGLISH_WORD = re.compile(r"[A-Za-z_]{3,}")
 PROPER = {"ptsim", "martin", "rogers", "faber", "build_lag_quarters", "load_flexibility", "english"}
+PROPER |= {w for pkg in i18n.CJK_PACKAGES for w in pkg.split("-")}  # the no-CJK-font note names them
 
 
 def test_chinese_interface_in_the_browser(server, browser, tmp_path):

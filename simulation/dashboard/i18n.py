@@ -119,9 +119,11 @@ ZH: dict[str, str] = {
     "days": "天",
 }
 
+#: Debian packages with a CJK font (named in the note below).
+CJK_PACKAGES = ("fonts-noto-cjk", "fonts-wqy-microhei")
 #: Said on the page when the figures cannot be drawn in Chinese on this server.
 NO_CJK_NOTE = (
-    "此服务器未安装中文字体，图表暂用英文标注（安装 fonts-noto-cjk 或 fonts-wqy-microhei 后重启即可）。"
+    f"此服务器未安装中文字体，图表暂用英文标注（安装 {CJK_PACKAGES[0]} 或 {CJK_PACKAGES[1]} 后重启即可）。"
 )
 
 
