@@ -1,5 +1,7 @@
 """Every lesson loads, validates and runs; the mechanisms its text tells the class to watch show in
-the model (the direct effects, which do not depend on the noise of a few quarters)."""
+the model; and every direction a lesson's text states holds over ten seeds (20240101..20240110):
+the inland share against the baseline over full runs at the dashboard's size (5,000 firms), and
+the sign of every bar the text points at after the first quarter."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import numpy as np
 import pytest
 
 from simulation.dashboard import controls, lessons, views
-from simulation.dashboard.session import DEFAULT_SEED, Baseline, DashboardModel
+from simulation.dashboard.session import DEFAULT_FIRMS, DEFAULT_SEED, Baseline, DashboardModel
 from simulation.geography import load_china
 from simulation.levers import CHANNELS
 
@@ -87,3 +89,119 @@ def test_maintenance_pilots_raise_the_coasts_customs_margin_and_matchmaking_no_c
     pilots, match = _run("maintenance_pilots", baseline, 1), _run("matchmaking", baseline, 1)
     assert views.advantage_data(pilots, "Guangdong")[1][CUSTOMS] > 0
     assert not np.any(views.advantage_data(match, "Henan")[1])
+
+
+# --- every stated direction over ten seeds -------------------------------------------------------
+
+SEEDS = [DEFAULT_SEED + i for i in range(10)]
+YEAR = 4  # steps
+
+
+@pytest.fixture(scope="module")
+def gaps() -> dict[str, np.ndarray]:
+    """Inland-share gap to the baseline (points), (seeds, steps + 1), of every lesson whose text
+    states a direction for the inland share, at the dashboard's size; ``baseline`` holds the
+    baseline's own change since step 0 (points)."""
+    out: dict[str, list[np.ndarray]] = {}
+    names = (
+        "special_bonds_lag",
+        "links_coast_interior",
+        "links_interior_world",
+        "matchmaking",
+        "maintenance_pilots",
+    )
+    for seed in SEEDS:
+        base = Baseline(seed, DEFAULT_FIRMS)
+        for name in names:
+            lesson = lessons.get(name)
+            m = DashboardModel(
+                lesson=name,
+                settings=controls.settings_of(lesson.load()),
+                firms=DEFAULT_FIRMS,
+                seed=seed,
+                baseline=base,
+            )
+            for _ in range(m.params["run.steps"]):
+                m.step()
+            policy, shares = m.inland_shares()
+            out.setdefault(name, []).append(100 * (policy - shares))
+        out.setdefault("baseline", []).append(100 * (shares - shares[0]))
+    return {k: np.array(v) for k, v in out.items()}
+
+
+@pytest.fixture(scope="module")
+def first_quarters() -> dict[str, list[DashboardModel]]:
+    """Every lesson after one quarter on each of the ten seeds (small runs: the bars are direct
+    effects of the levers, computed at the state reached)."""
+    bases = [Baseline(seed, FIRMS) for seed in SEEDS]
+    out: dict[str, list[DashboardModel]] = {}
+    for lesson in lessons.LESSONS:
+        settings = controls.settings_of(lesson.load())
+        for seed, base in zip(SEEDS, bases, strict=True):
+            m = DashboardModel(lesson=lesson.name, settings=settings, firms=FIRMS, seed=seed, baseline=base)
+            m.step()
+            out.setdefault(lesson.name, []).append(m)
+    return out
+
+
+def _bars(
+    models: list[DashboardModel], province: str, channel: int, sector: str = views.ALL_SECTORS
+) -> np.ndarray:
+    """The levers' change of ``channel`` in ``province``, per seed."""
+    return np.array([views.advantage_data(m, province, sector)[1][channel] for m in models])
+
+
+def _mostly(values: np.ndarray, share: float = 0.7) -> bool:
+    return bool(np.mean(values) > 0 and np.mean(values > 0) >= share)
+
+
+@pytest.mark.slow  # 50 runs of 48 quarters at 5,000 firms
+def test_every_lesson_states_only_directions_that_hold_over_ten_seeds(gaps):
+    end = {k: v[:, -1] for k, v in gaps.items()}
+    checked = set()
+    # free: the baseline's inland share slips over the run in most seeds (no drift inland)
+    assert _mostly(-end["baseline"]), end["baseline"]
+    checked.add("free")
+    # special bonds: nothing in the first year, above the baseline by the end in most seeds
+    sb = gaps["special_bonds_lag"]
+    assert _mostly(end["special_bonds_lag"]) and sb[:, YEAR].mean() < sb[:, -1].mean() / 3, sb[:, [YEAR, -1]]
+    checked.add("special_bonds_lag")
+    # coast-interior links: close to the baseline (both signs occur), below the interior-world
+    # links in most seeds (paired on the seed)
+    ci = end["links_coast_interior"]
+    assert (ci > 0).any() and (ci < 0).any() and abs(ci.mean()) < 0.3, ci
+    assert _mostly(end["links_interior_world"] - ci), end["links_interior_world"] - ci
+    checked.add("links_coast_interior")
+    # interior-world links: above the baseline by the end on average, in more seeds than not
+    iw = end["links_interior_world"]
+    assert iw.mean() > 0 and (iw > 0).sum() > (iw < 0).sum(), iw
+    checked.add("links_interior_world")
+    # matchmaking: above within the first years, growing, in every seed by the end, ~2-3 points
+    mm = gaps["matchmaking"].mean(axis=0)
+    assert 0 < mm[YEAR] < mm[2 * YEAR] < mm[3 * YEAR] < mm[-1], mm[[YEAR, 2 * YEAR, 3 * YEAR, -1]]
+    assert (end["matchmaking"] > 0).all() and 1.75 <= end["matchmaking"].mean() <= 3.5, end["matchmaking"]
+    checked.add("matchmaking")
+    # maintenance pilots: within the run-to-run noise (both signs, mean within 2 standard errors)
+    mp = end["maintenance_pilots"]
+    se = mp.std(ddof=1) / np.sqrt(len(mp))
+    assert (mp > 0).any() and (mp < 0).any() and abs(mp.mean()) < 2 * se, (mp, se)
+    checked.add("maintenance_pilots")
+    # the two time-of-use lessons state no direction for the inland share: their bars are below
+    checked |= {"tou_flexible", "tou_inflexible"}
+    assert checked == set(lessons.BY_NAME)  # a new lesson needs its check here
+
+
+@pytest.mark.slow  # 80 one-quarter runs
+def test_every_lessons_bars_point_the_stated_way_over_ten_seeds(first_quarters):
+    q = first_quarters
+    for sector in ("electronics", "apparel"):
+        assert (_bars(q["tou_flexible"], "Henan", ELECTRICITY, sector) > 0).all()
+    rigid = np.array(
+        [_bars(q["tou_inflexible"], "Henan", ELECTRICITY, s) for s in ("electronics", "apparel", "food")]
+    )
+    assert (rigid < 0).all()
+    assert (_bars(q["links_coast_interior"], "Guangdong", MARKET) > 0).all()
+    assert (_bars(q["links_coast_interior"], "Henan", MARKET) < 0).all()
+    assert (_bars(q["links_interior_world"], "Sichuan", LOGISTICS) > 0).all()
+    assert (_bars(q["maintenance_pilots"], "Guangdong", CUSTOMS) > 0).all()
+    assert not np.any([_bars(q["matchmaking"], "Henan", c) for c in range(len(CHANNELS))])

@@ -8,7 +8,9 @@ app apart from the model, in the order data flows:
   declarations (the same declarations as the scenario schema);
 - :mod:`~simulation.dashboard.session`: the per-session model (a policy run stepped together with
   the same-seed baseline);
-- :mod:`~simulation.dashboard.views`: matplotlib figures (map, inland share, employment, advantage);
+- :mod:`~simulation.dashboard.i18n`: the interface's two languages (English, Chinese);
+- :mod:`~simulation.dashboard.views`: matplotlib figures kept per session and redrawn only where a
+  Step changes them (map, inland share, employment, advantage);
 - :mod:`~simulation.dashboard.app`: the Solara page.
 
 Importing this package imports neither Solara nor the model.

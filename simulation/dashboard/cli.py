@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
+import time
+import urllib.request
 
 APP = "simulation.dashboard.app"
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8765
+READY_TIMEOUT_S = 180.0  # the first start imports Solara, Mesa and the model: ~10-60 s on 2 cores
+STOP_TIMEOUT_S = 10.0  # after SIGTERM, the server gets this long before it is killed
 
 
 def server_command(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> list[str]:
@@ -27,6 +32,8 @@ def server_env() -> dict[str, str]:
         **os.environ,
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
         "SOLARA_ASSETS_PROXY": "true",  # serve /_solara/cdn from the installed solara-assets
+        "SOLARA_THEME_SHOW_BANNER": "false",  # Solara's English corner banner would sit on the figures
+        "SOLARA_THEME_TITLE": "ptsim",
         "MPLBACKEND": "Agg",
     }
 
@@ -61,11 +68,66 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     except ImportError:
         print('ptsim: the dashboard needs its extra: pip install -e ".[dashboard]"', file=sys.stderr)
         return 2
-    print(f"ptsim dashboard: open http://{args.host}:{args.port} in a browser (Ctrl-C stops it)")
+    return serve(args.host, args.port)
+
+
+def local_url(host: str, port: int) -> str:
+    """The address to poll and to print (a wildcard host is reached on the loopback address)."""
+    return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}/"
+
+
+def wait_until_ready(url: str, proc: subprocess.Popen, timeout: float = READY_TIMEOUT_S) -> bool:
+    """Poll ``url`` until it answers HTTP 200; False if the server exits or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+def stop(proc: subprocess.Popen, timeout: float = STOP_TIMEOUT_S) -> int:
+    """Stop the server: SIGTERM, then SIGKILL if it has not exited within ``timeout`` seconds."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+def serve(host: str, port: int) -> int:
+    """Run the Solara server as a child; print the address once it answers; stop the child on
+    Ctrl-C or SIGTERM (so no server is left on the port)."""
+    proc = subprocess.Popen(server_command(host, port), env=server_env())
+
+    def on_term(signum, frame):  # SIGTERM to ptsim: leave through the `finally` below
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
     try:
-        return subprocess.call(server_command(args.host, args.port), env=server_env())
+        print(f"ptsim dashboard: starting on {host}:{port} ...", flush=True)
+        if not wait_until_ready(local_url(host, port), proc):
+            code = proc.poll()
+            why = (
+                f"exited with code {code}"
+                if code is not None
+                else f"did not answer in {READY_TIMEOUT_S:.0f} s"
+            )
+            print(f"ptsim dashboard: the server {why}", file=sys.stderr)
+            return 1
+        print(f"ptsim dashboard: open http://{host}:{port} in a browser (Ctrl-C stops it)", flush=True)
+        return proc.wait()
     except KeyboardInterrupt:
         return 0
+    finally:
+        stop(proc)
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _cmd_lessons(args: argparse.Namespace) -> int:

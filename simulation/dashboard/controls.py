@@ -21,6 +21,7 @@ from typing import Any
 import solara
 
 from simulation import levers
+from simulation.dashboard import i18n
 from simulation.geography import load_china
 from simulation.schema import Param
 
@@ -55,10 +56,17 @@ class Control:
 
     @property
     def label(self) -> str:
+        return self.label_in("en")
+
+    def label_in(self, lang: str) -> str:
+        """The control's label in ``lang``: a switch is named after its lever (measure number and
+        short title), any other control after its declaration's doc."""
         if self.param.key.endswith(".enabled"):
             lever = levers.BY_NAME[self.lever]
+            if lang == "zh":
+                return f"({lever.measure_no}) {lever.title_zh.split('（')[0]}"
             return f"({lever.measure_no}) {lever.title_en.split(':')[0].split(' (')[0]}"
-        return self.param.doc.rstrip(".")
+        return i18n.tr(self.param.doc.rstrip("."), lang)
 
     @property
     def low(self) -> float:
@@ -99,18 +107,18 @@ class Control:
             return min(max(1 + round((math.log10(value) - first) * LOG_PER_DECADE), 1), self.positions)
         return round((value - self.low) / (self.high - self.low) * LINEAR_STEPS)
 
-    def text(self, value: Any) -> str:
+    def text(self, value: Any, lang: str = "en") -> str:
         """``value`` with its unit, for the label."""
         unit = self.param.unit
         if isinstance(value, bool):
-            return "on" if value else "off"
+            return i18n.tr("on" if value else "off", lang)
         if isinstance(value, list):
-            return ", ".join(value) or "none"
+            return ", ".join(i18n.province(v, lang) for v in value) or i18n.tr("none", lang)
         if isinstance(value, str):
-            return value
+            return i18n.tr(value, lang)
         if "yuan" in unit and abs(value) >= 1e8:
-            return f"{value / 1e9:g} bn {unit}"
-        return f"{value:g} {unit}"
+            return f"{value / 1e9:g} {i18n.tr(f'bn {unit}', lang)}"
+        return f"{value:g} {i18n.tr(unit, lang)}"
 
 
 def _round_sig(x: float, digits: int = 2) -> float:
@@ -133,7 +141,7 @@ def control_for(param: Param, lever: str) -> Control:
     raise ValueError(f"{param.key}: no dashboard widget for {param.allowed()}")
 
 
-def lever_controls() -> list[tuple[str, list[Control]]]:
+def lever_controls(lang: str = "en") -> list[tuple[str, list[Control]]]:
     """Controls grouped by lever in registry order: headline levers first (switch and sliders),
     then a switch for every other measure (group title ``other measures``)."""
     groups: list[tuple[str, list[Control]]] = []
@@ -141,14 +149,17 @@ def lever_controls() -> list[tuple[str, list[Control]]]:
         lever = levers.BY_NAME[name]
         by_key = {p.key: p for p in levers.params(lever)}
         wanted = [f"levers.{name}.enabled"] + [f"levers.{name}.{k}" for k in keys]
-        title = f"Measure {lever.measure_no}: {lever.name.replace('_', ' ')}"
+        if lang == "zh":
+            title = f"措施{lever.measure_no}：{lever.title_zh.split('（')[0]}"
+        else:
+            title = f"Measure {lever.measure_no}: {lever.name.replace('_', ' ')}"
         groups.append((title, [control_for(by_key[k], name) for k in wanted]))
     others = [
         control_for(next(p for p in levers.params(lv) if p.key.endswith(".enabled")), lv.name)
         for lv in levers.LEVERS
         if lv.name not in HEADLINE
     ]
-    groups.append(("other measures", others))
+    groups.append((i18n.tr("other measures", lang), others))
     return groups
 
 
@@ -173,41 +184,55 @@ def province_names() -> list[str]:
 
 
 @solara.component
-def ControlWidget(control: Control, value: Any, on_value: Callable[[str, Any], None], disabled: bool = False):
-    """One control bound to ``value``; calls ``on_value(key, new)`` when the user changes it."""
+def ControlWidget(
+    control: Control,
+    value: Any,
+    on_value: Callable[[str, Any], None],
+    disabled: bool = False,
+    lang: str = "en",
+):
+    """One control bound to ``value``; calls ``on_value(key, new)`` when the user changes it.
+    Labels and shown choices are in ``lang``; the values passed on are the declared ones."""
 
     def emit(new: Any) -> None:
         on_value(control.key, new)
 
+    label = control.label_in(lang)
     if control.widget == "switch":
-        solara.Switch(label=control.label, value=bool(value), on_value=emit, disabled=disabled)
+        solara.Switch(label=label, value=bool(value), on_value=emit, disabled=disabled)
     elif control.widget == "select":
+        choices = list(control.param.choices)
+        shown = [i18n.tr(c, lang) for c in choices]
         solara.Select(
-            label=f"{control.label}",
-            values=list(control.param.choices),
-            value=value,
-            on_value=emit,
+            label=label,
+            values=shown,
+            value=shown[choices.index(value)],
+            on_value=lambda s: emit(choices[shown.index(s)]),
             disabled=disabled,
         )
     elif control.widget == "provinces":
+        names = province_names()
+        shown = [i18n.province(n, lang) for n in names]
         solara.SelectMultiple(
-            label=f"{control.label}",
-            values=list(value),
-            all_values=province_names(),
-            on_value=emit,
+            label=label,
+            values=[shown[names.index(v)] if v in names else v for v in value],
+            all_values=shown,
+            on_value=lambda picked: emit([names[shown.index(s)] if s in shown else s for s in picked]),
             dense=True,
             disabled=disabled,
         )
     else:
-        SliderControl(control, value, emit, disabled)
+        SliderControl(control, value, emit, disabled, lang)
 
 
 @solara.component
-def SliderControl(control: Control, value: float, emit: Callable[[Any], None], disabled: bool = False):
+def SliderControl(
+    control: Control, value: float, emit: Callable[[Any], None], disabled: bool = False, lang: str = "en"
+):
     """A slider over integer positions; the value is applied when the thumb is released (or a key
     pressed), not while dragging, since a change restarts the run."""
     pos = control.position_of(value)
-    solara.Text(f"{control.label}: {control.text(value)}", style={"font-size": "15px"})
+    solara.Text(f"{control.label_in(lang)}: {control.text(value, lang)}", style={"font-size": "15px"})
     slider = solara.v.Slider(
         v_model=pos,
         min=0,

@@ -8,6 +8,7 @@ restarts: when only a lever changes, the policy run restarts but the baseline ne
 
 from __future__ import annotations
 
+import itertools
 import threading
 from typing import Any
 
@@ -20,6 +21,7 @@ from simulation.model import RelocationModel
 RUN_PARAMS = {p.key: p for p in parameters.PARAMS if p.key in ("run.firms", "run.seed")}
 DEFAULT_FIRMS = 5000  # class size: a step and its figures render well under a second
 DEFAULT_SEED = int(RUN_PARAMS["run.seed"].default)
+_UIDS = itertools.count(1)
 
 
 class Baseline:
@@ -47,7 +49,7 @@ class Baseline:
 class DashboardModel(RelocationModel):
     """A lesson's scenario with the dashboard's settings, stepped with its baseline.
 
-    Keyword arguments only (Mesa's ``ModelController`` re-creates the model from them on Reset):
+    Keyword arguments only (the page re-creates the model from them on Reset or a change):
     ``lesson`` names a :data:`~simulation.dashboard.lessons.LESSONS` entry, ``settings`` holds flat
     ``levers.<name>.<key>`` values from the controls, ``baseline`` is an optional :class:`Baseline`
     to reuse when it has the same seed and firms.
@@ -70,7 +72,7 @@ class DashboardModel(RelocationModel):
         self.baseline = baseline if baseline is not None and baseline.matches(seed, firms) else None
         if self.baseline is None:
             self.baseline = Baseline(seed, firms)
-        self.last_step_seconds = 0.0
+        self.uid = next(_UIDS)  # tells a restarted run from the last one (ids of freed objects recur)
 
     def step(self) -> None:
         """Advance the policy run and its baseline by one quarter."""
@@ -90,3 +92,52 @@ class DashboardModel(RelocationModel):
             return np.array([r["employment"][:, inland].sum() / r["employment"].sum() for r in rows])
 
         return share(self.recorder.steps), share(self.baseline_steps())
+
+
+class RunSlot:
+    """The run a session's Step button drives, safe against a run being swapped meanwhile.
+
+    While a new run is prepared (:meth:`begin`, in a background thread) a Step is counted, not
+    taken (:meth:`step` returns False); :meth:`finish` applies the counted Steps to the new run
+    and makes it current in one locked exchange, so a click is never lost or applied to the old
+    run. Only the newest request (``serial``) may finish; older ones are dropped.
+    """
+
+    def __init__(self, model: DashboardModel):
+        self.model = model
+        self.pending = 0
+        self.serial: int | None = None  # the request being prepared, or None
+        self._lock = threading.Lock()
+
+    @property
+    def busy(self) -> bool:
+        return self.serial is not None
+
+    def begin(self, serial: int) -> None:
+        with self._lock:
+            self.serial = serial
+
+    def step(self) -> bool:
+        """Step the current run (True), or count the Step while one is prepared (False)."""
+        with self._lock:
+            if self.busy:
+                self.pending += 1
+                return False
+            model = self.model
+        model.step()
+        return True
+
+    def finish(self, serial: int, built: DashboardModel | None) -> bool:
+        """Make ``built`` current after the Steps counted meanwhile (``None``: the request failed;
+        the counted Steps go to the current run); False if a newer request superseded this one."""
+        target = built if built is not None else self.model
+        while True:
+            with self._lock:
+                if serial != self.serial:
+                    return False
+                n, self.pending = self.pending, 0
+                if n == 0:
+                    self.model, self.serial = target, None
+                    return True
+            for _ in range(n):  # outside the lock: a click meanwhile is counted for the next round
+                target.step()
