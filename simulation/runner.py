@@ -105,14 +105,20 @@ def run_to_folder(
     once). An existing non-empty ``out`` is refused (:class:`~simulation.scenario.ScenarioError`)
     unless ``overwrite``. The folder is written as a temporary sibling, ``manifest.json`` last, and
     then put in place, so ``out`` is either the old folder, untouched, or the complete new one."""
+    created = not os.path.lexists(out) if check_path_text(out) else False
+    check_output_folder(out)  # names the path's problem before any work (creates the folder)
     check_out(out, overwrite)
-    check_output_folder(out)
     t0 = time.perf_counter()
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    model = simulate(sc, progress)
-    ts = model.recorder.timeseries(model)
-    summary = outputs.summary(model, ts)
-    _check_summary(sc, summary)
+    try:
+        model = simulate(sc, progress)
+        ts = model.recorder.timeseries(model)
+        summary = outputs.summary(model, ts)
+        _check_summary(sc, summary)
+    except BaseException:
+        if created:  # a failed run leaves nothing behind, not even the folder it made
+            shutil.rmtree(out, ignore_errors=True)
+        raise
     work = _sibling(out, "new")
     try:
         _write_folder(sc, model, ts, summary, work, figures, started, t0)
@@ -120,6 +126,16 @@ def run_to_folder(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return summary
+
+
+def check_path_text(out: Path) -> bool:
+    """Whether ``out`` can be asked about at all (no NUL, names the OS accepts): else
+    :func:`~simulation.io.check_output_folder` reports why."""
+    try:
+        os.path.lexists(out)
+        return "\0" not in os.fspath(out)
+    except (OSError, ValueError):
+        return False
 
 
 def check_out(out: Path, overwrite: bool) -> None:

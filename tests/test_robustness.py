@@ -333,25 +333,31 @@ def test_ctrl_c_in_ptsim_run_is_one_line_and_status_130(tiny, tmp_path, monkeypa
 # --- the run folder's commit mark -----------------------------------------------------------------
 
 
-def test_an_interrupted_run_leaves_no_manifest_and_no_temporary_file(tiny, run_folder, tmp_path, monkeypatch):
+def test_an_interrupted_run_leaves_the_old_folder_whole_and_nothing_temporary(
+    tiny, run_folder, tmp_path, monkeypatch
+):
+    """A run killed while writing over a folder (``--overwrite``) leaves the old folder as it was and
+    no temporary sibling; the next run replaces it whole, a stale ``.tmp`` file included."""
     out = _copy(run_folder, tmp_path / "again")
     (out / ".flows.parquet.abc.tmp").write_text("half")  # left by an earlier killed run
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     real = runner.write_parquet
 
-    def killed_at_flows(path, frame):
+    def killed_at_flows(path, frame, *args, **kwargs):
         if path.name == "flows.parquet":
             raise KeyboardInterrupt
-        real(path, frame)
+        real(path, frame, *args, **kwargs)
 
     monkeypatch.setattr(runner, "write_parquet", killed_at_flows)
     with pytest.raises(KeyboardInterrupt):
-        runner.run_to_folder(runner.scenario_mod.load(tiny[0]), out)
-    assert not (out / "manifest.json").exists()  # the old one went first: unfinished, and visibly so
-    assert not list(out.glob(".*.tmp"))
+        runner.run_to_folder(runner.scenario_mod.load(tiny[0]), out, overwrite=True)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".again.")] == []
     monkeypatch.setattr(runner, "write_parquet", real)
-    runner.run_to_folder(runner.scenario_mod.load(tiny[0]), out)
+    runner.run_to_folder(runner.scenario_mod.load(tiny[0]), out, overwrite=True)
     manifest = json.loads((out / "manifest.json").read_text())
     assert "manifest.json" in manifest["files"] and "flows.parquet" in manifest["files"]
+    assert not list(out.glob(".*.tmp"))
 
 
 # --- run timeouts --------------------------------------------------------------------------------

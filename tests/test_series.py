@@ -56,8 +56,11 @@ def test_every_series_variable_is_in_force_from_its_key(variable):
     henan = base.world.index("Henan")
     before = base.columns[variable].copy()
     value = other_value(variable, before[henan])
+    if variable == "tou_critical_hours":  # critical hours are part of the peak hours
+        value = (before[henan] + base.columns["tou_peak_hours"][henan]) / 2
     national = variable in NATIONAL_ONLY  # the same everywhere: set for all provinces at once
     series = [{"variable": variable, "where": "all" if national else "Henan", "values": {"2024Q3": value}}]
+    series += _keep_a_day_of_24_hours(base, variable, value, henan)
     model = RelocationModel(with_series(series, **TINY))
     steps_to(model, "2024Q2")
     np.testing.assert_array_equal(model.columns[variable], before)
@@ -66,6 +69,17 @@ def test_every_series_variable_is_in_force_from_its_key(variable):
     assert model.columns[variable][henan] == value
     others = (np.arange(model.world.n) != henan) & (not national)
     np.testing.assert_array_equal(model.columns[variable][others], before[others])
+
+
+def _keep_a_day_of_24_hours(model: RelocationModel, variable: str, value: float, r: int) -> list[dict]:
+    """The series that keeps peak + flat + valley hours at 24 when ``variable`` (one of them) moves
+    to ``value`` in province ``r`` (the validation refuses any other day)."""
+    hours = ("tou_peak_hours", "tou_flat_hours", "tou_valley_hours")
+    if variable not in hours:
+        return []
+    partner = "tou_valley_hours" if variable == "tou_flat_hours" else "tou_flat_hours"
+    rest = model.columns[partner][r] - (value - model.columns[variable][r])
+    return [{"variable": partner, "where": model.world.names[r], "values": {"2024Q3": rest}}]
 
 
 @pytest.mark.parametrize("variable", sorted(NATIONAL_ONLY))

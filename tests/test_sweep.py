@@ -406,7 +406,7 @@ def test_grid_and_sample_columns_in_the_summary(tiny, tmp_path):
     [
         (
             ["--vary", "behaviour.nonsense=1,2"],
-            "key 'behaviour.nonsense': unknown parameter 'nonsense'; allowed in [behaviour]",
+            "key 'behaviour.nonsense': unknown parameter; allowed in [behaviour]",
         ),
         (
             ["--vary", "behaviour.logit_scale=0.02,-1"],

@@ -224,7 +224,7 @@ def sweep_card(
         "confidence).",
         f"运行 {first['run_id']}（情景“{baseline}”，设计点 {int(first['point'])}，"
         f"种子 {int(first['seed'])}）：基准情景的第一次运行。来源查自 "
-        "simulation/data/documented.csv（批量运行的 summary_scale 表保留数值、单位与可信度）。",
+        "simulation/data/documented.csv（批量运行的规模卡长表保留数值、单位与可信度）。",
         lang,
     )
     return card_table({"scale": card}, lang, where) or f"{t(NOT_AVAILABLE, lang)}."
