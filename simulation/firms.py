@@ -53,7 +53,8 @@ class FirmArrays:
         blocks, one pair per sector (a scatter by index is several times slower)."""
         kept = np.flatnonzero(keep)
         order = np.argsort(new.sector, kind="stable")
-        sectors = np.union1d(self.sector[kept], new.sector)
+        top = max(int(self.sector.max(initial=-1)), int(new.sector.max(initial=-1)))
+        sectors = np.arange(top + 1)  # every sector index (an empty block costs nothing; no sort)
         k_edges = np.searchsorted(self.sector[kept], sectors, side="left")
         k_edges = np.append(k_edges, len(kept))
         n_edges = np.append(np.searchsorted(new.sector[order], sectors, side="left"), new.n)

@@ -189,6 +189,15 @@ def _discover_module():
 
 
 @pytest.mark.slow  # about a minute: 480 runs, then 96 fresh ones
+@pytest.mark.xfail(
+    strict=True,
+    reason="since entry, exit and persistent tastes (issue 14) the small example's box no longer "
+    "survives: PRIM bounds know_other_region_prob only to [0.09, 0.90] and fresh seeds give "
+    "+0.29 +- 0.17 pp inside against +0.45 +- 0.24 pp outside (1 December 2026). New plants weigh "
+    "every province, so matchmaking, which acts on what reviewing firms know, has a smaller effect "
+    "and one that knowledge no longer concentrates; the example needs a lever or size whose effect "
+    "is heterogeneous under the new model",
+)
 def test_prim_finds_a_box_that_survives_replication_on_fresh_seeds():
     """The example of docs/sweeps.md §8 at its small size: PRIM on the replicated paired effect of
     matchmaking finds a box of low knowledge of other regions (the mechanism: matchmaking informs
