@@ -260,12 +260,6 @@ def test_employment_bars_take_the_palettes_sector_colours(stepped):
     assert faces == expected  # one colour per sector, each bar of a sector in it (4 regions)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 17: simulation/plots/palette.py gives biomedicine the east's colour (#0072B2), electronics "
-    "the central region's (#E69F00), food the west's (#009E73), aerospace the north-east's (#CC79A7); the "
-    "palette (one source for every figure) must give sectors colours of their own",
-)
 def test_sector_colours_differ_from_region_colours():
     from simulation.plots.palette import REGION_COLOURS, SECTOR_COLOURS
 

@@ -2,7 +2,8 @@
 (``simulation.dashboard``) take their colours from here, so a region, a sector, a channel or a
 scenario looks the same wherever it is drawn.
 
-Okabe & Ito (2008), safe for the common colour-vision deficiencies. Each NBS region has one fixed
+Okabe & Ito (2008) for regions, scenarios and channels and Tol (2021, "muted") for sectors, safe
+for the common colour-vision deficiencies. Each NBS region has one fixed
 colour (:data:`REGION_COLOURS`), each sector and each channel of the profit advantage too; scenarios
 take colours from :data:`SCENARIO_CYCLE` by their position in a sweep
 (:func:`simulation.plots.style.scenario_styles`), the baseline always black. No matplotlib here:
@@ -21,15 +22,16 @@ POLICY_COLOUR = "#0072B2"
 #: Scenario colours after the baseline: Okabe-Ito without black, the yellow last (weak on white).
 SCENARIO_CYCLE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 LINESTYLES = ("-", "--", ":", "-.")
-#: One colour per sector (Okabe-Ito without black), in the order of simulation/data/sectors.csv.
+#: One colour per sector, in the order of simulation/data/sectors.csv: Paul Tol's "muted" scheme
+#: (also safe for colour-vision deficiencies), so that no sector shares a region's colour.
 SECTOR_COLOURS = {
-    "electronics": "#E69F00",
-    "apparel": "#56B4E9",
-    "food": "#009E73",
-    "machinery": "#F0E442",
-    "biomedicine": "#0072B2",
-    "new_energy": "#D55E00",
-    "aerospace": "#CC79A7",
+    "electronics": "#332288",
+    "apparel": "#88CCEE",
+    "food": "#117733",
+    "machinery": "#DDCC77",
+    "biomedicine": "#CC6677",
+    "new_energy": "#44AA99",
+    "aerospace": "#882255",
 }
 #: One colour per channel of the profit advantage (ten channels: Okabe-Ito without black, Tol's
 #: indigo and two greys; black is kept for the net effect).
