@@ -16,6 +16,22 @@ from functools import cache
 
 import pandas as pd
 
+from simulation.plots.i18n import ZH as FIGURE_ZH
+
+#: Region and channel names the dashboard shows as the figures do (simulation.plots.i18n).
+REGIONS = ("east", "central", "west", "northeast")
+CHANNEL_WORDS = (
+    "labour",
+    "land",
+    "electricity",
+    "logistics",
+    "customs",
+    "finance",
+    "tax",
+    "subsidies",
+    "agglomeration",
+)
+
 LANGS = ("en", "zh")
 LANG_NAMES = {"en": "English", "zh": "中文"}
 
@@ -80,21 +96,9 @@ ZH: dict[str, str] = {
     "change by the levers": "政策杠杆带来的变化",
     "profit margin (% of output)": "利润率（占产出%）",
     "advantage of": "利润优势：",
-    # regions and channels
-    "east": "东部",
-    "central": "中部",
-    "west": "西部",
-    "northeast": "东北",
-    "labour": "劳动力",
-    "land": "土地",
-    "electricity": "电力",
-    "logistics": "物流",
-    "customs": "海关",
-    "finance": "金融",
+    # regions and channels: the figures' words (one source), and the dashboard's own label
+    **{k: FIGURE_ZH[k] for k in (*REGIONS, *CHANNEL_WORDS)},
     "market access": "市场准入",
-    "tax": "税收",
-    "subsidies": "补贴",
-    "agglomeration": "集聚",
     # slider and select labels (declarations' docs) and units
     "Special bonds issued for carrier projects per year": "每年发行的载体项目专项债",
     "How the budget is shared among target provinces": "预算在目标省份间的分配方式",
