@@ -169,7 +169,8 @@ def test_every_lesson_states_only_directions_that_hold_over_ten_seeds(gaps):
     # coast-interior links: close to the baseline (both signs occur), below the interior-world
     # links in most seeds (paired on the seed)
     ci = end["links_coast_interior"]
-    assert (ci > 0).any() and (ci < 0).any() and abs(ci.mean()) < 0.3, ci
+    # "close to the baseline": no direction distinguishable from seed noise (within 2 s.e. of 0)
+    assert (ci > 0).any() and (ci < 0).any() and abs(ci.mean()) < 2 * ci.std(ddof=1) / np.sqrt(len(ci)), ci
     assert _mostly(end["links_interior_world"] - ci), end["links_interior_world"] - ci
     checked.add("links_coast_interior")
     # interior-world links: above the baseline by the end on average, in more seeds than not
