@@ -512,6 +512,8 @@ def _validate(raw: dict, source: str, origin: dict[str, str] | None = None) -> S
     with problems.check():
         _check_meta(meta, source)
     params = _check_params(raw, source, problems)
+    with problems.check():
+        _check_param_rules(params, source)
     if not any(p.key == "run.start" for p in problems.found):
         with problems.check():
             _check_start(params["run.start"], source)
@@ -596,6 +598,23 @@ def _check_params(raw: dict, source: str, problems: _Problems) -> dict[str, Any]
                 except ValueError as exc:
                     raise ScenarioError(source, key, str(exc)) from None
     return params
+
+
+#: Smallest positive discount rate: below it, 1 + r rounds to 1 in decision.annuity (1/year).
+MIN_POSITIVE_DISCOUNT_RATE = 1e-6
+
+
+def _check_param_rules(params: dict[str, Any], source: str) -> None:
+    """Rules a parameter's range cannot say: a discount rate of 0 (annuity 1/horizon) or one large
+    enough for the annuity factor r / (1 - (1 + r)^-horizon) to be computed."""
+    r = params["behaviour.discount_rate"]
+    if 0 < r < MIN_POSITIVE_DISCOUNT_RATE:
+        raise ScenarioError(
+            source,
+            "behaviour.discount_rate",
+            f"must be 0 or at least {MIN_POSITIVE_DISCOUNT_RATE:g} per year, got {r!r}: a smaller rate "
+            "rounds 1 + r to 1 in the annuity factor (a division by zero)",
+        )
 
 
 def _check_levers(table: dict, names: list[str], source: str, problems: _Problems) -> dict[str, Any]:

@@ -137,6 +137,22 @@ def test_time_of_use_hours_must_make_a_day_under_series_and_in_worlds(write_toml
     refused(lambda: S.load(world), "world.provinces[0].tou_peak_hours", "24 h", source=str(world))
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "allowed"),
+    [
+        ("behaviour.discount_rate", 1e-300, "0 or at least 1e-06"),  # ZeroDivisionError in the annuity
+        ("behaviour.logit_scale", 5e-324, "[1e-06, 10]"),  # margins over mu overflowed
+        ("sectors.food.labour_share", 1e-300, "[0.001, 1]"),  # output per worker overflowed
+    ],
+)
+def test_values_the_fuzzer_found_breaking_runs_are_refused(key, value, allowed):
+    refused(lambda: S.load(BASELINE, {key: value}), key, allowed, source="--set")
+
+
+def test_discount_rate_zero_is_still_accepted():
+    assert S.load(BASELINE, {"behaviour.discount_rate": 0.0})["behaviour.discount_rate"] == 0.0
+
+
 def test_employment_shares_must_sum_to_one():
     base = S.load(BASELINE)
     refused(
