@@ -602,11 +602,14 @@ def _check_params(raw: dict, source: str, problems: _Problems) -> dict[str, Any]
 
 #: Smallest positive discount rate: below it, 1 + r rounds to 1 in decision.annuity (1/year).
 MIN_POSITIVE_DISCOUNT_RATE = 1e-6
+#: Smallest logit scale: margins (yuan per yuan) over a smaller mu overflow the utilities.
+MIN_LOGIT_SCALE = 1e-6
 
 
 def _check_param_rules(params: dict[str, Any], source: str) -> None:
-    """Rules a parameter's range cannot say: a discount rate of 0 (annuity 1/horizon) or one large
-    enough for the annuity factor r / (1 - (1 + r)^-horizon) to be computed."""
+    """Floors a declared range (open at 0) cannot say, found by scripts/fuzz_scenarios.py: a
+    discount rate of 0 (annuity 1/horizon) or one large enough for the annuity factor
+    r / (1 - (1 + r)^-horizon) to be computed, and a logit scale the utilities do not overflow at."""
     r = params["behaviour.discount_rate"]
     if 0 < r < MIN_POSITIVE_DISCOUNT_RATE:
         raise ScenarioError(
@@ -614,6 +617,13 @@ def _check_param_rules(params: dict[str, Any], source: str) -> None:
             "behaviour.discount_rate",
             f"must be 0 or at least {MIN_POSITIVE_DISCOUNT_RATE:g} per year, got {r!r}: a smaller rate "
             "rounds 1 + r to 1 in the annuity factor (a division by zero)",
+        )
+    mu = params["behaviour.logit_scale"]
+    if 0 < mu < MIN_LOGIT_SCALE:
+        raise ScenarioError(
+            source,
+            "behaviour.logit_scale",
+            f"must be at least {MIN_LOGIT_SCALE:g}, got {mu!r}: margins over a smaller scale overflow",
         )
 
 

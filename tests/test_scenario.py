@@ -375,7 +375,7 @@ def test_load_with_overrides(small_scenario_file):
 @pytest.mark.parametrize(
     ("assignments", "key", "allowed"),
     [
-        ({"behaviour.logit_scale": -1.0}, "behaviour.logit_scale", "[1e-06, 10]"),
+        ({"behaviour.logit_scale": -1.0}, "behaviour.logit_scale", "(0, 10]"),
         ({"behaviour.logit_scale": "big"}, "behaviour.logit_scale", "a number"),
         ({"behaviour.nope": 1}, "behaviour.nope", "allowed in [behaviour]"),
         ({"provinces.Atlantis.wage_yuan": 50000}, "provinces.Atlantis", "unknown province"),
