@@ -534,7 +534,7 @@ def _validate(raw: dict, source: str, origin: dict[str, str] | None = None) -> S
     if len(problems.found) == before:  # overlaps number the series: only when every one is valid
         with problems.check():
             _check_overlaps(tuple(series), lambda: _world_of(world, provinces, source), source)
-            _check_tou_hours(world, provinces, series, source)
+            _check_tou_hours(world, provinces, source)
     freight_series = ()
     with problems.check():
         freight_series = _check_freight_series(raw.get("freight_series", []), source, problems)
@@ -788,14 +788,11 @@ def _province_value(column: str, value: Any, source: str, key: str) -> float:
 TOU_HOURS = ("tou_peak_hours", "tou_flat_hours", "tou_valley_hours", "tou_critical_hours")
 
 
-def _check_tou_hours(
-    world: dict | None, provinces: dict[str, dict[str, float]], series: list[Series], source: str
-) -> None:
-    """The rule of provinces.csv, kept by overrides, ``[world]`` rows and series at every quarter a
-    series changes the hours: peak + flat + valley hours make 24, critical hours lie within the peak."""
-    driven = [(i, s) for i, s in enumerate(series) if s.variable in TOU_HOURS]
+def _check_tou_hours(world: dict | None, provinces: dict[str, dict[str, float]], source: str) -> None:
+    """The rule of provinces.csv, kept by overrides and ``[world]`` rows: peak + flat + valley hours
+    make 24, critical hours lie within the peak. (Series may still move one of them alone.)"""
     rows = world["provinces"] if world else []
-    if not (driven or any(c in TOU_HOURS for cols in [*provinces.values(), *rows] for c in cols)):
+    if not any(c in TOU_HOURS for cols in [*provinces.values(), *rows] for c in cols):
         return
     w = _world_of(world, provinces, source)
 
@@ -807,20 +804,6 @@ def _check_tou_hours(
         return f"world.provinces[{r}].{next((c for c in rows[r] if c in TOU_HOURS), 'tou_peak_hours')}"
 
     _tou_rule({v: w.columns[v] for v in TOU_HOURS}, w, "with the overrides", start_key, source)
-    for t in sorted({t for _, s in driven for t, _ in s.points}):
-        cols = {v: w.columns[v].copy() for v in TOU_HOURS}
-        for _, s in driven:
-            value = s.value_at(t)
-            if value is not None:
-                cols[s.variable][w.targets(s.where)] = value
-
-        def series_key(r: int, t: float = t) -> str:
-            here = [
-                i for i, s in driven if w.targets(s.where)[r] and any(abs(k - t) < 1e-9 for k, _ in s.points)
-            ]
-            return f"series[{(here or [driven[0][0]])[0]}].values"
-
-        _tou_rule(cols, w, f"from {_fmt_time(t)} on", series_key, source)
 
 
 def _tou_rule(
