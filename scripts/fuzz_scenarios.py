@@ -134,7 +134,9 @@ def boundary(key: str, rnd: random.Random) -> Any:
     low, high = getattr(spec, "low", None), getattr(spec, "high", None)
     options = [v for v in (low, high) if v is not None]
     if getattr(spec, "low_open", False) and low is not None:
-        options = [v for v in options if v != low] + [low + 1e-12, low + 1e-300]
+        options = [v for v in options if v != low]
+    if low is not None:  # a hair above the low bound (the smallest floats found overflows there)
+        options += [low + 1e-12, low + 1e-300, low + 5e-324]
     if not options:
         return rnd.choice(NASTY)
     value = rnd.choice(options)

@@ -202,9 +202,9 @@ def data_section() -> str:
             "in a custom `[world]`, where a missing column takes the default below. A column that only "
             "sets the start of a run cannot be a series (last column). Overrides, series values and "
             "`[world]` rows are checked against the allowed range of each column (flags must be 0 or 1; "
-            "NaN and infinities are refused), and after overrides, in a `[world]` and at every quarter a "
-            "series changes them a province's time-of-use peak, flat and valley hours must make 24 and "
-            "its critical hours lie within the peak.\n",
+            "NaN and infinities are refused), and after overrides and in a `[world]` a province's "
+            "time-of-use peak, flat and valley hours must make 24 and its critical hours lie within the "
+            "peak.\n",
             overridable_table(),
         ]
     )

@@ -79,7 +79,8 @@ PARAMS: tuple[Param, ...] = (
         "behaviour.logit_scale",
         0.02,
         "profit margin (yuan per yuan of output)",
-        "Scale mu of the logit error: a margin advantage of mu multiplies the odds by e.",
+        "Scale mu of the logit error: a margin advantage of mu multiplies the odds by e (at least "
+        "1e-6, a rule of the loader: below, margins over mu overflow).",
         A + ": no Chinese location-choice coefficients found (Cheng & Kwan 2000; Amiti & Javorcik 2008 "
         "give signs only); 2 margin points; varied in sensitivity analysis",
         low=0.0,
@@ -200,7 +201,8 @@ PARAMS: tuple[Param, ...] = (
         "behaviour.discount_rate",
         0.08,
         "1/year",
-        "Discount rate for annualising one-off costs.",
+        "Discount rate for annualising one-off costs (0, or at least 1e-6, a rule of the loader: a "
+        "smaller positive rate rounds 1 + r to 1 in the annuity factor, a division by zero).",
         A + ": cost of capital of a manufacturing SME",
         low=0.0,
         high=1.0,

@@ -512,6 +512,8 @@ def _validate(raw: dict, source: str, origin: dict[str, str] | None = None) -> S
     with problems.check():
         _check_meta(meta, source)
     params = _check_params(raw, source, problems)
+    with problems.check():
+        _check_param_rules(params, source)
     if not any(p.key == "run.start" for p in problems.found):
         with problems.check():
             _check_start(params["run.start"], source)
@@ -532,7 +534,7 @@ def _validate(raw: dict, source: str, origin: dict[str, str] | None = None) -> S
     if len(problems.found) == before:  # overlaps number the series: only when every one is valid
         with problems.check():
             _check_overlaps(tuple(series), lambda: _world_of(world, provinces, source), source)
-            _check_tou_hours(world, provinces, series, source)
+            _check_tou_hours(world, provinces, source)
     freight_series = ()
     with problems.check():
         freight_series = _check_freight_series(raw.get("freight_series", []), source, problems)
@@ -596,6 +598,33 @@ def _check_params(raw: dict, source: str, problems: _Problems) -> dict[str, Any]
                 except ValueError as exc:
                     raise ScenarioError(source, key, str(exc)) from None
     return params
+
+
+#: Smallest positive discount rate: below it, 1 + r rounds to 1 in decision.annuity (1/year).
+MIN_POSITIVE_DISCOUNT_RATE = 1e-6
+#: Smallest logit scale: margins (yuan per yuan) over a smaller mu overflow the utilities.
+MIN_LOGIT_SCALE = 1e-6
+
+
+def _check_param_rules(params: dict[str, Any], source: str) -> None:
+    """Floors a declared range (open at 0) cannot say, found by scripts/fuzz_scenarios.py: a
+    discount rate of 0 (annuity 1/horizon) or one large enough for the annuity factor
+    r / (1 - (1 + r)^-horizon) to be computed, and a logit scale the utilities do not overflow at."""
+    r = params["behaviour.discount_rate"]
+    if 0 < r < MIN_POSITIVE_DISCOUNT_RATE:
+        raise ScenarioError(
+            source,
+            "behaviour.discount_rate",
+            f"must be 0 or at least {MIN_POSITIVE_DISCOUNT_RATE:g} per year, got {r!r}: a smaller rate "
+            "rounds 1 + r to 1 in the annuity factor (a division by zero)",
+        )
+    mu = params["behaviour.logit_scale"]
+    if 0 < mu < MIN_LOGIT_SCALE:
+        raise ScenarioError(
+            source,
+            "behaviour.logit_scale",
+            f"must be at least {MIN_LOGIT_SCALE:g}, got {mu!r}: margins over a smaller scale overflow",
+        )
 
 
 def _check_levers(table: dict, names: list[str], source: str, problems: _Problems) -> dict[str, Any]:
@@ -759,14 +788,11 @@ def _province_value(column: str, value: Any, source: str, key: str) -> float:
 TOU_HOURS = ("tou_peak_hours", "tou_flat_hours", "tou_valley_hours", "tou_critical_hours")
 
 
-def _check_tou_hours(
-    world: dict | None, provinces: dict[str, dict[str, float]], series: list[Series], source: str
-) -> None:
-    """The rule of provinces.csv, kept by overrides, ``[world]`` rows and series at every quarter a
-    series changes the hours: peak + flat + valley hours make 24, critical hours lie within the peak."""
-    driven = [(i, s) for i, s in enumerate(series) if s.variable in TOU_HOURS]
+def _check_tou_hours(world: dict | None, provinces: dict[str, dict[str, float]], source: str) -> None:
+    """The rule of provinces.csv, kept by overrides and ``[world]`` rows: peak + flat + valley hours
+    make 24, critical hours lie within the peak. (Series may still move one of them alone.)"""
     rows = world["provinces"] if world else []
-    if not (driven or any(c in TOU_HOURS for cols in [*provinces.values(), *rows] for c in cols)):
+    if not any(c in TOU_HOURS for cols in [*provinces.values(), *rows] for c in cols):
         return
     w = _world_of(world, provinces, source)
 
@@ -778,20 +804,6 @@ def _check_tou_hours(
         return f"world.provinces[{r}].{next((c for c in rows[r] if c in TOU_HOURS), 'tou_peak_hours')}"
 
     _tou_rule({v: w.columns[v] for v in TOU_HOURS}, w, "with the overrides", start_key, source)
-    for t in sorted({t for _, s in driven for t, _ in s.points}):
-        cols = {v: w.columns[v].copy() for v in TOU_HOURS}
-        for _, s in driven:
-            value = s.value_at(t)
-            if value is not None:
-                cols[s.variable][w.targets(s.where)] = value
-
-        def series_key(r: int, t: float = t) -> str:
-            here = [
-                i for i, s in driven if w.targets(s.where)[r] and any(abs(k - t) < 1e-9 for k, _ in s.points)
-            ]
-            return f"series[{(here or [driven[0][0]])[0]}].values"
-
-        _tou_rule(cols, w, f"from {_fmt_time(t)} on", series_key, source)
 
 
 def _tou_rule(

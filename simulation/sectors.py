@@ -14,9 +14,8 @@ _F, _B, _S = "float", "bool", "str"
 SECTOR_COLUMNS: tuple[Column, ...] = (
     Column("sector", _S),
     Column("name", _S),
-    Column(
-        "labour_share", _F, "yuan per yuan of output", 0.0, 1.0, low_open=True
-    ),  # output per worker: wage / it
+    # output per worker is the wage over it: below 0.001 (1,000 x the wage) outputs overflow
+    Column("labour_share", _F, "yuan per yuan of output", 0.001, 1.0),
     Column("elec_cost_share", _F, "yuan per yuan of output", 0.0, 1.0),
     Column("elec_kwh_per_10k_yuan", _F, "kWh per 10,000 yuan of output", 0.0, 100_000.0),
     Column("load_flexibility", _F, "share of peak load", 0.0, 1.0),

@@ -125,16 +125,26 @@ def test_time_of_use_hours_must_make_a_day(write_toml):
     assert ok.provinces["Henan"]["tou_peak_hours"] == 9
 
 
-def test_time_of_use_hours_must_make_a_day_under_series_and_in_worlds(write_toml):
-    one = '[[series]]\nvariable = "tou_peak_hours"\nwhere = "west"\nvalues = { 2026Q3 = 10 }\n'
-    path = write_toml(f'[scenario]\nextends = "{BASELINE.as_posix()}"\n{one}', "series.toml")
-    refused(lambda: S.load(path), "series[0].values", "from 2026Q3 on", "= 26", source=str(path))
-    other = '[[series]]\nvariable = "tou_flat_hours"\nwhere = "west"\nvalues = { 2026Q3 = 6 }\n'
-    both = write_toml(f'[scenario]\nextends = "{BASELINE.as_posix()}"\n{one}{other}', "both.toml")
-    assert len(S.load(both).series) == 2  # peak and flat move together: still 24 h
+def test_time_of_use_hours_must_make_a_day_in_worlds(write_toml):
     rows = '{ province = "A", tou_peak_hours = 10 }, { province = "B" }'
     world = write_toml(f"[world]\nprovinces = [{rows}]\n", "world.toml")
     refused(lambda: S.load(world), "world.provinces[0].tou_peak_hours", "24 h", source=str(world))
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "allowed"),
+    [
+        ("behaviour.discount_rate", 1e-300, "0 or at least 1e-06"),  # ZeroDivisionError in the annuity
+        ("behaviour.logit_scale", 5e-324, "at least 1e-06"),  # margins over mu overflowed
+        ("sectors.food.labour_share", 1e-300, "[0.001, 1]"),  # output per worker overflowed
+    ],
+)
+def test_values_the_fuzzer_found_breaking_runs_are_refused(key, value, allowed):
+    refused(lambda: S.load(BASELINE, {key: value}), key, allowed, source="--set")
+
+
+def test_discount_rate_zero_is_still_accepted():
+    assert S.load(BASELINE, {"behaviour.discount_rate": 0.0})["behaviour.discount_rate"] == 0.0
 
 
 def test_employment_shares_must_sum_to_one():

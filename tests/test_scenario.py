@@ -379,7 +379,7 @@ def test_load_with_overrides(small_scenario_file):
         ({"behaviour.logit_scale": "big"}, "behaviour.logit_scale", "a number"),
         ({"behaviour.nope": 1}, "behaviour.nope", "allowed in [behaviour]"),
         ({"provinces.Atlantis.wage_yuan": 50000}, "provinces.Atlantis", "unknown province"),
-        ({"sectors.electronics.labour_share": 2.0}, "sectors.electronics.labour_share", "(0, 1]"),
+        ({"sectors.electronics.labour_share": 2.0}, "sectors.electronics.labour_share", "[0.001, 1]"),
         ({"run.start": "2009Q1"}, "run.start", "2010Q1 or later"),
         ({"logit_scale": 0.1}, "logit_scale", "expected section.name"),
         ({"series.x": 1}, "series.x", "expected section.name"),
