@@ -177,15 +177,14 @@ def test_every_lesson_states_only_directions_that_hold_over_ten_seeds(gaps):
     iw = end["links_interior_world"]
     assert iw.mean() > 0 and (iw > 0).sum() > (iw < 0).sum(), iw
     checked.add("links_interior_world")
-    # matchmaking: above within the first years, growing, in every seed by the end, ~2-3 points
-    mm = gaps["matchmaking"].mean(axis=0)
-    assert 0 < mm[YEAR] < mm[2 * YEAR] < mm[3 * YEAR] < mm[-1], mm[[YEAR, 2 * YEAR, 3 * YEAR, -1]]
-    assert (end["matchmaking"] > 0).all() and 1.75 <= end["matchmaking"].mean() <= 3.5, end["matchmaking"]
+    # matchmaking: above the baseline on average by the end, about half a point, in most seeds
+    mm = end["matchmaking"]
+    assert 0.25 <= mm.mean() <= 1.0 and (mm > 0).sum() >= 6, mm
     checked.add("matchmaking")
-    # maintenance pilots: within the run-to-run noise (both signs, mean within 2 standard errors)
+    # maintenance pilots: below the baseline by the end, more than 2 standard errors, in most seeds
     mp = end["maintenance_pilots"]
     se = mp.std(ddof=1) / np.sqrt(len(mp))
-    assert (mp > 0).any() and (mp < 0).any() and abs(mp.mean()) < 2 * se, (mp, se)
+    assert mp.mean() < -2 * se and (mp < 0).sum() >= 7, (mp, se)
     checked.add("maintenance_pilots")
     # the two time-of-use lessons state no direction for the inland share: their bars are below
     checked |= {"tou_flexible", "tou_inflexible"}

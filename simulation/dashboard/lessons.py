@@ -155,34 +155,33 @@ LESSONS: tuple[Lesson, ...] = (
         "Matchmaking: firms cannot move to a province they have never heard of",
         "measures/m05_matchmaking.toml",
         "No cost bar moves: the expo and the platform change what firms know, not what things cost. "
-        "Yet the inland share pulls above the baseline within the first years and the gap keeps "
-        "growing, to two to three points by the end of the run (in every seed).",
+        "The inland share runs above the baseline on average, by about half a point, but the "
+        "seed-to-seed noise is as large (above the baseline in 7 of 10 seeds at the end).",
         "Each quarter 5% of firms learn of interior provinces and reviewing firms weigh one more "
-        "province. Firms only choose among places they know; as more of them learn of cheaper "
-        "inland provinces, more of the firms that review move there, so the effect accumulates.",
+        "province. Firms only choose among places they know, so more of the firms that review move "
+        "inland. New plants already weigh every province, so the lever reaches only the few "
+        "existing firms that review: a small effect.",
         title_zh="对接合作：企业不会迁往从未听说过的省份",
         watch_zh="没有任何成本栏变化：加博会和线上平台改变的是企业知道什么，而不是成本。"
-        "但内陆占比在最初几年内就高于基准情景，且差距不断扩大，到运行结束时达到两到三个百分点（每个随机种子都是如此）。",
-        why_zh="每季度有5%的企业了解到内陆省份，重新评估选址的企业会多考虑一个省份。企业只在所知道的地方中选择；"
-        "了解到成本更低的内陆省份的企业越多，重新评估后迁往那里的企业就越多，效果因此累积。",
+        "内陆占比平均高于基准情景约半个百分点，但随机种子之间的波动同样大（运行结束时10个种子中有7个高于基准）。",
+        why_zh="每季度有5%的企业了解到内陆省份，重新评估选址的企业会多考虑一个省份。企业只在所知道的地方中选择，"
+        "因此重新评估的企业中有更多迁往内陆。新建工厂本来就会考虑所有省份，所以这一政策只作用于少数重新评估的现有企业：效果较小。",
     ),
     Lesson(
         "maintenance_pilots",
-        "Bonded-maintenance pilots: a real margin, too small to move the map",
+        "Bonded-maintenance pilots: a margin on the coast keeps plants on the coast",
         "measures/m03_maintenance_pilots.toml",
         "The customs bar of Guangdong turns positive (Suzhou, Dongguan and Tianjin Binhai are the "
-        "pilots), yet the inland share hardly moves: its gap to the baseline stays within the "
-        "run-to-run noise (a few tenths of a point, above the baseline in some seeds and below in "
-        "others). Change the seed and watch the sign of the difference change.",
+        "pilots), and the inland share falls below the baseline: by about one and a half points by "
+        "the end of the run, in 8 of 10 seeds. Change the seed: the size varies, the sign mostly not.",
         "Measure 三 names eastern pilot cities: eligible firms there earn a maintenance margin, a "
-        "reason to stay, but only firms doing bonded maintenance gain, so few decisions change. "
-        "Not every measure of the policy pushes inland, and a small effect needs many seeds to see.",
-        title_zh="保税维修试点：利润确有增加，但小到改变不了地图",
-        watch_zh="广东的海关一栏变为正（试点为苏州、东莞和天津滨海新区），但内陆占比几乎不变："
-        "与基准情景的差距处于运行间的随机波动之内（零点几个百分点，有的随机种子高于基准，有的低于基准）。"
-        "更换随机种子，观察差值的正负如何变化。",
+        "reason to stay, and new plants that weigh every province find the coast a little more "
+        "profitable. Not every measure of the policy pushes inland.",
+        title_zh="保税维修试点：沿海的利润把工厂留在沿海",
+        watch_zh="广东的海关一栏变为正（试点为苏州、东莞和天津滨海新区），内陆占比低于基准情景："
+        "到运行结束时约低一个半百分点，10个随机种子中有8个如此。更换随机种子：大小会变，方向大多不变。",
         why_zh="措施三列出了东部试点城市：符合条件的企业在那里获得维修利润，多了一个留下的理由；"
-        "但只有开展保税维修的企业受益，改变的决策很少。并非每项措施都推动向内陆转移，小的效果需要很多随机种子才能看出。",
+        "考虑所有省份的新建工厂也会觉得沿海更有利可图。并非每项措施都推动向内陆转移。",
         province="Guangdong",
     ),
 )
