@@ -204,14 +204,11 @@ class Turnover:
 
     @classmethod
     def none(cls, s_n: int, r_n: int, k: int = 0) -> Turnover:
-        cell = {kind: np.zeros((s_n, r_n)) for kind in (*KINDS, "grown")}
-        place = {kind: np.zeros((s_n, k)) for kind in ("firms_abroad", "new_abroad")}
-        return cls(
-            {k_: v.copy() for k_, v in cell.items()},
-            cell,
-            {k_: v.copy() for k_, v in place.items()},
-            place,
-        )
+        def zeros(kinds: tuple[str, ...], columns: int) -> dict[str, np.ndarray]:
+            return {kind: np.zeros((s_n, columns)) for kind in kinds}
+
+        places = ("firms_abroad", "new_abroad")
+        return cls(zeros(KINDS, r_n), zeros((*KINDS, "grown"), r_n), zeros(places, k), zeros(places, k))
 
     def add(self, plants: FirmArrays, mask: np.ndarray, kind: str) -> None:
         """Count plants ``mask`` (boolean) of ``plants`` where they are, as ``kind``."""

@@ -16,21 +16,12 @@ from functools import cache
 
 import pandas as pd
 
+from simulation.geography import REGIONS
+from simulation.levers import CHANNELS
 from simulation.plots.i18n import ZH as FIGURE_ZH
 
-#: Region and channel names the dashboard shows as the figures do (simulation.plots.i18n).
-REGIONS = ("east", "central", "west", "northeast")
-CHANNEL_WORDS = (
-    "labour",
-    "land",
-    "electricity",
-    "logistics",
-    "customs",
-    "finance",
-    "tax",
-    "subsidies",
-    "agglomeration",
-)
+#: Channels the dashboard labels as the figures do (market access has a label of its own).
+CHANNEL_WORDS = tuple(c for c in CHANNELS if c != "market_access")
 
 LANGS = ("en", "zh")
 LANG_NAMES = {"en": "English", "zh": "中文"}
