@@ -759,25 +759,33 @@ def _number(value: Any, source: str, key: str, spec: Column | None = None) -> fl
 def _check_province_overrides(table: dict, names: list[str], source: str, problems: _Problems) -> dict:
     out: dict[str, dict[str, float]] = {}
     allowed_cols = sorted(NUMERIC_DEFAULTS)
-    for prov, cols in table.items():
+    for prov, col, value, key in _override_cells(table, names, "provinces", "province", source, problems):
         with problems.check():
-            if prov not in names:
-                raise ScenarioError(source, f"provinces.{prov}", _unknown("province", prov, names))
+            if col not in NUMERIC_DEFAULTS:
+                raise ScenarioError(source, key, _unknown("column", col, allowed_cols))
+            if col in NATIONAL_ONLY:
+                raise ScenarioError(
+                    source, key, f'{NATIONAL_ONLY[col]}: set it with a [[series]] whose where = "all"'
+                )
+            out.setdefault(prov, {})[col] = _province_value(col, value, source, key)
+    return out
+
+
+def _override_cells(
+    table: dict, names: list[str], section: str, kind: str, source: str, problems: _Problems
+) -> Iterator[tuple[str, str, Any, str]]:
+    """(row, column, value, key) of each cell of an override table ``[section.row]``: a row that is
+    not one of ``names`` (a ``kind``) or not a table is recorded in ``problems`` and skipped."""
+    for row, cols in table.items():
+        with problems.check():
+            if row not in names:
+                raise ScenarioError(source, f"{section}.{row}", _unknown(kind, row, names))
             if not isinstance(cols, dict):
-                raise ScenarioError(source, f"provinces.{prov}", "must be a table of column = value")
-        if prov not in names or not isinstance(cols, dict):
+                raise ScenarioError(source, f"{section}.{row}", "must be a table of column = value")
+        if row not in names or not isinstance(cols, dict):
             continue
         for col, value in cols.items():
-            key = f"provinces.{prov}.{col}"
-            with problems.check():
-                if col not in NUMERIC_DEFAULTS:
-                    raise ScenarioError(source, key, _unknown("column", col, allowed_cols))
-                if col in NATIONAL_ONLY:
-                    raise ScenarioError(
-                        source, key, f'{NATIONAL_ONLY[col]}: set it with a [[series]] whose where = "all"'
-                    )
-                out.setdefault(prov, {})[col] = _province_value(col, value, source, key)
-    return out
+            yield row, col, value, f"{section}.{row}.{col}"
 
 
 def _province_value(column: str, value: Any, source: str, key: str) -> float:
@@ -832,20 +840,11 @@ def _check_sector_overrides(table: dict, source: str, problems: _Problems) -> di
     spec = {c.name: c for c in SECTOR_COLUMNS}
     out: dict[str, dict[str, float]] = {}
     before = len(problems.found)
-    for sector, cols in table.items():
+    for sector, col, value, key in _override_cells(table, names, "sectors", "sector", source, problems):
         with problems.check():
-            if sector not in names:
-                raise ScenarioError(source, f"sectors.{sector}", _unknown("sector", sector, names))
-            if not isinstance(cols, dict):
-                raise ScenarioError(source, f"sectors.{sector}", "must be a table of column = value")
-        if sector not in names or not isinstance(cols, dict):
-            continue
-        for col, value in cols.items():
-            key = f"sectors.{sector}.{col}"
-            with problems.check():
-                if col not in SECTOR_NUMERIC:
-                    raise ScenarioError(source, key, _unknown("column", col, SECTOR_NUMERIC))
-                out.setdefault(sector, {})[col] = _number(value, source, key, spec[col])
+            if col not in SECTOR_NUMERIC:
+                raise ScenarioError(source, key, _unknown("column", col, SECTOR_NUMERIC))
+            out.setdefault(sector, {})[col] = _number(value, source, key, spec[col])
     if out and len(problems.found) == before:
         _check_sector_sums(sectors, out, source, problems)
     return out
