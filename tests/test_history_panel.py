@@ -69,12 +69,20 @@ def test_full_years_are_the_year_alone_and_part_years_name_their_months(panel):
     assert (panel.loc[~full, "period"] != panel.loc[~full, "year"].astype(str)).all()
 
 
-def test_dollar_values_are_converted_at_that_years_rate(panel):
+def test_reported_values_are_converted_at_that_years_rate(panel):
+    """Independent of the loader's own check: 亿元 = reported × unit factor (× CNY/USD of the year)."""
     rates = H.drivers("exchange_rate").set_index("year")["cny_per_usd"]
-    usd = panel[panel["unit_reported"] == "亿美元"]
-    assert len(usd) > 0
-    expected = usd["value_reported"] * usd["year"].map(rates)
-    assert (usd["value_100m_yuan"] - expected).abs().max() < 0.06
+    factor = {"亿元": 1, "bn yuan": 10, "万亿元": 1e4}
+    usd = {"亿美元": 1, "bn USD": 10}
+    reported = panel[panel["basis"] == "reported"]
+    assert reported["unit_reported"].isin([*factor, *usd]).all()
+    for unit, f in factor.items():
+        rows = reported[reported["unit_reported"] == unit]
+        assert ((rows["value_100m_yuan"] - f * rows["value_reported"]).abs() < 0.06).all(), unit
+    rows = reported[reported["unit_reported"].isin(usd)]
+    assert len(rows) > 0
+    expected = rows["value_reported"] * rows["unit_reported"].map(usd) * rows["year"].map(rates)
+    assert ((rows["value_100m_yuan"] - expected).abs() < 0.06).all()
 
 
 def test_shares_agree_with_the_share_derived_values(panel):
@@ -188,6 +196,20 @@ def test_a_damaged_panel_cell_names_file_line_and_column(tmp_path, column, value
     with pytest.raises(DataError, match=re.escape(message)) as err:
         H.panel(path)
     assert "panel_provinces.csv line 3" in str(err.value)
+
+
+def test_a_wrong_conversion_or_a_share_called_reported_is_refused(tmp_path):
+    panel = H.panel()
+    line = int(panel.index[(panel["basis"] == "reported") & (panel["unit_reported"] == "亿美元")][0])
+    path = _damaged(
+        tmp_path, "panel_provinces.csv", lambda lines: _set(lines, line, "value_100m_yuan", "1.0")
+    )
+    with pytest.raises(DataError, match=f"line {line}: column 'value_100m_yuan' = 1, but value_reported"):
+        H.panel(path)
+    line = int(panel.index[panel["unit_reported"] == "% of trade"][0])
+    path = _damaged(tmp_path, "panel_provinces.csv", lambda lines: _set(lines, line, "basis", "reported"))
+    with pytest.raises(DataError, match=f"line {line}: column 'unit_reported' = '% of trade' is no currency"):
+        H.panel(path)
 
 
 def test_a_duplicate_cell_is_refused(tmp_path):
