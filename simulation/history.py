@@ -109,6 +109,17 @@ NATIONAL = (
     Field("unit_reported"),
     *_provenance(),
 )
+NATIONAL_PART_YEARS = (
+    YEAR,
+    Field("period"),
+    Field("months", "int", low=1, high=12),
+    Field("flow", "choice", choices=FLOWS),
+    Field("value_100m_yuan", "float", positive=True),
+    Field("value_reported", "float", positive=True),
+    Field("unit_reported"),
+    Field("share_of_trade_pct", "float", required=False, positive=True, high=100),
+    *_provenance(),
+)
 MILESTONES = (
     YEAR,
     Field("period"),
@@ -319,6 +330,23 @@ def national(path: Path | None = None) -> pd.DataFrame:
     path = path or history_path("national_by_year.csv")
     table = _read(path, NATIONAL, exact=True)
     _unique(table, ["year", "flow"], path)
+    _arithmetic(table, table["confidence"] == "C", path, "grade-C")
+    return table
+
+
+def national_part_years(path: Path | None = None) -> pd.DataFrame:
+    """National processing trade, exports and imports over part years (``national_part_years.csv``),
+    亿元, not annualised: the same-period denominators of the panel's part-year cells. Two sources
+    may give the same period (each row is kept; the README lists where they disagree)."""
+    path = path or history_path("national_part_years.csv")
+    table = _read(path, NATIONAL_PART_YEARS, exact=True)
+    for line, row in table.iterrows():
+        if row["months"] == 12 or not str(row["period"]).startswith(str(row["year"])):
+            raise DataError(
+                f"{path} line {line}: column 'period' = {row['period']!r} with months {row['months']}: "
+                "a part year of that year (full years belong in national_by_year.csv)"
+            )
+    _unique(table, ["period", "flow", "source_url"], path)
     _arithmetic(table, table["confidence"] == "C", path, "grade-C")
     return table
 

@@ -26,6 +26,7 @@ def _all_tables() -> dict[str, pd.DataFrame]:
         "panel_provinces.csv": H.panel(),
         "national_by_year.csv": H.national(),
         "milestones.csv": H.milestones(),
+        "national_part_years.csv": H.national_part_years(),
     }
     tables.update({f"drivers_{name}.csv": H.drivers(name) for name in H.DRIVERS})
     return tables
@@ -116,6 +117,22 @@ def test_national_exports_and_imports_add_up_to_trade():
     nat = H.national().pivot(index="year", columns="flow", values="value_100m_yuan").dropna()
     assert len(nat) > 0
     assert ((nat["exports"] + nat["imports"]) / nat["trade"] - 1).abs().max() < 0.01
+
+
+def test_national_part_years_are_part_years_and_add_up():
+    part = H.national_part_years()
+    assert (part["months"] < 12).all()
+    same = part.pivot_table(index=["period", "source_url"], columns="flow", values="value_100m_yuan").dropna()
+    assert len(same) >= 10  # the GACC customs-regime tables of 2019 and 2023
+    assert ((same["exports"] + same["imports"] - same["trade"]).abs() < 0.2).all()
+
+
+def test_part_years_grow_within_a_year():
+    """Year-to-date values of one source rise with the months covered (a check on the transcription)."""
+    part = H.national_part_years()
+    for (_, _, _), rows in part.groupby(["year", "flow", "unit_reported"]):
+        rows = rows.sort_values("months")
+        assert rows["value_100m_yuan"].is_monotonic_increasing
 
 
 def test_milestones_include_the_three_documented_shares():
