@@ -183,6 +183,15 @@ DRIVERS: dict[str, tuple[Field, ...]] = {
         Field("unit"),
         *_provenance(),
     ),
+    "air_cargo": (
+        Field("province"),
+        Field("city"),
+        Field("event"),
+        Field("date"),
+        Field("value", "float", required=False, positive=True),
+        Field("unit", required=False),
+        *_provenance(),
+    ),
     "designations": (
         Field("designation"),
         Field("province"),

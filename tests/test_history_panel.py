@@ -167,9 +167,21 @@ def test_the_coverage_table_matches_the_rows(panel):
     assert (grid != "").to_numpy().sum() == in_window.groupby(["province", "year"]).ngroups
 
 
-def test_the_readme_shows_the_current_coverage_table():
+def test_the_readme_shows_the_current_coverage_table_and_counts(panel):
     readme = (HISTORY / "README.md").read_text(encoding="utf-8")
     assert H.coverage_markdown() in readme
+    codes = H.coverage(panel).to_numpy().ravel().tolist()
+    full = re.search(r"(\d+) province-years have a full-year value \((\d+) reported, (\d+) derived\)", readme)
+    part = re.search(r"(\d+) more\s+province-years have part-year values only", readme)
+    assert full and part, "the README's 'In numbers' paragraph is missing"
+    reported, derived = codes.count("R"), codes.count("D")
+    assert [int(g) for g in full.groups()] == [reported + derived, reported, derived]
+    assert int(part.group(1)) == sum(c.startswith("P") for c in codes)
+    rows = {f"`{p.name}`": len(pd.read_csv(p)) for p in HISTORY.glob("*.csv")}
+    for name, n in rows.items():  # the file table's row counts
+        line = next((x for x in readme.splitlines() if x.startswith(f"| {name} |")), None)
+        assert line is not None, f"{name} is not in the README's file table"
+        assert line.rstrip(" |").endswith(f"| {n}"), f"{name}: README says otherwise, the file has {n} rows"
 
 
 # --- damaged files give clear errors ---------------------------------------------------------------
