@@ -357,9 +357,9 @@ ACCOUNTS = ResultFile(
         _QUARTER,
         _f("province", "category", "–", "province (English name)"),
         _f("region", "category", "–", "NBS region"),
-        _f("wages_yuan", "float64", _Q_YUAN, "wage bill (`labour_cost_yuan` of the time series, a quarter of it)"),
-        _f("profit_after_tax_yuan", "float64", _Q_YUAN, "pre-tax profit (`pretax_profit_yuan`) less `cit_yuan`"),
-        _f("cit_yuan", "float64", _Q_YUAN, "corporate income tax paid, at the rates in force (levers included)"),
+        _f("wages_yuan", "float64", _Q_YUAN, "wage bill (a quarter of `labour_cost_yuan`)"),
+        _f("profit_after_tax_yuan", "float64", _Q_YUAN, "`pretax_profit_yuan` (a quarter) less `cit_yuan`"),
+        _f("cit_yuan", "float64", _Q_YUAN, "CIT paid at the rates in force (levers included)"),
         _f("indirect_tax_yuan", "float64", _Q_YUAN,
            "VAT and its local surcharges on the value added of output sold at home: "
            "`accounts.vat_rate × (1 + accounts.vat_surcharge) × domestic share × max(profit + wages, 0)`; "
@@ -369,7 +369,7 @@ ACCOUNTS = ResultFile(
         _f("subsidies_yuan", "float64", _Q_YUAN,
            "public money in firms' margins: operating subsidies, freight paid by government, export "
            "insurance support (the same as in `fiscal.parquet`)"),
-        _f("gdp_yuan", "float64", _Q_YUAN, "`value_added_yuan − subsidies_yuan` (subsidies on production removed)"),
+        _f("gdp_yuan", "float64", _Q_YUAN, "`value_added_yuan − subsidies_yuan`"),
         _f("relocation_cost_yuan", "float64", _Q_YUAN,
            "real set-up cost of the quarter's moves into the province, before any public support"),
         _f("welfare_yuan", "float64", _Q_YUAN,
@@ -377,7 +377,7 @@ ACCOUNTS = ResultFile(
            "real resources, `summary.json`'s `programme_real_yuan_total`)"),
         _f("cit_law_yuan", "float64", _Q_YUAN,
            "CIT the firms would pay under the law without levers (15% western rate included)"),
-        _f("cit_standard_yuan", "float64", _Q_YUAN, "CIT at the standard rate (`tax.cit_standard`) on the same base"),
+        _f("cit_standard_yuan", "float64", _Q_YUAN, "CIT at `tax.cit_standard` on the same base"),
         _f("preferential_loss_yuan", "float64", _Q_YUAN,
            "`cit_standard_yuan − cit_law_yuan`: revenue lost to the preferential western regime"),
         _f("bond_issued_yuan", "float64", _Q_YUAN, "special bonds issued for parks in the province"),
@@ -389,7 +389,8 @@ ACCOUNTS = ResultFile(
            "project revenue: park rent paid by the occupants (movers and new plants) of the bond-funded "
            "places, the province's park rents × bond-funded share of its park places"),
         _f("bond_shortfall_yuan", "float64", _Q_YUAN,
-           "`max(bond_interest_yuan + bond_repaid_yuan − bond_revenue_yuan, 0)`: debt service the budget covers"),
+           "`max(bond_interest_yuan + bond_repaid_yuan − bond_revenue_yuan, 0)`: what the budget "
+           "covers"),
         _f("bond_places", "float64", "real jobs", "bond-funded park places open at the end of the quarter"),
     ),
 )  # fmt: skip
@@ -546,7 +547,8 @@ SUMMARY = ResultFile(
             "public_cost_pv_yuan",
             "float",
             "yuan, present value at the start",
-            "`fiscal_cost_pv_yuan` with the special bonds at `bond_net_cost_pv_yuan` instead of issuance + coupons",
+            "`fiscal_cost_pv_yuan` with the special bonds at `bond_net_cost_pv_yuan` instead of "
+            "issuance + coupons",
         ),
         _f(
             "tax_standard_pv_yuan",
