@@ -248,3 +248,20 @@ def test_bond_funded_parks_serve_new_plants_and_their_rent_is_project_revenue():
     assert here["bond_places"].iloc[-1] == pytest.approx(model.park_capacity[r] * model.scale)  # all bonds'
     assert here["bond_revenue_yuan"].sum() > 0
     assert a.loc[a["province"] != "Inner Mongolia", "bond_revenue_yuan"].sum() == 0
+
+
+def test_compare_prints_the_paired_accounts_and_the_cost_per_job():
+    """The plain-text table of the net fiscal cost: one line per scenario, a cost per job where the
+    net cost and the jobs effect are positive, "nan" where it is undefined; an old summary without
+    the accounts gives a message, not an error."""
+    base = S.load(SCENARIOS / "baseline.toml", SMALL)
+    policy = levers_scenario({"special_bonds": {"enabled": True}})
+    table, *_ = _pair(policy, base)
+    two = pd.concat([table, table.assign(seed_index=1, seed=2)])  # two pairs: an interval exists
+    net = effects.net_fiscal_cost(two, "baseline")
+    text = effects.format_net_fiscal_cost(net)
+    assert "policy | " in text and "net_cost_pv" in text
+    assert set(net["quantity"]) >= {"net_cost_pv", "yuan_per_inland_job", "jobs_china", "welfare_pv"}
+    old = two.drop(columns=["public_cost_pv_yuan"])
+    assert effects.net_fiscal_cost(old, "baseline").empty
+    assert "no net fiscal cost" in effects.format_net_fiscal_cost(effects.net_fiscal_cost(old, "baseline"))
