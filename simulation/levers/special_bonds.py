@@ -218,9 +218,12 @@ SPECIAL_BONDS = Lever(
             "revenue where it suffices and from the budget for the shortfall.",
             "average issuance term of local-government bonds in 2023: 12.4 years (MOF via Shanghai "
             "Daily/Shine, 2024-01-30, A); special bonds alone run longer (18.7 years in Jan 2023, MOF via "
-            "CCTV, 2023-02-27, A), so 12.4 is the shorter, more prudent term",
+            "CCTV, 2023-02-27, A): no full-year 2023 term of special bonds alone was found",
             low=0.25,
             high=50.0,
+            plausible=(10.0, 20.0),
+            plausible_basis="from the 2023 average of all local bonds (12.4) to special bonds' January 2023 "
+            "average (18.7), rounded",
         ),
     ),
     apply=apply,
