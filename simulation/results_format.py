@@ -601,9 +601,9 @@ SUMMARY = ResultFile(
             "employment_total",
             "float",
             SCALED_PERSONS,
-            "total processing employment at the last step (the same as at step 0: there is no entry or "
-            "exit); it follows from the documented exports (`economy.processing_exports_yuan`) and output "
-            "per worker",
+            "total processing employment in China at the last step (entry, exit and moves abroad "
+            "change it); at step 0 it follows from the documented exports "
+            "(`economy.processing_exports_yuan`) and output per worker",
         ),
         _f(
             "scale",
