@@ -259,12 +259,20 @@ def targets_table() -> str:
     return _table(("target", "means"), rows)
 
 
+def zero_dose_text(lever: levers.Lever) -> str:
+    """The lever's zero dose, as the keys to set: enabled there, it gives exactly the baseline."""
+    zero = levers.ZERO_DOSE.get(lever.name, {})
+    keys = ", ".join(f"`{k} = {v!r}`" for k, v in zero.items())
+    return f"{keys} (and any budget 0): enabled at this dose the run is the baseline's, nothing spent"
+
+
 def lever_section(lever: levers.Lever) -> str:
     params = levers.params(lever)
     return (
         f"### {lever.measure} `{lever.name}`: {lever.title_en}\n\n{lever.title_zh}\n\n"
         f"**Mechanism.** {lever.mechanism}\n\n**New plants.** {lever.new_plants}.\n\n"
         f"**Fiscal cost.** {lever.fiscal}.\n\n"
+        f"**Zero dose (no policy).** {zero_dose_text(lever)}.\n\n"
         f"**Sources.** {lever.sources}.\n\n{param_table(params)}"
     )
 

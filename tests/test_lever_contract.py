@@ -63,7 +63,7 @@ ON: dict[str, dict[str, Any]] = {
     "freight_routes": {"cre_rate_cut": 0.2, "air_subsidy": 0.2, "cre_origins": ["Guizhou"]},
     "domestic_links": {"coast_interior_cut": 0.3, "interior_cut": 0.3, "budget_yuan_per_year": 1e9},
     "time_of_use": {"spread_scale": 2.0},
-    "training": {"skill_gain": 0.2, "ramp_years": 0.0},
+    "training": {"gain_per_trainee": 0.5, "trained_share_per_year": 0.5},
     "domestic_market": {"domestic_share_add": 0.2, "budget_yuan_per_year": 1e9},
     "management": {"compliance_cut": 0.3},
 }
