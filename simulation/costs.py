@@ -185,8 +185,10 @@ def quarter_costs(
     )
     kwh = sc("elec_kwh_per_10k_yuan")[:, None] / 1e4
     outage = 1 + params["economy.outage_loss_share"] * (1 - effects.outage_cut)
-    electricity = kwh * (cols["elec_flat_yuan_kwh"] * outage)[None, :] * tou_multiplier(
-        sectors, cols, params["economy.load_shift_cost"]
+    electricity = (
+        kwh
+        * (cols["elec_flat_yuan_kwh"] * outage)[None, :]
+        * tou_multiplier(sectors, cols, params["economy.load_shift_cost"])
     )
     freight_cost = (
         freight_by_market
@@ -213,7 +215,8 @@ def quarter_costs(
         "maintenance": effects.maintenance,
         # export credit insurance (lever finance) covers exports; sales moved home carry buyer risk
         # of their own, at the same premium
-        "risk": params["economy.export_risk_premium"] * (exports * (1 - effects.risk_cut)[None, :] + moved_home),
+        "risk": params["economy.export_risk_premium"]
+        * (exports * (1 - effects.risk_cut)[None, :] + moved_home),
         "subsidy": effects.subsidy_total(domestic.shape),
         "tax_rate": law - cut,
         "tax_rate_law": law,

@@ -77,7 +77,9 @@ class RelocationModel(mesa.Model):
             self.world, self.sectors, load_freight(), series, self.lever_plan, sc.freight_series
         )
         self.learning = Learning(
-            self.world.region, self.params["behaviour.know_other_region_prob"], self.params["behaviour.knowledge_turnover"]
+            self.world.region,
+            self.params["behaviour.know_other_region_prob"],
+            self.params["behaviour.knowledge_turnover"],
         )
         self._tallies: CellTallies | None = None
         self._lever_rng = self._stream(STREAM_LEVERS, 0)

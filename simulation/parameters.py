@@ -468,8 +468,7 @@ PARAMS: tuple[Param, ...] = (
         "economy.input_tariff",
         0.05,
         "share of input value",
-        "Import duty on the bonded inputs of processing goods sold at home (内销补税; exports pay "
-        "none).",
+        "Import duty on the bonded inputs of processing goods sold at home (内销补税; exports pay none).",
         "derived (B): China's overall tariff level was 7.3% in 2024 (Customs Tariff Commission of "
         "the State Council, 2024 tariff adjustment plan); processing inputs are dominated by "
         "electronic parts duty-free under the ITA, so 5% as a trade-weighted middle",

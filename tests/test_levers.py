@@ -65,7 +65,12 @@ DIRECTIONS = {
         +1,
     ),
     "freight_routes": ({"freight_routes": {"cre_origins": ["Guizhou"]}}, ["inland"], None, +1),
-    "training": ({"training": {"gain_per_trainee": 0.5, "trained_share_per_year": 0.5}}, ["inland"], None, +1),
+    "training": (
+        {"training": {"gain_per_trainee": 0.5, "trained_share_per_year": 0.5}},
+        ["inland"],
+        None,
+        +1,
+    ),
     "time_of_use": (
         {"time_of_use": {"targets": ["inland"], "spread_scale": 2.0}},
         ["inland"],

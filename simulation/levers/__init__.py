@@ -102,7 +102,12 @@ ZERO_DOSE: dict[str, dict[str, Any]] = {
     "withholding_deferral": {"reinvested_share": 0.0},
     "preferential_cit": {"coverage": 0.0},
     "finance": {"risk_cut": 0.0, "sme_premium_cut": 0.0},
-    "freight_routes": {"cre_days_cut": 0.0, "cre_subsidy": 0.0, "multimodal_leg_cut": 0.0, "logistics_subsidy": 0.0},
+    "freight_routes": {
+        "cre_days_cut": 0.0,
+        "cre_subsidy": 0.0,
+        "multimodal_leg_cut": 0.0,
+        "logistics_subsidy": 0.0,
+    },
     "domestic_links": {"coast_interior_cut": 0.0},
     "time_of_use": {"spread_scale": 1.0, "outage_cut": 0.0},
     "training": {"trained_share_per_year": 0.0},

@@ -47,7 +47,7 @@ DOMESTIC_MARKET = Lever(
             0.05,
             "share of output",
             "Added domestic sales share.",
-            A + ": doubles the assumed 5% domestic share of processing output (a band: 0.01-0.1)",
+            A + ": doubles the assumed 5% domestic share of processing output",
             plausible=(0.01, 0.1),
             plausible_basis="assumption: from a fifth of today's domestic share to twice it",
             low=0.0,

@@ -44,7 +44,10 @@ def check(cfg: dict[str, Any]) -> tuple[str, str] | None:
             f"peak_hours + valley_hours must be at most 24, got {cfg['peak_hours']} + {cfg['valley_hours']}",
         )
     if cfg["preset"] == "set" and cfg["valley_mult"] < cfg["valley_floor"]:
-        return ("valley_mult", f"must be at least valley_floor = {cfg['valley_floor']}, got {cfg['valley_mult']}")
+        return (
+            "valley_mult",
+            f"must be at least valley_floor = {cfg['valley_floor']}, got {cfg['valley_mult']}",
+        )
     if cfg["preset"] == "set" and cfg["peak_mult"] > cfg["max_ratio"] * cfg["valley_mult"]:
         return (
             "peak_mult",
@@ -89,13 +92,15 @@ def _stretch(ctx: Context, cols: dict[str, np.ndarray], m: np.ndarray, cfg: dict
     else:
         k = np.full_like(peak, cfg["spread_scale"])
     k = np.minimum(k, stretch_cap(peak, valley, cfg["max_ratio"], cfg["valley_floor"]))
+    stretched = m & (k != 1.0)  # k = 1 leaves a schedule exactly as it is
     new_peak, new_valley = widen(peak, valley, k)
-    new_crit = np.maximum(1 + k * (crit - 1), new_peak)  # critical stays at or above peak
+    new_crit = np.clip(np.maximum(1 + k * (crit - 1), new_peak), 1.0, 10.0)  # at or above peak
+    cols["tou_peak_mult"] = np.where(stretched, new_peak, peak)
+    cols["tou_valley_mult"] = np.where(stretched, new_valley, valley)
+    cols["tou_critical_mult"] = np.where(stretched, new_crit, crit)
     if cfg["preset"] == "ndrc2021":  # the NDRC floor on the critical premium is part of that rule
-        new_crit = np.maximum(new_crit, cfg["critical_over_peak"] * new_peak)
-    cols["tou_peak_mult"] = np.where(m, new_peak, peak)
-    cols["tou_valley_mult"] = np.where(m, new_valley, valley)
-    cols["tou_critical_mult"] = np.where(m, np.clip(new_crit, 1.0, 10.0), crit)
+        floor = np.clip(cfg["critical_over_peak"] * cols["tou_peak_mult"], 1.0, 10.0)
+        cols["tou_critical_mult"] = np.where(m, np.maximum(cols["tou_critical_mult"], floor), crit)
 
 
 TIME_OF_USE = Lever(
@@ -106,8 +111,9 @@ TIME_OF_USE = Lever(
     title_zh="优化分时电价动态调整机制，完善峰谷分时电价；强化用能保障",
     mechanism="Spreads are capped at the observed provincial extremes: peak/valley at most "
     "`max_ratio` and the valley at least `valley_floor` x flat (a stretch stops there; a schedule "
-    "already beyond them is left as it is). Preset 'scale' stretches each target province's peak and valley multipliers around "
-    "the flat price by `spread_scale`; preset 'ndrc2021' lifts peak/valley to at least "
+    "already beyond them is left as it is). Preset 'scale' stretches each target province's peak "
+    "and valley multipliers around the flat price by `spread_scale`; preset 'ndrc2021' lifts "
+    "peak/valley to at least "
     "`ratio_high_gap` (4:1) in `high_load_gap` provinces and `ratio_other` (3:1) elsewhere; preset "
     "'set' gives the targets a whole schedule (`peak_mult`, `valley_mult`, `critical_mult` and the "
     "hours; flat hours are the rest of the day). Critical "

@@ -85,8 +85,7 @@ TRAINING = Lever(
             0.2,
             "1/year",
             "Rate at which trained workers leave the province's processing workforce.",
-            A + ": migrant workers change jobs often (mean stay of about five years); not found by "
-            "province",
+            A + ": migrant workers change jobs often (mean stay of about five years); not found by province",
             low=0.0,
             high=4.0,
         ),

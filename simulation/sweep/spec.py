@@ -85,9 +85,7 @@ class SweepSpec:
         """Every run, scenario-major, then design point, then seed; ids ``<scenario>-p<point>-s<seed>``."""
         seeds = self.seed_list()
         return [
-            Task(
-                f"{name}-p{p:05d}-s{i:04d}", name, p, i, seed, dict(point), disabled_levers(sc, point)
-            )
+            Task(f"{name}-p{p:05d}-s{i:04d}", name, p, i, seed, dict(point), disabled_levers(sc, point))
             for name, sc in self.scenarios.items()
             for p, point in enumerate(self.design.points)
             for i, seed in enumerate(seeds)
