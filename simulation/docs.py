@@ -239,7 +239,8 @@ add `--set levers.special_bonds.enabled=true`). Levers combine in one scenario; 
 baseline. Each lever's **zero dose** (below) is the dose at which it is enabled but is no policy:
 the run is the baseline's, nothing spent. Doses whose size is not in the sources carry a
 sensitivity band (the `plausible (sweeps)` column), sampled by `ptsim sweep --range KEY`.
-`ptsim levers` prints this table, `ptsim levers NAME` one lever. How costs, choices and accounts use the effects is in [model.md](model.md) (§ Levers).
+`ptsim levers` prints this table, `ptsim levers NAME` one lever. How costs, choices and accounts
+use the effects is in [model.md](model.md) (§ Levers).
 """
 
 

@@ -485,6 +485,8 @@ PARAMS: tuple[Param, ...] = (
         "VAT on goods 13% since 2019-04-01 (MOF/STA/GACC Announcement 2019 No. 39, A)",
         low=0.0,
         high=1.0,
+        plausible=(0.13, 0.13),
+        plausible_basis="VAT law: 13%, fixed by law",
     ),
     Param(
         "economy.bonded_interest_rate",
@@ -495,6 +497,8 @@ PARAMS: tuple[Param, ...] = (
         "(PBoC, 2024-02 to 2024-06, A)",
         low=0.0,
         high=0.5,
+        plausible=(0.03, 0.0435),
+        plausible_basis="one-year LPR 3.0% (2025) to the one-year lending benchmark 4.35% (2015-19)",
     ),
     Param(
         "economy.bonded_deferral_years",
