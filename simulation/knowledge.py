@@ -18,8 +18,10 @@ The chance x_q of knowing r follows x_q = (1 - t_q) x_{q-1} + t_q pi_q with t_q 
 and pi_q = lambda_q / t_q (affine in x), so over quarters (a, b] a firm that knew r (s = 1) or not
 (s = 0) at a knows it at b with chance D s + W_b - D W_a, D = prod (1 - t_q), W the running
 x of a firm that started unaware. Knowledge is only used when a firm reviews, so a firm draws when
-it is needed, from that chance: the same distribution as drawing every quarter, at a fraction of the
-draws, and the same number of draws with or without the lever (common random numbers).
+it is needed, from that chance: the same distribution as drawing every quarter. The uniforms of a
+quarter are one block over all firms and provinces, drawn from the quarter's lever stream and read
+by firm row, so a firm that syncs in the same state in a run with and a run without a lever draws
+the same uniform whichever other firms review (common random numbers).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class Learning:
         n = len(self.region)
         self.log_decay = np.zeros((1, n))  # (step, R): sum of log(1 - t_q)
         self.aware = np.zeros((1, n))  # (step, R): W, the chance of knowing for a firm unaware at 0
+        self._block: tuple[int, np.ndarray] = (-1, np.zeros((0, n), np.float32))  # (step, uniforms)
 
     @property
     def step(self) -> int:
@@ -64,8 +67,19 @@ class Learning:
             d = np.exp(self.log_decay[now][None, :] - self.log_decay[then])
             was = f.known.take(idx, axis=0)
             chance = d * was + self.aware[now][None, :] - d * self.aware[then]
-            known = rng.random(was.shape) < chance
+            known = self._uniforms(rng, len(f.known)).take(idx, axis=0) < chance
             home = f.location.take(idx)
             own = self.region[None, :] == self.region[np.maximum(home, 0)][:, None]
             f.known[idx] = known | (own & (home >= 0)[:, None])
         f.known_step[idx] = now
+
+    def _uniforms(self, rng: np.random.Generator, rows: int) -> np.ndarray:
+        """(rows, R) uniforms of this quarter, one per firm row and province, drawn from ``rng`` at
+        the quarter's first use (more rows appended if firms entered since)."""
+        step, block = self._block
+        if step != self.step:
+            block = rng.random((rows, len(self.region)), dtype=np.float32)
+        elif len(block) < rows:
+            block = np.vstack([block, rng.random((rows - len(block), len(self.region)), dtype=np.float32)])
+        self._block = (self.step, block)
+        return block
