@@ -48,13 +48,17 @@ class UnitCosts:
         return gains - self.electricity - self.logistics - self.compliance - self.risk
 
 
-def tou_multiplier(sectors: Sectors, cols: dict[str, np.ndarray]) -> np.ndarray:
+def tou_multiplier(sectors: Sectors, cols: dict[str, np.ndarray], shift_cost: float = 0.0) -> np.ndarray:
     """Effective time-of-use price, as a multiple of the flat price, (S, R).
 
     Unshifted load: ``peak_load_share`` in peak hours (critical hours a part of them), the rest
-    spread over flat and valley hours in proportion to their length. A share ``load_flexibility`` of
-    the peak load moves to valley hours. A wider spread thus lowers the bill of flexible sectors and
-    raises that of peak-heavy inflexible ones.
+    spread over flat and valley hours in proportion to their length. A firm moves the share x of
+    its peak load to valley hours at a rising cost (shift work, storage): the marginal kWh moved
+    costs ``shift_cost`` x x / ``load_flexibility`` flat prices, so it moves x = flexibility x
+    min(1, saving / shift_cost), saving = peak price - valley price, and pays shift_cost x x^2 /
+    (2 flexibility) per kWh of peak load. With ``shift_cost`` 0 it moves all its flexible load.
+    A wider spread thus lowers the bill of flexible sectors, as far as their flexibility allows,
+    and raises that of peak-heavy inflexible ones.
     """
     peak = sectors.col("peak_load_share")[:, None]
     flex = sectors.col("load_flexibility")[:, None]
@@ -63,10 +67,14 @@ def tou_multiplier(sectors: Sectors, cols: dict[str, np.ndarray]) -> np.ndarray:
     off = fh + vh
     valley_frac = np.divide(vh, off, out=np.zeros_like(vh), where=off > 0)
     peak_price = crit_frac * cols["tou_critical_mult"] + (1 - crit_frac) * cols["tou_peak_mult"]
-    stay_peak = peak * (1 - flex)
-    valley_load = (1 - peak) * valley_frac + peak * flex
+    saving = np.maximum(peak_price - cols["tou_valley_mult"], 0.0)[None, :]
+    share = np.minimum(saving / shift_cost, 1.0) if shift_cost > 0 else np.ones_like(saving)
+    moved = flex * share  # (S, R) share of peak load moved
+    effort = np.divide(shift_cost * moved**2, 2 * flex, out=np.zeros_like(moved), where=flex > 0)
+    stay_peak = peak * (1 - moved)
+    valley_load = (1 - peak) * valley_frac + peak * moved
     flat_load = (1 - peak) * (1 - valley_frac)
-    return stay_peak * peak_price + flat_load * 1.0 + valley_load * cols["tou_valley_mult"]
+    return stay_peak * peak_price + flat_load * 1.0 + valley_load * cols["tou_valley_mult"] + peak * effort
 
 
 def freeness_matrix(
@@ -123,6 +131,9 @@ class QuarterCosts:
     skill: np.ndarray  # (S, R) labour efficiency (labour cost divides by it)
     land_yuan_per_worker: np.ndarray  # (R,) land cost per worker at rent index 1, yuan/year
     domestic_margin: np.ndarray  # (S, R) operating margin on domestic sales x domestic share
+    # (S, R) the operating margin the sales moved home no longer earn abroad (the gross margin pays
+    # it on all output): 1/sigma at average access, as the domestic margin
+    export_margin_forgone: np.ndarray
     expenditure: np.ndarray  # (R,) domestic expenditure shares
     fixed: dict
 
@@ -135,6 +146,15 @@ def domestic_share(sectors: Sectors, effects: Effects | None = None) -> np.ndarr
     if effects is not None:
         share = share + effects.domestic_share_add[None, :]
     return np.clip(share, 0.0, 1.0)
+
+
+def bonded_sale_tax(params: dict) -> float:
+    """Duty and interest owed per yuan of bonded inputs in goods sold at home (内销补税): the import
+    duty, which is a cost, and the deferral interest (缓税利息) on duty and import VAT from import to
+    sale; the VAT itself is credited against output VAT, as for any domestic seller."""
+    duty, vat = params["economy.input_tariff"], params["tax.vat_rate"]
+    interest = params["economy.bonded_interest_rate"] * params["economy.bonded_deferral_years"]
+    return duty + interest * (duty + vat * (1 + duty))
 
 
 def export_share(sectors: Sectors, effects: Effects | None = None) -> np.ndarray:
@@ -165,7 +185,11 @@ def quarter_costs(
     )
     kwh = sc("elec_kwh_per_10k_yuan")[:, None] / 1e4
     outage = 1 + params["economy.outage_loss_share"] * (1 - effects.outage_cut)
-    electricity = kwh * (cols["elec_flat_yuan_kwh"] * outage)[None, :] * tou_multiplier(sectors, cols)
+    electricity = (
+        kwh
+        * (cols["elec_flat_yuan_kwh"] * outage)[None, :]
+        * tou_multiplier(sectors, cols, params["economy.load_shift_cost"])
+    )
     freight_cost = (
         freight_by_market
         if freight_by_market is not None
@@ -173,9 +197,12 @@ def quarter_costs(
     )
     domestic = domestic_share(sectors, effects)
     exports = export_share(sectors, effects)
+    moved_home = domestic - domestic_share(sectors)  # (S, R) sales the domestic-market lever moved home
     weights = _freight_weights(sectors, domestic)
     zone = (cols["bonded_zones"] > 0) * params["economy.bonded_zone_discount"]
-    trade = exports + sc("imported_input_share")[:, None]
+    # goods sold at home from bonded stock still clear customs (内销 declaration): the customs
+    # volume stays that of the exports they replace
+    trade = exports + moved_home + sc("imported_input_share")[:, None]
     keep = (1 - zone) * (1 - effects.compliance_cut)
     law = _law_tax_rate(cols, params)
     cut = np.nan_to_num(effects.cit_coverage * np.maximum(law - effects.cit_rate, 0.0))
@@ -183,9 +210,13 @@ def quarter_costs(
     fixed = {
         "electricity": electricity,
         "logistics": (weights * freight_cost["cost"]).sum(axis=2),
-        "compliance": params["economy.compliance_cost_share"] * trade * keep[None, :],
+        "compliance": params["economy.compliance_cost_share"] * trade * keep[None, :]
+        + domestic * sc("imported_input_share")[:, None] * bonded_sale_tax(params),
         "maintenance": effects.maintenance,
-        "risk": params["economy.export_risk_premium"] * exports * (1 - effects.risk_cut)[None, :],
+        # export credit insurance (lever finance) covers exports; sales moved home carry buyer risk
+        # of their own, at the same premium
+        "risk": params["economy.export_risk_premium"]
+        * (exports * (1 - effects.risk_cut)[None, :] + moved_home),
         "subsidy": effects.subsidy_total(domestic.shape),
         "tax_rate": law - cut,
         "tax_rate_law": law,
@@ -198,6 +229,7 @@ def quarter_costs(
         skill=skill,
         land_yuan_per_worker=land_yuan_per_worker,
         domestic_margin=params["economy.domestic_operating_margin"] * domestic,
+        export_margin_forgone=params["economy.domestic_operating_margin"] * moved_home,
         expenditure=expenditure_shares(cols),
         fixed=fixed,
     )
@@ -226,7 +258,10 @@ def unit_costs(
     land = (quarter.land_yuan_per_worker * rent_index)[None, :] / output_per_worker[:, None] / value_index
     access = market_access(freeness, quarter.expenditure, firm_share)
     return UnitCosts(
-        labour=labour, land=land, market_access=quarter.domestic_margin * access, **quarter.fixed
+        labour=labour,
+        land=land,
+        market_access=quarter.domestic_margin * access - quarter.export_margin_forgone,
+        **quarter.fixed,
     )
 
 

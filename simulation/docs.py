@@ -233,9 +233,14 @@ weights = {{ Henan = 2, Sichuan = 1 }}
 start = "2025Q1"
 ```
 
-or on the command line: `--set levers.special_bonds.budget_yuan_per_year=2e10`. Levers combine in
-one scenario; all are off in the baseline. `ptsim levers` prints this table, `ptsim levers NAME` one
-lever. How costs, choices and accounts use the effects is in [model.md](model.md) (§ Levers).
+or on the command line: `--set levers.special_bonds.budget_yuan_per_year=2e10` (on a scenario that
+enables the lever; a dose for a lever the scenario leaves disabled is an error naming the lever, so
+add `--set levers.special_bonds.enabled=true`). Levers combine in one scenario; all are off in the
+baseline. Each lever's **zero dose** (below) is the dose at which it is enabled but is no policy:
+the run is the baseline's, nothing spent. Doses whose size is not in the sources carry a
+sensitivity band (the `plausible (sweeps)` column), sampled by `ptsim sweep --range KEY`.
+`ptsim levers` prints this table, `ptsim levers NAME` one lever. How costs, choices and accounts
+use the effects is in [model.md](model.md) (§ Levers).
 """
 
 
@@ -259,12 +264,20 @@ def targets_table() -> str:
     return _table(("target", "means"), rows)
 
 
+def zero_dose_text(lever: levers.Lever) -> str:
+    """The lever's zero dose, as the keys to set: enabled there, it gives exactly the baseline."""
+    zero = levers.ZERO_DOSE.get(lever.name, {})
+    keys = ", ".join(f"`{k} = {v!r}`" for k, v in zero.items())
+    return f"{keys} (and any budget 0): enabled at this dose the run is the baseline's, nothing spent"
+
+
 def lever_section(lever: levers.Lever) -> str:
     params = levers.params(lever)
     return (
         f"### {lever.measure} `{lever.name}`: {lever.title_en}\n\n{lever.title_zh}\n\n"
         f"**Mechanism.** {lever.mechanism}\n\n**New plants.** {lever.new_plants}.\n\n"
         f"**Fiscal cost.** {lever.fiscal}.\n\n"
+        f"**Zero dose (no policy).** {zero_dose_text(lever)}.\n\n"
         f"**Sources.** {lever.sources}.\n\n{param_table(params)}"
     )
 

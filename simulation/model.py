@@ -76,7 +76,11 @@ class RelocationModel(mesa.Model):
         self.inputs = QuarterInputs(
             self.world, self.sectors, load_freight(), series, self.lever_plan, sc.freight_series
         )
-        self.learning = Learning(self.world.n)
+        self.learning = Learning(
+            self.world.region,
+            self.params["behaviour.know_other_region_prob"],
+            self.params["behaviour.knowledge_turnover"],
+        )
         self._tallies: CellTallies | None = None
         self._lever_rng = self._stream(STREAM_LEVERS, 0)
         self._setup_provinces()
@@ -349,7 +353,7 @@ class RelocationModel(mesa.Model):
         record.add_abroad(new, np.flatnonzero(dest >= r_n), dest[dest >= r_n] - r_n, "new_abroad")
         placed = new.take(dest < r_n)
         demography.settle(placed, dest[dest < r_n], self.world.region)
-        placed.known_step[:] = len(self.learning.survival_log) - 1
+        placed.known_step[:] = self.learning.step
         placed.in_park[:] = admit(rng, placed.location, placed.employment, self.park_free()) & (
             self.park_capacity[placed.location] > 0
         )

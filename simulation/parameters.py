@@ -161,6 +161,20 @@ PARAMS: tuple[Param, ...] = (
         ),
     ),
     Param(
+        "behaviour.knowledge_turnover",
+        0.1,
+        "1/quarter",
+        "Chance per quarter that a firm's knowledge of a province outside its region is renewed "
+        "(learned with behaviour.know_other_region_prob, else forgotten): the baseline search "
+        "friction on which matchmaking acts (simulation/knowledge.py); 0 = known sets never change.",
+        A + ": business contacts and information about a province renew over about 2.5 years "
+        "(mean 1/0.1 quarters); not found; to be estimated with behaviour.know_other_region_prob",
+        low=0.0,
+        high=1.0,
+        plausible=(0.025, 0.3),
+        plausible_basis="assumption: renewal every 10 years (0.025) to every 10 months (0.3)",
+    ),
+    Param(
         "behaviour.taste_persistence",
         True,
         "-",
@@ -435,6 +449,67 @@ PARAMS: tuple[Param, ...] = (
         high=0.2,
         plausible=(-0.03, 0.04),
         plausible_basis="the NBS PPI, a proxy, moved between -3.0% (2023) and +4.1% (2022)",
+    ),
+    Param(
+        "economy.load_shift_cost",
+        1.5,
+        "x flat price per kWh",
+        "Cost of moving the last flexible kWh of peak load to valley hours (shift premia, storage); "
+        "the marginal cost rises linearly from 0 (costs.tou_multiplier).",
+        A + ": battery storage costs about one flat industrial price per kWh cycled and shift premia "
+        "add to it; not found for processing firms. At 1.5 a firm facing today's 1:0.5 schedule "
+        "moves two thirds of its flexible load, and a wider spread moves more",
+        low=0.0,
+        high=20.0,
+        plausible=(0.75, 3.0),
+        plausible_basis="assumption: half to twice the central value",
+    ),
+    Param(
+        "economy.input_tariff",
+        0.05,
+        "share of input value",
+        "Import duty on the bonded inputs of processing goods sold at home (内销补税; exports pay none).",
+        "derived (B): China's overall tariff level was 7.3% in 2024 (Customs Tariff Commission of "
+        "the State Council, 2024 tariff adjustment plan); processing inputs are dominated by "
+        "electronic parts duty-free under the ITA, so 5% as a trade-weighted middle",
+        low=0.0,
+        high=1.0,
+        plausible=(0.02, 0.073),
+        plausible_basis="ITA-dominated electronic inputs (about 2%) to the overall tariff level 7.3%",
+    ),
+    Param(
+        "tax.vat_rate",
+        0.13,
+        "share of value",
+        "Import VAT on bonded inputs sold at home (its deferral bears interest; the VAT is credited).",
+        "VAT on goods 13% since 2019-04-01 (MOF/STA/GACC Announcement 2019 No. 39, A)",
+        low=0.0,
+        high=1.0,
+        plausible=(0.13, 0.13),
+        plausible_basis="VAT law: 13%, fixed by law",
+    ),
+    Param(
+        "economy.bonded_interest_rate",
+        0.0345,
+        "1/year",
+        "Rate of the deferral interest (缓税利息) on duty and VAT of bonded inputs sold at home.",
+        "customs charge it at the PBoC one-year lending reference rate, now the one-year LPR: 3.45% "
+        "(PBoC, 2024-02 to 2024-06, A)",
+        low=0.0,
+        high=0.5,
+        plausible=(0.03, 0.0435),
+        plausible_basis="one-year LPR 3.0% (2025) to the one-year lending benchmark 4.35% (2015-19)",
+    ),
+    Param(
+        "economy.bonded_deferral_years",
+        0.5,
+        "years",
+        "Time from the import of bonded inputs to the domestic sale of the goods made from them.",
+        A + ": a processing cycle of about six months; not found",
+        low=0.0,
+        high=5.0,
+        plausible=(0.25, 1.0),
+        plausible_basis="assumption: a quarter to a year between import and sale",
     ),
     Param(
         "economy.domestic_operating_margin",

@@ -203,7 +203,26 @@ class Scenario:
         with problems.check():  # the assignments that could be made, checked with the rest
             validated = _validate(raw, source)
         problems.raise_any()
+        _check_disabled_doses(validated, assignments, source)
         return dataclasses.replace(validated, source=self.source)
+
+
+def _check_disabled_doses(sc: Scenario, assignments: dict[str, Any], source: str) -> None:
+    """An override of a lever's dose (any key but ``enabled``) while the lever stays disabled would be
+    ignored: an error naming the lever, unless the same assignments set its ``enabled`` themselves
+    (an explicit switch-off, as the EMA zero-dose run and a sweep's no-policy arm do)."""
+    for key in assignments:
+        parts = key.split(".")
+        if len(parts) != 3 or parts[0] != "levers" or parts[2] == "enabled":
+            continue
+        switch = f"levers.{parts[1]}.enabled"
+        if switch in sc.params and not sc.params[switch] and switch not in assignments:
+            raise ScenarioError(
+                source,
+                key,
+                f"lever {parts[1]!r} is disabled in this scenario, so this value would be ignored; "
+                f"enable it ({switch}=true) or set a scenario in which it is enabled",
+            )
 
 
 def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:

@@ -182,9 +182,10 @@ def test_lever_start_accepts_a_bare_year(value):
 
 def test_lever_start_year_and_quarter_give_one_hash():
     base = S.load(BASELINE)
+    on = {"levers.finance.enabled": True}  # a dose of a disabled lever is refused
     assert (
-        base.with_overrides({"levers.finance.start": 2026}).hash()
-        == base.with_overrides({"levers.finance.start": "2026Q1"}).hash()
+        base.with_overrides({**on, "levers.finance.start": 2026}).hash()
+        == base.with_overrides({**on, "levers.finance.start": "2026Q1"}).hash()
     )
 
 

@@ -63,7 +63,7 @@ ON: dict[str, dict[str, Any]] = {
     "freight_routes": {"cre_rate_cut": 0.2, "air_subsidy": 0.2, "cre_origins": ["Guizhou"]},
     "domestic_links": {"coast_interior_cut": 0.3, "interior_cut": 0.3, "budget_yuan_per_year": 1e9},
     "time_of_use": {"spread_scale": 2.0},
-    "training": {"skill_gain": 0.2, "ramp_years": 0.0},
+    "training": {"gain_per_trainee": 0.5, "trained_share_per_year": 0.5},
     "domestic_market": {"domestic_share_add": 0.2, "budget_yuan_per_year": 1e9},
     "management": {"compliance_cut": 0.3},
 }
@@ -126,10 +126,21 @@ def contract(check: str):
 
 
 def test_known_exceptions_name_real_levers_and_checks():
-    checks = {"off", "window", "targets", "channels", "fiscal", "combines", "round_trip"}
+    checks = {
+        "off",
+        "zero",
+        "disabled_dose",
+        "window",
+        "targets",
+        "channels",
+        "fiscal",
+        "combines",
+        "round_trip",
+    }
     for (name, check), reason in KNOWN_EXCEPTIONS.items():
         assert name in levers.BY_NAME and check in checks and reason, (name, check)
     assert set(ON) == set(levers.BY_NAME), "every lever needs a dose in ON"
+    assert set(levers.ZERO_DOSE) == set(levers.BY_NAME), "every lever declares its zero dose"
     assert set(ACTS_AFTER_END) <= set(levers.BY_NAME)
 
 
@@ -262,6 +273,38 @@ def test_off_means_no_effect_and_no_cost(lever):
         assert rec.fiscal[step] == {}
     assert np.array_equal(off.model.firms.location, base.model.firms.location)
     assert lever.name not in levers.enabled(off.model.spec.params)
+
+
+@contract("zero")
+def test_zero_dose_is_no_policy(lever):
+    """Enabled at its declared zero dose (levers.ZERO_DOSE), on its default targets and on narrow
+    ones: every effect, choice, outcome and the spending are the baseline's, exactly."""
+    base = run({}, STEPS)
+    for targets in (list(lever.targets), TARGET):
+        tables = {lever.name: {"enabled": True, "targets": targets, **levers.ZERO_DOSE[lever.name]}}
+        zero = run(tables, STEPS)
+        for step in range(STEPS + 1):
+            assert not differences(zero.effects[step], base.effects[step]), (targets, step)
+            rec, ref = zero.model.recorder, base.model.recorder
+            assert np.array_equal(rec.steps[step]["employment"], ref.steps[step]["employment"])
+            assert np.array_equal(rec.advantage[step][1], ref.advantage[step][1])
+        assert zero.spent(lever.name) == [0.0] * (STEPS + 1)
+        assert np.array_equal(zero.model.firms.location, base.model.firms.location)
+
+
+@contract("disabled_dose")
+def test_a_dose_of_a_disabled_lever_is_an_error(lever):
+    """A dose given by --set, a sweep or the EMA adapter to a lever the scenario leaves disabled
+    would be ignored: it is an error naming the lever; with the lever enabled in the same
+    assignments, or switched off explicitly, it is accepted."""
+    sc = scenario({})
+    key, value = next(iter(ON[lever.name].items()))
+    full = f"levers.{lever.name}.{key}"
+    with pytest.raises(S.ScenarioError, match=f"lever '{lever.name}' is disabled"):
+        sc.with_overrides({full: value}, source="--set")
+    switch = f"levers.{lever.name}.enabled"
+    assert sc.with_overrides({full: value, switch: True}).params[full] == value
+    assert not sc.with_overrides({full: value, switch: False}).params[switch]
 
 
 @contract("window")

@@ -65,7 +65,12 @@ DIRECTIONS = {
         +1,
     ),
     "freight_routes": ({"freight_routes": {"cre_origins": ["Guizhou"]}}, ["inland"], None, +1),
-    "training": ({"training": {"skill_gain": 0.2, "ramp_years": 0.0}}, ["inland"], None, +1),
+    "training": (
+        {"training": {"gain_per_trainee": 0.5, "trained_share_per_year": 0.5}},
+        ["inland"],
+        None,
+        +1,
+    ),
     "time_of_use": (
         {"time_of_use": {"targets": ["inland"], "spread_scale": 2.0}},
         ["inland"],
@@ -121,7 +126,8 @@ def test_eastern_maintenance_pilots_hold_firms_on_the_coast():
 
 def test_time_of_use_spread_helps_flexible_and_hurts_inflexible_load():
     """A wider spread lowers the electricity cost of flexible load and raises that of inflexible
-    peak load, in the same provinces."""
+    peak load, in the same provinces (those whose schedule is not already at the observed cap,
+    which the stretch leaves as it is)."""
     sectors = {
         "apparel": {"load_flexibility": 0.9, "peak_load_share": 0.4},
         "machinery": {"load_flexibility": 0.0, "peak_load_share": 0.8},
@@ -131,8 +137,11 @@ def test_time_of_use_spread_helps_flexible_and_hurts_inflexible_load():
     with model.under(model.no_policy_effects()) as flat:
         before = flat.electricity.copy()
     after = model.unit.electricity
-    assert (after[s_flex] < before[s_flex]).all()
-    assert (after[s_rigid] > before[s_rigid]).all()
+    widened = model.columns["tou_valley_mult"] < model.no_policy_effects().columns["tou_valley_mult"]
+    assert widened.sum() > 20
+    assert (after[s_flex, widened] < before[s_flex, widened]).all()
+    assert (after[s_rigid, widened] > before[s_rigid, widened]).all()
+    assert np.array_equal(after[:, ~widened], before[:, ~widened])
 
 
 def test_ndrc_preset_meets_the_2021_minimum_spreads():
@@ -245,12 +254,19 @@ def test_special_bonds_build_parks_after_the_lag_and_firms_fill_them():
 
 
 def test_matchmaking_spreads_knowledge_of_promoted_provinces_at_its_rate():
-    """A firm learns of a promoted province with chance learn_prob a quarter: after 4 quarters it
-    knows 1 - 0.7**4 of those it did not know, whether its known set is brought up to date every
-    quarter or only when read at the end; nothing is forgotten and nothing else is learned."""
+    """Without baseline turnover (behaviour.knowledge_turnover = 0) a firm learns of a promoted
+    province with chance learn_prob a quarter: after 4 quarters it knows 1 - 0.7**4 of those it did
+    not know, whether its known set is brought up to date every quarter or only when read at the
+    end; nothing is forgotten and nothing else is learned (by firms still where they started)."""
     tables = {"matchmaking": {"enabled": True, "learn_prob": 0.3, "extra_considered": 2}}
-    closed = {"demography": {"enabled": False}, "abroad": {"enabled": False}}  # the same firms throughout
+    closed = {  # the same firms throughout, and no baseline turnover of knowledge
+        "demography": {"enabled": False},
+        "abroad": {"enabled": False},
+        "behaviour": {"knowledge_turnover": 0.0},
+    }
     base = build({}, steps=4, **closed)
+    base.sync_knowledge()  # a mover knows the provinces of its new region
+    start = build({}, steps=0, **closed).firms.known
     for eager in (False, True):
         model = build(tables, steps=0, **closed)
         for _ in range(4):
@@ -259,10 +275,11 @@ def test_matchmaking_spreads_knowledge_of_promoted_provinces_at_its_rate():
                 model.sync_knowledge()
         model.sync_knowledge()
         promoted = model.effects.learn_prob > 0
-        known, known0 = model.firms.known[:, promoted], base.firms.known[:, promoted]
+        known, known0 = model.firms.known[:, promoted], start[:, promoted]
         assert known[~known0].mean() == pytest.approx(1 - 0.7**4, abs=0.02)
         assert known[known0].all()
-        assert np.array_equal(model.firms.known[:, ~promoted], base.firms.known[:, ~promoted])
+        stayed = model.firms.location == base.firms.location
+        assert np.array_equal(model.firms.known[stayed][:, ~promoted], base.firms.known[stayed][:, ~promoted])
     assert model.effects.extra_considered == 2 and base.effects.extra_considered == 0
     assert np.array_equal(model.effects.extra_considered_where, model.lever_plan.masks["matchmaking"])
 
@@ -292,7 +309,7 @@ def test_time_of_use_set_preset_gives_the_targets_a_schedule():
         "enabled": True,
         "preset": "set",
         "targets": ["Henan"],
-        "peak_mult": 2.0,
+        "peak_mult": 1.5,
         "valley_mult": 0.3,
         "peak_hours": 6.0,
         "valley_hours": 10.0,
@@ -300,9 +317,9 @@ def test_time_of_use_set_preset_gives_the_targets_a_schedule():
     model = build({"time_of_use": tou})
     r, other = model.world.index("Henan"), model.world.index("Hubei")
     cols = model.columns
-    assert (cols["tou_peak_mult"][r], cols["tou_valley_mult"][r]) == (2.0, 0.3)
+    assert (cols["tou_peak_mult"][r], cols["tou_valley_mult"][r]) == (1.5, 0.3)
     assert cols["tou_peak_hours"][r] + cols["tou_flat_hours"][r] + cols["tou_valley_hours"][r] == 24.0
-    assert cols["tou_critical_mult"][r] >= 1.2 * 2.0
+    assert cols["tou_critical_mult"][r] >= 1.2 * 1.5
     assert cols["tou_peak_mult"][other] == model.no_policy_effects().columns["tou_peak_mult"][other]
     with pytest.raises(S.ScenarioError, match="valley_hours"):
         S.from_dict({"levers": {"time_of_use": {"preset": "set", "peak_hours": 16.0, "valley_hours": 10.0}}})
@@ -332,7 +349,7 @@ def test_each_lever_alone_explains_its_own_channel():
     """In a package, each lever's direct effect alone shows in the channel it works through."""
     tables = {
         "freight_routes": {"enabled": True},
-        "training": {"enabled": True, "ramp_years": 0.0},
+        "training": {"enabled": True, "trained_share_per_year": 0.5},
         "bonded_sites": {"enabled": True},
     }
     model = build(tables, steps=2)

@@ -144,9 +144,9 @@ def _record(folder: Path, run_id: str) -> Path:
 @pytest.mark.parametrize("damage", ["truncated part", "truncated record", "record without outcomes"])
 def test_resume_reruns_a_run_whose_files_are_damaged(sweep_folder, tiny, tmp_path, capsys, damage):
     broken = _copy(sweep_folder, tmp_path / "broken")
-    victim, kept = "cheap-move-p00000-s0001", "baseline-p00000-s0002"
+    victim, kept = "more-reviews-p00000-s0001", "baseline-p00000-s0002"
     if damage == "truncated part":
-        _truncate(broken / "runs" / "scenario=cheap-move" / f"run-{victim}.parquet")
+        _truncate(broken / "runs" / "scenario=more-reviews" / f"run-{victim}.parquet")
     elif damage == "truncated record":
         _truncate(_record(broken, victim))
     else:

@@ -89,18 +89,21 @@ LESSONS: tuple[Lesson, ...] = (
         "tou_flexible",
         "A wider time-of-use spread helps flexible sectors and hurts inflexible ones",
         "contrasts/tou_wide_flexible.toml",
-        "The spread is doubled everywhere and every sector can shift half of its peak load. In the "
+        "The spread is stretched as far as the widest schedules in force (5:1, valley 0.3 x flat) "
+        "everywhere and every sector can shift half of its peak load, at a cost. In the "
         "advantage view choose a sector: the orange 'change by the levers' bar of electricity is "
         "positive (the bill falls). Then open the next lesson (no load shifting): the same bar "
         "turns negative.",
         "A wider spread makes peak power dearer and valley power cheaper. Load that can move to "
         "the valley pays less; load stuck in the peak pays more. Which provinces gain depends on "
-        "their own tariff structure.",
+        "their own tariff structure; moving load (shift work, storage) has a cost, so firms move "
+        "it only as far as the saving pays for it.",
         title_zh="拉大峰谷电价差：利好可调负荷的行业，不利于不可调负荷的行业",
-        watch_zh="各地峰谷价差加倍，且每个行业都能转移一半的高峰负荷。在利润优势图中选择一个行业："
+        watch_zh="各地峰谷价差拉大到现行最宽电价结构的水平（5:1，低谷为平段的0.3倍），且每个行业都能有代价地转移一半的高峰负荷。"
+        "在利润优势图中选择一个行业："
         "电力一栏橙色的“政策杠杆带来的变化”为正（电费下降）。再打开下一课（不能转移负荷）：同一栏变为负。",
         why_zh="价差拉大使高峰电价更贵、低谷电价更便宜。能移到低谷的负荷付得更少，困在高峰的负荷付得更多。"
-        "哪些省份受益取决于各自的电价结构。",
+        "哪些省份受益取决于各自的电价结构；转移负荷（倒班、储能）有成本，企业只转移到节省足以抵偿成本为止。",
     ),
     Lesson(
         "tou_inflexible",
@@ -155,16 +158,23 @@ LESSONS: tuple[Lesson, ...] = (
         "Matchmaking: firms cannot move to a province they have never heard of",
         "measures/m05_matchmaking.toml",
         "No cost bar moves: the expo and the platform change what firms know, not what things cost. "
-        "The inland share runs above the baseline on average, by about half a point, but the "
-        "seed-to-seed noise is as large (above the baseline in 7 of 10 seeds at the end).",
-        "Each quarter 5% of firms learn of interior provinces and reviewing firms weigh one more "
-        "province. Firms only choose among places they know, so more of the firms that review move "
-        "inland. New plants already weigh every province, so the lever reaches only the few "
+        "The inland share ends close to the baseline: over ten seeds the gap averages about +0.1 "
+        "points, with both signs and seed-to-seed swings of two points, so no direction can be told "
+        "from the noise at this size.",
+        "Firms learn of and forget provinces outside their region without any policy; the expo and "
+        "the platform add a 2% chance a quarter of learning of an interior province (the reach of "
+        "the documented matchmaking events), so the share of firms that know it rises from half "
+        "towards two thirds and no further, and reviewing firms weigh one more province. Firms only "
+        "choose among places they know, so more of the firms that review move inland. New plants "
+        "already weigh every province, so the lever reaches only the few "
         "existing firms that review: a small effect.",
         title_zh="对接合作：企业不会迁往从未听说过的省份",
         watch_zh="没有任何成本栏变化：加博会和线上平台改变的是企业知道什么，而不是成本。"
-        "内陆占比平均高于基准情景约半个百分点，但随机种子之间的波动同样大（运行结束时10个种子中有7个高于基准）。",
-        why_zh="每季度有5%的企业了解到内陆省份，重新评估选址的企业会多考虑一个省份。企业只在所知道的地方中选择，"
+        "运行结束时内陆占比接近基准情景：10个随机种子的平均差距约为+0.1个百分点，正负都有，种子之间的波动达两个百分点，"
+        "在这一规模下无法从噪声中分辨出方向。",
+        why_zh="没有政策时，企业也会了解和遗忘本区域以外的省份；加博会和线上平台使企业每季度多2%的机会了解某个内陆省份"
+        "（有据可查的对接活动的覆盖面），知道该省份的企业比例由一半升向三分之二而不会更高，重新评估选址的企业会多考虑一个省份。"
+        "企业只在所知道的地方中选择，"
         "因此重新评估的企业中有更多迁往内陆。新建工厂本来就会考虑所有省份，所以这一政策只作用于少数重新评估的现有企业：效果较小。",
     ),
     Lesson(
@@ -172,14 +182,15 @@ LESSONS: tuple[Lesson, ...] = (
         "Bonded-maintenance pilots: a margin on the coast keeps plants on the coast",
         "measures/m03_maintenance_pilots.toml",
         "The customs bar of Guangdong turns positive (Suzhou, Dongguan and Tianjin Binhai are the "
-        "pilots), and the inland share falls below the baseline: by about one and a half points by "
-        "the end of the run, in 8 of 10 seeds. Change the seed: the size varies, the sign mostly not.",
+        "pilots), and the inland share tends to fall below the baseline: by about half a point on "
+        "average by the end of the run, below it in 7 of 10 seeds, a gap no larger than the "
+        "seed-to-seed noise. Change the seed: the size and even the sign vary.",
         "Measure 三 names eastern pilot cities: eligible firms there earn a maintenance margin, a "
         "reason to stay, and new plants that weigh every province find the coast a little more "
         "profitable. Not every measure of the policy pushes inland.",
         title_zh="保税维修试点：沿海的利润把工厂留在沿海",
         watch_zh="广东的海关一栏变为正（试点为苏州、东莞和天津滨海新区），内陆占比低于基准情景："
-        "到运行结束时约低一个半百分点，10个随机种子中有8个如此。更换随机种子：大小会变，方向大多不变。",
+        "到运行结束时平均约低半个百分点，10个随机种子中有7个低于基准，差距不超过种子之间的波动。更换随机种子：大小乃至方向都会变化。",
         why_zh="措施三列出了东部试点城市：符合条件的企业在那里获得维修利润，多了一个留下的理由；"
         "考虑所有省份的新建工厂也会觉得沿海更有利可图。并非每项措施都推动向内陆转移。",
         province="Guangdong",

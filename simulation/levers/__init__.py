@@ -50,6 +50,7 @@ __all__ = [
     "CHANNELS",
     "LEVERS",
     "PARAM_BY_KEY",
+    "ZERO_DOSE",
     "Effects",
     "Lever",
     "Plan",
@@ -85,6 +86,34 @@ LEVERS: tuple[Lever, ...] = (
     management.MANAGEMENT,
 )
 BY_NAME: dict[str, Lever] = {lv.name: lv for lv in LEVERS}
+
+# The dose at which each lever, enabled, is "no policy": the run is the baseline's, to the last
+# digit, and nothing is spent (tests/test_lever_contract.py checks every lever at it). A sweep that
+# starts a dose at these values starts at the baseline.
+ZERO_DOSE: dict[str, dict[str, Any]] = {
+    "rd_support": {"fund_rate": 0.0, "extra_deduction": 0.0},
+    "bonded_maintenance": {"margin": 0.0},
+    "maintenance_pilots": {"margin": 0.0},
+    "special_bonds": {"budget_yuan_per_year": 0.0},
+    "bonded_sites": {"compliance_cut": 0.0},
+    "matchmaking": {"learn_prob": 0.0, "extra_considered": 0},
+    "border_ports": {"rate_cut": 0.0, "days_cut": 0.0},
+    "special_funds": {"yuan_per_job": 0.0},
+    "withholding_deferral": {"reinvested_share": 0.0},
+    "preferential_cit": {"coverage": 0.0},
+    "finance": {"risk_cut": 0.0, "sme_premium_cut": 0.0},
+    "freight_routes": {
+        "cre_days_cut": 0.0,
+        "cre_subsidy": 0.0,
+        "multimodal_leg_cut": 0.0,
+        "logistics_subsidy": 0.0,
+    },
+    "domestic_links": {"coast_interior_cut": 0.0},
+    "time_of_use": {"spread_scale": 1.0, "outage_cut": 0.0},
+    "training": {"trained_share_per_year": 0.0},
+    "domestic_market": {"domestic_share_add": 0.0},
+    "management": {"supervision_years": 5.0, "compliance_cut": 0.0, "guarantee_cut": 0.0},
+}
 
 
 def common_params(lever: Lever) -> tuple[Param, ...]:

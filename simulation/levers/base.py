@@ -192,9 +192,19 @@ def spend_budget(ctx: Context, cfg: dict[str, Any]) -> None:
     spend(ctx, cfg["budget_yuan_per_year"] / 4.0)
 
 
-def share_param(key: str, default: float, doc: str, basis: str) -> Param:
-    """A parameter that is a share in [0, 1]."""
-    return Param(key, default, "share", doc, basis, low=0.0, high=1.0)
+def share_param(
+    key: str,
+    default: float,
+    doc: str,
+    basis: str,
+    band: tuple[float, float] | None = None,
+    band_basis: str = "",
+) -> Param:
+    """A parameter that is a share in [0, 1]; ``band`` is its sensitivity band (low, high), the
+    plausible range a sweep samples (``--range KEY``) when the value is an assumption."""
+    return Param(
+        key, default, "share", doc, basis, low=0.0, high=1.0, plausible=band, plausible_basis=band_basis
+    )
 
 
 def combine_cuts(*cuts):

@@ -28,8 +28,9 @@ def apply_deferral(ctx: Context, cfg: dict[str, Any]) -> None:
 def apply_cit(ctx: Context, cfg: dict[str, Any]) -> None:
     """A preferential CIT rate for the share ``coverage`` of firms in the targets."""
     e = ctx.effects
-    e.cit_rate = np.where(ctx.mask, cfg["rate"], e.cit_rate)
-    e.cit_coverage = np.where(ctx.mask, cfg["coverage"], e.cit_coverage)
+    where = ctx.mask & (cfg["coverage"] > 0)  # no firm qualifies at coverage 0: no rate in force
+    e.cit_rate = np.where(where, cfg["rate"], e.cit_rate)
+    e.cit_coverage = np.where(where, cfg["coverage"], e.cit_coverage)
     e.tax_levers = (ctx.name, e.tax_levers[1])
 
 
@@ -50,6 +51,8 @@ SPECIAL_FUNDS = Lever(
             A + ": per-job amounts of the special funds not found; about one month of an inland wage",
             low=0.0,
             high=1e6,
+            plausible=(2000.0, 20000.0),
+            plausible_basis="assumption: a week to four months of an inland processing wage",
         ),
     ),
     apply=apply_funds,
@@ -83,6 +86,8 @@ WITHHOLDING_DEFERRAL = Lever(
             A + ": not found",
             low=0.0,
             high=1.0,
+            plausible=(0.2, 0.8),
+            plausible_basis="assumption: a fifth to four fifths of a move funded from retained profit",
         ),
     ),
     apply=apply_deferral,
@@ -116,6 +121,8 @@ PREFERENTIAL_CIT = Lever(
             1.0,
             "Share of firms in the targets that qualify.",
             A + ": processing firms in encouraged industries; as tax.west_cit_coverage",
+            band=(0.5, 1.0),
+            band_basis="assumption: half to all processing firms are in encouraged industries",
         ),
     ),
     apply=apply_cit,

@@ -26,11 +26,13 @@ def _open(ctx: Context, column: str, names: list[str]) -> None:
 
 
 def apply_border(ctx: Context, cfg: dict[str, Any]) -> None:
-    """Cheaper, faster land route to ASEAN through the targets' land ports."""
-    _open(ctx, "land_port_asean", [str(n) for n in ctx.model.world.names[ctx.mask]])
+    """Cheaper, faster land route to ASEAN through the land ports of the targets (and the new
+    ports of ``new_ports``)."""
+    _open(ctx, "land_port_asean", cfg["new_ports"])
+    ports = ctx.mask & (ctx.effects.columns["land_port_asean"] > 0)
     fp = ctx.effects.freight
-    fp.rate_mult[LAND] *= np.where(ctx.mask, 1 - cfg["rate_cut"], 1.0)
-    fp.days_cut[LAND] += cfg["days_cut"] * ctx.mask
+    fp.rate_mult[LAND] *= np.where(ports, 1 - cfg["rate_cut"], 1.0)
+    fp.days_cut[LAND] += cfg["days_cut"] * ports
     spend_budget(ctx, cfg)
 
 
@@ -64,9 +66,18 @@ BORDER_PORTS = Lever(
     title_en="Border regions: smart land ports and cross-border logistics to ASEAN",
     title_zh="加大对边境地区支持力度（广西、云南；智慧口岸、陆路口岸过货能力）",
     mechanism="Land ports in the targets get a land route to ASEAN that costs `rate_cut` less and "
-    "takes `days_cut` fewer days (direct cross-border trucking, more capacity). Provinces without "
-    "a land port reach it by the domestic leg, so nearby inland provinces gain too.",
+    "takes `days_cut` fewer days (direct cross-border trucking, more capacity); `new_ports` opens "
+    "land ports where there is none (a target without a port gains nothing itself). Provinces "
+    "without a land port reach it by the domestic leg, so nearby inland provinces gain too.",
     params=(
+        Param(
+            "new_ports",
+            [],
+            "provinces or cities",
+            "New land ports to ASEAN (they join the lever's ports where targeted).",
+            "scenario choice (measure 六: raise the capacity of the land ports of Guangxi and Yunnan)",
+            kind=list,
+        ),
         share_param(
             "rate_cut",
             0.2,

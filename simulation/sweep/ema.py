@@ -123,8 +123,9 @@ def ema_model(
         sc.hash(),
     )
     model = ema.Model(name, function=functools.partial(ema_function, setup))
-    model.uncertainties = [_parameter(ema, sc, k, b) for k, b in uncertainties.items()]
-    model.levers = [_parameter(ema, sc, k, b) for k, b in (levers or {}).items()]
+    varied = (*uncertainties, *(levers or {}))
+    model.uncertainties = [_parameter(ema, sc, k, b, varied) for k, b in uncertainties.items()]
+    model.levers = [_parameter(ema, sc, k, b, varied) for k, b in (levers or {}).items()]
     model.outcomes = _outcomes(ema, setup)
     return model
 
@@ -283,8 +284,11 @@ def _nanmean(x: np.ndarray) -> np.ndarray:
     return np.where(n > 0, total / np.maximum(n, 1), math.nan)
 
 
-def _parameter(ema, sc: scenario_mod.Scenario, key: str, bounds: Bounds):
-    """An EMA parameter for ``key``: type from the registry (int, float, bool, choices)."""
+def _parameter(ema, sc: scenario_mod.Scenario, key: str, bounds: Bounds, varied: tuple[str, ...] = ()):
+    """An EMA parameter for ``key``: type from the registry (int, float, bool, choices). A lever
+    dose is checked with the lever enabled when its ``enabled`` is itself among the ``varied`` keys
+    (an experiment then sets both); otherwise a dose of a lever the scenario leaves disabled is an
+    error (it would be ignored)."""
     spec = parameters.find(key)
     kind = spec.kind if spec is not None else float
     name = ema_name(key)
@@ -300,8 +304,11 @@ def _parameter(ema, sc: scenario_mod.Scenario, key: str, bounds: Bounds):
     low, high = bounds
     if low is None or high is None or not low < high:
         raise SweepError("ema", key, f"needs bounds (low, high) with low < high, got {bounds!r}")
+    parts = key.split(".")
+    switch = f"levers.{parts[1]}.enabled" if parts[0] == "levers" and len(parts) == 3 else ""
+    on = {switch: True} if switch in varied and switch != key else {}
     for value in (low, high):
-        sc.with_overrides({key: int(value) if kind is int else value}, source="ema")
+        sc.with_overrides({key: int(value) if kind is int else value, **on}, source="ema")
     if kind is int:
         return ema.IntegerParameter(name, int(low), int(high))
     return ema.RealParameter(name, float(low), float(high))

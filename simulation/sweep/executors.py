@@ -168,7 +168,7 @@ def run_task(scenario: dict, task: Task, parts: dict[str, str] | None = None) ->
     collecting results only writes records."""
     if _EVENTS is not None:
         _EVENTS.put((task.run_id, os.getpid()))
-    result = run_one(scenario, task.seed, task.overrides, tag=task.run_id, timeseries=True)
+    result = run_one(scenario, task.seed, task.run_overrides, tag=task.run_id, timeseries=True)
     if parts is None or not result.ok:
         return result
     write_parts(result, task, parts)

@@ -34,6 +34,13 @@ class Task:
     seed_index: int
     seed: int
     overrides: dict[str, Any]
+    switched_off: tuple[str, ...] = ()  # levers dosed by the point but disabled here (no-policy arm)
+
+    @property
+    def run_overrides(self) -> dict[str, Any]:
+        """The overrides a run applies: the design point, and ``enabled = false`` for the levers of a
+        no-policy arm, so that the scenario accepts their doses as explicitly switched off."""
+        return {**self.overrides, **{f"levers.{name}.enabled": False for name in self.switched_off}}
 
 
 @dataclass(frozen=True)
@@ -78,8 +85,8 @@ class SweepSpec:
         """Every run, scenario-major, then design point, then seed; ids ``<scenario>-p<point>-s<seed>``."""
         seeds = self.seed_list()
         return [
-            Task(f"{name}-p{p:05d}-s{i:04d}", name, p, i, seed, dict(point))
-            for name in self.scenarios
+            Task(f"{name}-p{p:05d}-s{i:04d}", name, p, i, seed, dict(point), disabled_levers(sc, point))
+            for name, sc in self.scenarios.items()
             for p, point in enumerate(self.design.points)
             for i, seed in enumerate(seeds)
         ]
@@ -99,14 +106,48 @@ def load_scenarios(
     out: dict[str, scenario_mod.Scenario] = {}
     for path in paths:
         sc = scenario_mod.load(path)
-        sc = sc.with_overrides(fixed, source=source) if fixed else sc
+        off = {f"levers.{n}.enabled": False for n in disabled_levers(sc, fixed)}
+        sc = sc.with_overrides({**fixed, **off}, source=source) if fixed else sc
         check_name(sc.name, str(path))
         if sc.name in out:
             raise SweepError(
                 str(path), "scenario.name", f"two scenarios are named {sc.name!r}; set [scenario] name in one"
             )
         out[sc.name] = sc
+    _check_dosed_somewhere(out, list(fixed), source)
     return out
+
+
+def lever_of(key: str) -> str | None:
+    """The lever whose dose ``key`` sets (``levers.<name>.<key>``, not ``enabled``), else None."""
+    parts = key.split(".")
+    return parts[1] if len(parts) == 3 and parts[0] == "levers" and parts[2] != "enabled" else None
+
+
+def disabled_levers(sc: scenario_mod.Scenario, assignments: dict[str, Any]) -> tuple[str, ...]:
+    """Levers whose dose ``assignments`` set but which stay disabled in ``sc``: in a sweep, that
+    scenario is the no-policy arm of those doses (paired with the scenarios that enable them)."""
+    names = {lever_of(k) for k in assignments} - {None}
+    return tuple(
+        sorted(
+            n
+            for n in names
+            if f"levers.{n}.enabled" not in assignments and not sc.params.get(f"levers.{n}.enabled", True)
+        )
+    )
+
+
+def _check_dosed_somewhere(scenarios: dict[str, scenario_mod.Scenario], keys: list[str], source: str) -> None:
+    """A lever dose given to a sweep must reach at least one scenario that enables the lever."""
+    for key in keys:
+        name = lever_of(key)
+        if name and all(name in disabled_levers(sc, {key: None}) for sc in scenarios.values()):
+            raise SweepError(
+                source,
+                key,
+                f"lever {name!r} is disabled in every scenario of this sweep, so this value would be "
+                f"ignored; enable it (levers.{name}.enabled=true) or add a scenario that enables it",
+            )
 
 
 def check_factors(scenarios: dict[str, scenario_mod.Scenario], factors: list[Factor], source: str) -> None:
@@ -119,8 +160,10 @@ def check_factors(scenarios: dict[str, scenario_mod.Scenario], factors: list[Fac
             )
         values = factor.levels or (_end(factor, factor.low), _end(factor, factor.high))
         for sc in scenarios.values():
+            off = {f"levers.{n}.enabled": False for n in disabled_levers(sc, {factor.key: None})}
             for value in values:
-                sc.with_overrides({factor.key: value}, source=source)
+                sc.with_overrides({factor.key: value, **off}, source=source)
+    _check_dosed_somewhere(scenarios, [f.key for f in factors], source)
 
 
 def _end(factor: Factor, value: float | None) -> float | int:
