@@ -428,3 +428,39 @@ def _column_format(values: np.ndarray, decimals: int | None = None):
         top = float(finite.max()) if finite.size else 0.0
         decimals = 0 if top >= 1000 or top == 0 else min(8, 3 - math.floor(math.log10(top)))
     return lambda x: "nan" if math.isnan(x) else f"{x:,.{decimals}f}"
+
+
+#: The cost-effectiveness outcome of :func:`point_effects` (persons per 10^8 yuan).
+CE_OUTCOME = "jobs_per_100m_yuan"
+
+
+def effect_label(scenario: str, baseline: str) -> str:
+    """The ``scenario`` column of indices computed on the paired effect of ``scenario`` (e.g.
+    ``full_package-vs-baseline`` in ``sensitivity.csv``)."""
+    return f"{scenario}-vs-{baseline}"
+
+
+def point_effects(table: pd.DataFrame, baseline: str, outcomes: list[str], points: int) -> pd.DataFrame:
+    """Per (scenario, design point): the mean over seeds of the paired differences to ``baseline`` of
+    each outcome (same unit as the outcome) and, where the summary has the jobs and cost columns,
+    :data:`CE_OUTCOME` = mean jobs difference / (mean cost difference / 10^8) (NaN where the scenario
+    costs no more). Index: ``scenario`` × ``point`` (0..``points``-1; NaN where no pair is ok)."""
+    check_unique_runs(table)
+    ok = table[table["status"] == "ok"]
+    base = ok[ok["scenario"] == baseline]
+    cols = list(dict.fromkeys([*outcomes, *([JOBS, COST] if {JOBS, COST} <= set(table.columns) else [])]))
+    frames = []
+    for name in dict.fromkeys(ok["scenario"]):
+        if name == baseline:
+            continue
+        pairs = ok[ok["scenario"] == name].merge(base, on=PAIR_KEYS, suffixes=("", "__base"))
+        diff = pd.DataFrame({c: pairs[c].to_numpy(float) - pairs[f"{c}__base"].to_numpy(float) for c in cols})
+        mean = diff.groupby(pairs["point"].to_numpy()).mean().reindex(range(points))
+        if JOBS in mean and COST in mean:
+            cost = mean[COST].where(mean[COST] > 0)
+            mean[CE_OUTCOME] = mean[JOBS] / (cost / 1e8)
+        mean.index.name = "point"
+        frames.append(mean.reset_index().assign(scenario=name))
+    if not frames:
+        return pd.DataFrame(columns=["scenario", "point", *cols])
+    return pd.concat(frames, ignore_index=True)
