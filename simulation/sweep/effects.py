@@ -464,3 +464,113 @@ def point_effects(table: pd.DataFrame, baseline: str, outcomes: list[str], point
     if not frames:
         return pd.DataFrame(columns=["scenario", "point", *cols])
     return pd.concat(frames, ignore_index=True)
+
+
+POSTERIOR_COLUMNS = (
+    "scenario",
+    "baseline",
+    "outcome",
+    "draws",
+    "n",
+    "diff_mean",
+    "interval_low",
+    "interval_high",
+    "total_var",
+    "between_draw_var",
+    "within_draw_var",
+    "parameter_share",
+    "mean_ci_low",
+    "mean_ci_high",
+)
+
+
+def variance_decomposition(d: np.ndarray, draw: np.ndarray) -> tuple[float, float, float]:
+    """Total, between-draw and within-draw variance of the paired differences ``d`` grouped by
+    ``draw`` (law of total variance with population weights, ddof 0):
+
+        Var(d) = Σ_j (n_j/N)(d̄_j − d̄)²  +  Σ_j (n_j/N) Var_j(d)
+
+    so ``total == between + within`` exactly (up to rounding)."""
+    d = np.asarray(d, dtype=float)
+    frame = pd.DataFrame({"d": d, "g": np.asarray(draw)})
+    grouped = frame.groupby("g")["d"]
+    weight = grouped.size() / len(d)
+    between = float((weight * (grouped.mean() - d.mean()) ** 2).sum())
+    within = float((weight * grouped.var(ddof=0)).sum())
+    return float(d.var(ddof=0)), between, within
+
+
+def posterior_effects(
+    table: pd.DataFrame, baseline: str, outcomes: list[str], confidence: float = 0.95
+) -> pd.DataFrame:
+    """Effects of a posterior sweep (design points = parameter draws): one row per scenario and
+    outcome, pooled over draws × seeds. ``interval_low/high``: the central ``confidence`` interval
+    (quantiles) of the paired effect over all draw × seed pairs, which carries parameter and seed
+    uncertainty; the variance decomposition (:func:`variance_decomposition`) says how much of it is
+    parameter uncertainty (``parameter_share`` = between-draw / total variance); ``mean_ci_*``: the
+    t-interval of the mean effect over the draws' means (Monte-Carlo precision of ``diff_mean``).
+    With the jobs and cost columns also :data:`CE_OUTCOME` per pair (jobs / (cost / 10^8))."""
+    check_unique_runs(table)
+    ok = table[table["status"] == "ok"]
+    base = ok[ok["scenario"] == baseline]
+    q = (0.5 - confidence / 2, 0.5 + confidence / 2)
+    rows = []
+    for name in dict.fromkeys(ok["scenario"]):
+        if name == baseline:
+            continue
+        pairs = ok[ok["scenario"] == name].merge(base, on=PAIR_KEYS, suffixes=("", "__base"))
+        diffs = {o: (pairs[o] - pairs[f"{o}__base"]).to_numpy(float) for o in outcomes}
+        if {JOBS, COST} <= set(pairs.columns):
+            cost = (pairs[COST] - pairs[f"{COST}__base"]).to_numpy(float)
+            jobs = (pairs[JOBS] - pairs[f"{JOBS}__base"]).to_numpy(float)
+            diffs[CE_OUTCOME] = np.where(cost > 0, jobs / np.where(cost > 0, cost, 1.0) * 1e8, np.nan)
+        for outcome, d in diffs.items():
+            keep = np.isfinite(d)
+            d, g = d[keep], pairs["point"].to_numpy()[keep]
+            if len(d) == 0:
+                continue
+            total, between, within = variance_decomposition(d, g)
+            means = pd.Series(d).groupby(g).mean().to_numpy()
+            _, _, lo, hi = t_interval(means, confidence)
+            low, high = np.quantile(d, q)
+            share = between / total if total > 0 else math.nan
+            rows.append(
+                (name, baseline, outcome, len(means), len(d), float(d.mean()), float(low), float(high),
+                 total, between, within, share, lo, hi)
+            )  # fmt: skip
+    return pd.DataFrame(rows, columns=list(POSTERIOR_COLUMNS))
+
+
+def format_posterior_effects(post: pd.DataFrame, confidence: float = 0.95) -> str:
+    """A plain-text table of :func:`posterior_effects`: shares in percentage points."""
+    if post.empty:
+        return "no posterior effects: the sweep needs a second scenario besides the baseline, with ok runs"
+    pct = f"{confidence:.0%}"
+    lines = [
+        f"effects against '{post['baseline'].iloc[0]}' over parameter draws x seeds "
+        f"({pct} interval: quantiles of the paired effect over all draws and seeds; parameter share: "
+        "between-draw / total variance)"
+    ]
+    for outcome, block in post.groupby("outcome", sort=False):
+        unit = outcome_unit(str(outcome)) or ("persons per 10^8 yuan" if outcome == CE_OUTCOME else "")
+        scale = 100.0 if unit == "share" else 1.0
+        shown = "percentage points" if unit == "share" else unit or "no declared unit"
+        number = _column_format(block[["diff_mean", "interval_low", "interval_high"]].to_numpy(float) * scale)
+        lines += ["", f"{outcome}: effect in {shown}"]
+        sw = max(8, *(len(x) for x in block["scenario"]))
+        lines.append(
+            f"{'scenario':<{sw}} {'draws':>5} {'pairs':>6} {'effect':>14}  {pct + ' interval':<28} "
+            f"{'sd total':>12} {'sd param':>12} {'sd seeds':>12} {'param share':>11}"
+        )
+        for r in block.itertuples(index=False):
+            interval = f"[{number(r.interval_low * scale)}, {number(r.interval_high * scale)}]"
+            lines.append(
+                f"{r.scenario:<{sw}} {r.draws:>5} {r.n:>6} {number(r.diff_mean * scale):>14}  {interval:<28} "
+                f"{number(math.sqrt(r.total_var) * scale):>12} {number(math.sqrt(r.between_draw_var) * scale):>12} "
+                f"{number(math.sqrt(r.within_draw_var) * scale):>12} {r.parameter_share:>11.0%}"
+            )
+    lines.append(
+        "\nsd total² = sd param² + sd seeds² (between-draw and within-draw variance of the paired effect); "
+        "sd param includes the seed noise of each draw's mean (about sd seeds² / seeds per draw)"
+    )
+    return "\n".join(lines)

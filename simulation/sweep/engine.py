@@ -31,6 +31,7 @@ class SweepOutcome:
     effects: pd.DataFrame | None = None
     cost_effectiveness: pd.DataFrame | None = None
     sensitivity: pd.DataFrame | None = None
+    posterior: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -127,6 +128,11 @@ def _write_effects(spec: SweepSpec, result: SweepOutcome) -> None:
     write_parquet(result.out / "effects.parquet", eff)
     write_csv(result.out / "effects.csv", eff)
     result.effects = eff
+    if spec.design.method == "posterior":  # draws x seeds pooled, with the variance decomposition
+        post = effects_mod.posterior_effects(table, baseline, outcomes)
+        write_parquet(result.out / "posterior_effects.parquet", post)
+        write_csv(result.out / "posterior_effects.csv", post)
+        result.posterior = post
     ce = effects_mod.cost_effectiveness(result.summary, baseline)
     if not ce.empty:
         write_parquet(result.out / "cost_effectiveness.parquet", ce)
