@@ -214,7 +214,9 @@ def _posterior_design(args: argparse.Namespace, scenarios: dict) -> object:
 
     for flag, given in (("--vary", args.vary), ("--range", args.ranges), ("--sample", args.sample)):
         if given:
-            raise SweepError(flag, str(given), "cannot be combined with --posterior (the draws are the design)")
+            raise SweepError(
+                flag, str(given), "cannot be combined with --posterior (the draws are the design)"
+            )
     check_input_file(args.posterior)
     draws = DEFAULT_DRAWS if args.draws is None else args.draws
     design = posterior.design(args.posterior, draws, args.design_seed, "--posterior")
@@ -351,7 +353,7 @@ def _run_on(spec: SweepSpec, out: Path, args: argparse.Namespace, be) -> int:
         print(effects_mod.format_posterior_effects(result.posterior))
     elif result.effects is not None:
         print(effects_mod.format_effects(result.effects, design=design))
-    if result.cost_effectiveness is not None:
+    if result.cost_effectiveness is not None and result.posterior is None:
         print(effects_mod.format_cost_effectiveness(result.cost_effectiveness, design=design))
     if result.sensitivity is not None:
         print(f"sensitivity indices ({spec.design.method}): {out / 'sensitivity.csv'}")

@@ -564,10 +564,11 @@ def format_posterior_effects(post: pd.DataFrame, confidence: float = 0.95) -> st
         )
         for r in block.itertuples(index=False):
             interval = f"[{number(r.interval_low * scale)}, {number(r.interval_high * scale)}]"
+            sds = (math.sqrt(v) * scale for v in (r.total_var, r.between_draw_var, r.within_draw_var))
             lines.append(
                 f"{r.scenario:<{sw}} {r.draws:>5} {r.n:>6} {number(r.diff_mean * scale):>14}  {interval:<28} "
-                f"{number(math.sqrt(r.total_var) * scale):>12} {number(math.sqrt(r.between_draw_var) * scale):>12} "
-                f"{number(math.sqrt(r.within_draw_var) * scale):>12} {r.parameter_share:>11.0%}"
+                + " ".join(f"{number(v):>12}" for v in sds)
+                + f" {r.parameter_share:>11.0%}"
             )
     lines.append(
         "\nsd total² = sd param² + sd seeds² (between-draw and within-draw variance of the paired effect); "

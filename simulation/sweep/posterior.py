@@ -139,7 +139,11 @@ def _number(table: Any, key: str, where: str, src: str) -> float:
 
 
 def _covariance(value: Any, k: int, src: str) -> np.ndarray:
-    if not (isinstance(value, list) and len(value) == k and all(isinstance(r, list) and len(r) == k for r in value)):
+    if not (
+        isinstance(value, list)
+        and len(value) == k
+        and all(isinstance(r, list) and len(r) == k for r in value)
+    ):
         raise SweepError(src, "covariance", f"must be a {k} x {k} list of lists (one row per parameter)")
     m = np.array([[_number({"x": x}, "x", "covariance", src) for x in row] for row in value])
     scale = max(1.0, float(np.abs(m).max()))
@@ -175,7 +179,7 @@ def _fixed(value: Any, names: tuple[str, ...], src: str) -> dict[str, float]:
     if not isinstance(value, dict):
         raise SweepError(src, "fixed", f"must be a JSON object of parameter values, got {value!r}")
     out: dict[str, Any] = {}
-    for p, v in value.items():
+    for p in value:
         spec = parameters.find(p)
         if spec is None or p in names:
             raise SweepError(src, f"fixed.{p}", "must be a declared parameter that is not estimated")
