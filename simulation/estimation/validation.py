@@ -269,13 +269,25 @@ def central_western(replay: Replay, milestones: pd.DataFrame, fit_until: int) ->
     return rows
 
 
+def aggregate_scores(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per forecaster: the mean absolute error (percentage points) of the central + western share
+    over the out-of-sample reported figures where every forecaster has a value."""
+    out = [r for r in rows if r["sample"] == "out" and all(r[f"{f}_pct"] is not None for f in FORECASTERS)]
+    return {
+        f: {"n": len(out), "mae_pp": float(np.mean([abs(r[f"{f}_pct"] - r["reported_pct"]) for r in out]))}
+        if out
+        else {"n": 0, "mae_pp": None}
+        for f in FORECASTERS
+    }
+
+
 def _pct(x: float) -> float | None:
     return None if x is None or not math.isfinite(x) else round(100 * float(x), 4)
 
 
-def verdict(out: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Whether the model beats each benchmark out of sample (lower RMSE; higher mean Spearman), and
-    a sentence saying so."""
+def verdict(out: dict[str, dict[str, Any]], cw: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Whether the model beats each benchmark out of sample (lower RMSE; higher mean Spearman; lower
+    error of the central + western share), and sentences saying so."""
     model = out["model"]
     beats = {
         b: {
@@ -298,6 +310,16 @@ def verdict(out: dict[str, dict[str, Any]]) -> dict[str, Any]:
             f"{out['persistence']['rmse_pp']:.3g} pp over {model['n']} cells): its provincial shares "
             "after the fit period are no better than carrying the last observed shares forward"
         )
+    if cw and cw["model"]["n"]:
+        m = cw["model"]["mae_pp"]
+        for b in BENCHMARKS:
+            beats[b]["central_western"] = bool(m < cw[b]["mae_pp"])
+        worse = [b for b in BENCHMARKS if not beats[b]["central_western"]]
+        text += (
+            f"; central + western share: the model's mean error {m:.3g} pp over {cw['model']['n']} reported "
+            f"figure(s) after the fit period "
+            + (f"is larger than {', '.join(worse)}'s" if worse else "is smaller than every benchmark's")
+        )
     return {"beats": beats, "text": text}
 
 
@@ -314,6 +336,7 @@ def validate(
     out_cells = cells[cells["sample"] == "out"]
     out_scores = scores(out_cells)
     in_scores = scores(cells[cells["sample"] == "in"], ("model",))
+    cw = central_western(replay, milestones, fit_until)
     doc = {
         "format": FORMAT,
         **meta,
@@ -325,20 +348,96 @@ def validate(
         "years_out_of_sample": sorted(int(y) for y in out_cells["year"].unique()),
         "scores_out_of_sample": out_scores,
         "scores_in_sample": in_scores,
-        "central_western": central_western(replay, milestones, fit_until),
-        "verdict": verdict(out_scores),
+        "central_western": cw,
+        "central_western_provinces": sorted(region_members()),
+        "central_western_scores": aggregate_scores(cw),
+        "verdict": verdict(out_scores, aggregate_scores(cw)),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     return doc, cells
 
 
-def write(doc: dict[str, Any], cells: pd.DataFrame, out: Path) -> tuple[Path, Path]:
-    """Write ``validation.json`` and ``validation_cells.csv`` into ``out`` (atomically)."""
+def write(doc: dict[str, Any], cells: pd.DataFrame, replay: Replay, out: Path) -> list[Path]:
+    """Write ``validation.json``, ``validation_cells.csv`` and ``model_shares.csv`` (the replay's
+    shares in every full year) into ``out``, each atomically."""
     out.mkdir(parents=True, exist_ok=True)
     text = json.dumps(_clean(doc), indent=1, ensure_ascii=False) + "\n"
     atomic_write(out / "validation.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
     write_csv(out / "validation_cells.csv", cells)
-    return out / "validation.json", out / "validation_cells.csv"
+    write_csv(out / "model_shares.csv", replay.full)
+    return [out / "validation.json", out / "validation_cells.csv", out / "model_shares.csv"]
+
+
+def run(
+    scenario: Path,
+    out: Path,
+    fit_until: int = 2019,
+    estimate: Path | None = None,
+    seeds: int = 3,
+    firms: int | None = None,
+    flow: str = "trade",
+    progress: bool = False,
+) -> dict[str, Any]:
+    """The whole validation: load the panel, run the replay (with the estimate's parameters, if
+    given) over ``seeds`` seeds, score, write the files into ``out``; returns the document."""
+    from simulation import history
+    from simulation.sweep.design import spawn_seeds
+
+    sc, overrides = _scenario(scenario, estimate, fit_until, firms)
+    observed = observed_shares(history.panel(), history.national(), flow)
+    milestones = history.milestones()
+    months = {int(m) for m in milestones["months"]}
+    replay = run_replay(sc, spawn_seeds(sc.params["run.seed"], seeds), months, progress)
+    replay.overrides = overrides
+    meta = {
+        "scenario": str(scenario),
+        "estimate": None if estimate is None else str(estimate),
+        "parameters": overrides,
+        "firms": int(sc.params["run.firms"]),
+        "flow": flow,
+        "excluded": excluded_cells(history.panel(), history.national(), flow),
+    }
+    doc, cells = validate(observed, replay, milestones, fit_until, meta)
+    write(doc, cells, replay, Path(out))
+    return doc
+
+
+def _scenario(
+    path: Path, estimate: Path | None, fit_until: int, firms: int | None
+) -> tuple[scenario_mod.Scenario, dict[str, Any]]:
+    """The replay scenario with the estimate's values (estimated and fixed) and ``run.firms``."""
+    sc = scenario_mod.load(path)
+    overrides: dict[str, Any] = {}
+    if estimate is not None:
+        from simulation.estimation.estimate_file import read_estimate
+
+        est = read_estimate(estimate)
+        if est.fit_until > fit_until:
+            raise scenario_mod.ScenarioError(
+                str(estimate),
+                "fit_until",
+                f"the estimate was fitted on data through {est.fit_until}, after --fit-until {fit_until}: "
+                f"its out-of-sample years would not be out of sample; use one fitted until "
+                f"{fit_until} or earlier",
+            )
+        overrides = {**est.fixed, **est.estimate}
+    if firms is not None:
+        overrides["run.firms"] = firms
+    return (sc.with_overrides(overrides, source=str(estimate or "--firms")) if overrides else sc), overrides
+
+
+def excluded_cells(panel: pd.DataFrame, national: pd.DataFrame, flow: str) -> dict[str, int]:
+    """How many panel cells of ``flow`` cannot be scored, by reason (partial year; no national
+    total of that year), so that the coverage of the scores is explicit."""
+    p = panel[panel["flow"] == flow]
+    years = set(national.loc[national["flow"] == flow, "year"])
+    full = p["months"] == 12
+    return {
+        "cells_of_flow": len(p),
+        "partial_year": int((~full).sum()),
+        "full_year_without_national_total": int((full & ~p["year"].isin(years)).sum()),
+        "other_flows": int((panel["flow"] != flow).sum()),
+    }
 
 
 def _clean(x: Any) -> Any:
@@ -350,3 +449,38 @@ def _clean(x: Any) -> Any:
     if isinstance(x, float) and not math.isfinite(x):
         return None
     return x
+
+
+def format_report(doc: dict[str, Any]) -> str:
+    """The scores as a plain-text table (shares in percentage points) and the verdict."""
+    lines = [
+        f"out of sample: years after {doc['fit_until']}, {doc['cells']['out_of_sample']} province-year cells "
+        f"({doc['cells']['in_sample']} in sample); flow {doc['flow']}",
+        f"{'forecast':<12} {'cells':>5} {'RMSE, pp':>9} {'MAE, pp':>8} {'Spearman':>9}",
+    ]
+    for name, v in doc["scores_out_of_sample"].items():
+        rmse, mae, rho = (v[k] for k in ("rmse_pp", "mae_pp", "spearman_mean"))
+        lines.append(f"{name:<12} {v['n']:>5} {_f(rmse):>9} {_f(mae):>8} {_f(rho):>9}")
+    if doc["central_western"]:
+        lines += ["", "central + western share, % (reported vs model and benchmarks)"]
+        lines.append(
+            f"{'period':<34} {'flow':<8} {'sample':<6} {'reported':>8} {'model':>7} "
+            + " ".join(f"{b:>11}" for b in BENCHMARKS)
+        )
+        for r in doc["central_western"]:
+            lines.append(
+                f"{r['period']:<34} {r['flow']:<8} {r['sample']:<6} {_f(r['reported_pct']):>8} "
+                f"{_f(r['model_pct']):>7} " + " ".join(f"{_f(r[f'{b}_pct']):>11}" for b in BENCHMARKS)
+            )
+        agg = doc["central_western_scores"]
+        lines.append(
+            "mean absolute error out of sample, pp: "
+            + ", ".join(f"{k} {_f(v['mae_pp'])}" for k, v in agg.items())
+            + f" ({agg['model']['n']} reported figures)"
+        )
+    lines += ["", f"verdict: {doc['verdict']['text']}"]
+    return "\n".join(lines)
+
+
+def _f(x: float | None) -> str:
+    return "n/a" if x is None or not math.isfinite(x) else f"{x:.3g}"
