@@ -189,9 +189,12 @@ def model_shares(ts: pd.DataFrame, months: int = 12) -> pd.DataFrame:
     first ``months`` months (whole quarters) of each year the run covers in full (step 0, the
     starting state, left out)."""
     t = ts[ts["step"] > 0]
-    q = pd.DatetimeIndex(t["quarter"])
+    q = t["quarter"]  # timestamps in a run folder's Parquet, "2011Q1" in a model's own table
+    q = pd.PeriodIndex(
+        q.dt.to_period("Q") if pd.api.types.is_datetime64_any_dtype(q) else q.astype(str), freq="Q"
+    )
     quarters = math.ceil(months / 3)
-    t = t.assign(year=q.year, qn=q.quarter)
+    t = t.assign(year=np.asarray(q.year), qn=np.asarray(q.quarter))
     t = t[t["qn"] <= quarters]
     complete = t.groupby("year")["qn"].nunique()
     t = t[t["year"].isin(complete[complete == quarters].index)]
