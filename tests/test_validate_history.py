@@ -75,28 +75,48 @@ def test_spearman_is_one_for_a_rank_preserving_model():
     assert set(s["model"]["spearman_by_year"]) == {"2020", "2021"}
 
 
-def test_observed_shares_use_full_years_with_a_national_total_only():
+def test_observed_shares_over_the_same_period_as_their_national_total():
     panel = pd.DataFrame(
         {
-            "province": ["Henan", "Henan", "Sichuan", "Sichuan"],
-            "year": [2019, 2020, 2019, 2019],
-            "months": [12, 12, 12, 6],
-            "flow": ["trade"] * 4,
-            "value_100m_yuan": [1000.0, 1200.0, 3000.0, 1400.0],
-            "basis": ["reported"] * 4,
+            "province": ["Henan", "Henan", "Sichuan", "Sichuan", "Hubei", "Hubei", "Anhui"],
+            "year": [2019, 2020, 2019, 2019, 2019, 2020, 2018],
+            "months": [12, 12, 12, 6, 9, 8, 6],
+            "flow": ["trade"] * 7,
+            "value_100m_yuan": [1000.0, 1200.0, 3000.0, 1400.0, 500.0, 450.0, 300.0],
+            "basis": ["reported"] * 7,
         }
     )
     national = pd.DataFrame({"year": [2019], "flow": ["trade"], "value_100m_yuan": [79322.1]})
-    obs = v.observed_shares(panel, national, "trade")
-    assert sorted(obs["province"]) == ["Henan", "Sichuan"] and set(obs["year"]) == {2019}
-    assert obs.set_index("province").loc["Sichuan", "share"] == pytest.approx(3000 / 79322.1)
-    excluded = v.excluded_cells(panel, national, "trade")
-    assert excluded == {
-        "cells_of_flow": 4,
-        "partial_year": 1,
-        "full_year_without_national_total": 1,
+    part = pd.DataFrame(
+        {"year": [2019, 2019, 2019, 2019], "months": [9, 9, 3, 6], "flow": ["trade"] * 4,
+         "value_100m_yuan": [58000.0, 60000.0, 19000.0, 39000.0]}
+    )  # fmt: skip
+    obs = v.observed_shares(panel, national, "trade", part).set_index("province")
+    # Henan 2020: no national total; Sichuan: the full year, not its H1; Hubei 2019 Jan-Sep over
+    # the mean of the two national Jan-Sep figures; Hubei 2020 Jan-Aug: not whole quarters; Anhui
+    # 2018 H1: no national H1 of 2018
+    assert sorted(obs.index) == ["Henan", "Hubei", "Sichuan"] and set(obs["year"]) == {2019}
+    assert obs.loc["Sichuan", "share"] == pytest.approx(3000 / 79322.1) and obs.loc["Sichuan", "months"] == 12
+    assert obs.loc["Hubei", "share"] == pytest.approx(500 / 59000) and obs.loc["Hubei", "months"] == 9
+    assert v.excluded_cells(panel, national, "trade", part) == {
+        "cells_of_flow": 7,
+        "used": 3,
+        "months_not_whole_quarters": 1,
+        "no_national_total_of_the_period": 2,
+        "shorter_period_of_a_used_year": 1,
         "other_flows": 0,
     }
+
+
+def test_part_year_cells_are_scored_against_the_model_over_the_same_months():
+    obs = pd.DataFrame({"province": ["Henan"] * 3, "year": [2018, 2019, 2020], "months": [12, 12, 9],
+                        "share": [0.04, 0.05, 0.06]})  # fmt: skip
+    model = pd.DataFrame({"province": ["Henan"] * 4, "year": [2018, 2019, 2020, 2020],
+                          "months": [12, 12, 12, 9], "share": [0.04, 0.05, 0.5, 0.061]})  # fmt: skip
+    cells = v.forecast_cells(obs, model, fit_until=2019)
+    out = cells[cells["sample"] == "out"].iloc[0]
+    assert out["months"] == 9 and out["model"] == pytest.approx(0.061)
+    assert out["trend"] == pytest.approx(0.06) and out["persistence"] == pytest.approx(0.05)
 
 
 def _timeseries() -> pd.DataFrame:

@@ -60,7 +60,7 @@ DEFINITIONS = {
     "base-period differential, s(t) = s(T) (s(T)/s(T0))^((t-T)/(T-T0)) (persistence with one in-sample year)",
     "model": "the replay's share of national processing exports in the year (mean over seeds)",
 }
-CELL_COLUMNS = ("province", "year", "sample", "observed", *FORECASTERS)
+CELL_COLUMNS = ("province", "year", "months", "sample", "observed", *FORECASTERS)
 
 
 # --- benchmarks --------------------------------------------------------------------------------
@@ -144,10 +144,15 @@ def scores(cells: pd.DataFrame, forecasters: tuple[str, ...] = FORECASTERS) -> d
 
 
 def forecast_cells(observed: pd.DataFrame, model: pd.DataFrame, fit_until: int) -> pd.DataFrame:
-    """One row per observed (province, year): ``sample`` (``in``/``out``), the observed share, the
-    model's share and (out of sample) every benchmark's forecast fitted on the in-sample years."""
-    cells = observed[["province", "year", "share"]].rename(columns={"share": "observed"})
-    cells = cells.merge(model.rename(columns={"share": "model"}), on=["province", "year"], how="left")
+    """One row per observed (province, year): its ``months``, ``sample`` (``in``/``out``), the
+    observed share, the model's share over the same months and (out of sample) every benchmark's
+    forecast fitted on the in-sample years."""
+    observed = observed if "months" in observed else observed.assign(months=12)
+    model = model if "months" in model else model.assign(months=12)
+    cells = observed[["province", "year", "months", "share"]].rename(columns={"share": "observed"})
+    cells = cells.merge(
+        model.rename(columns={"share": "model"}), on=["province", "year", "months"], how="left"
+    )
     cells["sample"] = np.where(cells["year"] <= fit_until, "in", "out")
     obs_in = observed[observed["year"] <= fit_until]
     out = cells["sample"] == "out"
@@ -170,18 +175,39 @@ def aggregate_forecasts(reported: pd.DataFrame, fit_until: int) -> pd.DataFrame:
 # --- observed and simulated shares -------------------------------------------------------------
 
 
-def observed_shares(panel: pd.DataFrame, national: pd.DataFrame, flow: str) -> pd.DataFrame:
-    """Full-year provincial shares of the national total of ``flow``: ``province, year, share``
-    (fraction), one row per reported cell (a missing cell stays missing)."""
-    p = panel[(panel["flow"] == flow) & (panel["months"] == 12)].dropna(subset=["value_100m_yuan"])
-    n = national[national["flow"] == flow].groupby("year")["value_100m_yuan"].first()
-    p = p[p["year"].isin(n.index)]
-    # the latest row of a (province, year) when a source repeats it (e.g. reported and derived)
-    p = p.sort_values("basis", key=lambda b: b.ne("reported")).drop_duplicates(["province", "year"])
-    share = p["value_100m_yuan"].to_numpy(float) / n.reindex(p["year"]).to_numpy(float)
-    return pd.DataFrame(
-        {"province": p["province"].to_numpy(), "year": p["year"].to_numpy(int), "share": share}
+def denominators(national: pd.DataFrame, part_years: pd.DataFrame | None, flow: str) -> pd.DataFrame:
+    """National totals of ``flow`` by ``year`` and ``months`` (12: full years; part years from
+    ``national_part_years.csv``, the mean where two sources give the same period)."""
+    full = national[national["flow"] == flow].assign(months=12)
+    frames = [full[["year", "months", "value_100m_yuan"]]]
+    if part_years is not None and len(part_years):
+        part = part_years[(part_years["flow"] == flow) & (part_years["months"] < 12)]
+        frames.append(part[["year", "months", "value_100m_yuan"]])
+    both = pd.concat(frames, ignore_index=True).astype({"year": int, "months": int})
+    return both.groupby(["year", "months"], as_index=False)["value_100m_yuan"].mean()
+
+
+def observed_shares(
+    panel: pd.DataFrame, national: pd.DataFrame, flow: str, part_years: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Provincial shares of the national total of ``flow`` over the same period: ``province, year,
+    months, share`` (fraction), one row per province and year: the full year if reported, else the
+    longest part year of whole quarters from January with a national total of that period (the
+    model's shares are over whole quarters). A missing cell stays missing."""
+    p = panel[(panel["flow"] == flow) & (panel["months"] % 3 == 0)].dropna(subset=["value_100m_yuan"])
+    p = p.astype({"year": int, "months": int}).merge(
+        denominators(national, part_years, flow), on=["year", "months"], suffixes=("", "_national")
     )
+    # one cell per (province, year): the longest period; a reported value before a derived one
+    p = p.assign(derived=p["basis"].ne("reported")).sort_values(
+        ["province", "year", "months", "derived"], ascending=[True, True, False, True]
+    )
+    p = p.drop_duplicates(["province", "year"])
+    share = p["value_100m_yuan"].to_numpy(float) / p["value_100m_yuan_national"].to_numpy(float)
+    return pd.DataFrame(
+        {"province": p["province"].to_numpy(), "year": p["year"].to_numpy(int),
+         "months": p["months"].to_numpy(int), "share": share}
+    ).reset_index(drop=True)  # fmt: skip
 
 
 def model_shares(ts: pd.DataFrame, months: int = 12) -> pd.DataFrame:
@@ -241,6 +267,12 @@ def run_replay(
         return pd.concat(frames).groupby(["province", "year"], as_index=False)["share"].mean()
 
     return Replay(mean(full), {m: mean(f) for m, f in partial.items()}, list(seeds))
+
+
+def replay_table(replay: Replay) -> pd.DataFrame:
+    """The replay's shares with a ``months`` column: full years (12) and every part-year length."""
+    frames = [replay.full.assign(months=12)] + [f.assign(months=m) for m, f in sorted(replay.partial.items())]
+    return pd.concat(frames, ignore_index=True)
 
 
 def central_western(replay: Replay, milestones: pd.DataFrame, fit_until: int) -> list[dict[str, Any]]:
@@ -335,7 +367,7 @@ def validate(
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """The validation document (``validation.json``) and its cell table, from observed shares
     (:func:`observed_shares`), the replay's and the reported aggregate shares."""
-    cells = forecast_cells(observed, replay.full, fit_until)
+    cells = forecast_cells(observed, replay_table(replay), fit_until)
     out_cells = cells[cells["sample"] == "out"]
     out_scores = scores(out_cells)
     in_scores = scores(cells[cells["sample"] == "in"], ("model",))
@@ -387,9 +419,10 @@ def run(
     from simulation.sweep.design import spawn_seeds
 
     sc, overrides = _scenario(scenario, estimate, fit_until, firms)
-    observed = observed_shares(history.panel(), history.national(), flow)
+    panel, national, part = history.panel(), history.national(), history.national_part_years()
+    observed = observed_shares(panel, national, flow, part)
     milestones = history.milestones()
-    months = {int(m) for m in milestones["months"]}
+    months = {int(m) for m in milestones["months"]} | {int(m) for m in observed["months"]}
     replay = run_replay(sc, spawn_seeds(sc.params["run.seed"], seeds), months, progress)
     replay.overrides = overrides
     meta = {
@@ -398,7 +431,7 @@ def run(
         "parameters": overrides,
         "firms": int(sc.params["run.firms"]),
         "flow": flow,
-        "excluded": excluded_cells(history.panel(), history.national(), flow),
+        "excluded": excluded_cells(panel, national, flow, part),
     }
     doc, cells = validate(observed, replay, milestones, fit_until, meta)
     write(doc, cells, replay, Path(out))
@@ -429,16 +462,25 @@ def _scenario(
     return (sc.with_overrides(overrides, source=str(estimate or "--firms")) if overrides else sc), overrides
 
 
-def excluded_cells(panel: pd.DataFrame, national: pd.DataFrame, flow: str) -> dict[str, int]:
-    """How many panel cells of ``flow`` cannot be scored, by reason (partial year; no national
-    total of that year), so that the coverage of the scores is explicit."""
-    p = panel[panel["flow"] == flow]
-    years = set(national.loc[national["flow"] == flow, "year"])
-    full = p["months"] == 12
+def excluded_cells(
+    panel: pd.DataFrame, national: pd.DataFrame, flow: str, part_years: pd.DataFrame | None = None
+) -> dict[str, int]:
+    """How many panel cells of ``flow`` are not scored, by reason, so that the coverage of the scores
+    is explicit: a period of months that are not whole quarters, no national total of that period,
+    or a shorter period of a province and year that has a longer one."""
+    p = panel[panel["flow"] == flow].astype({"year": int, "months": int})
+    quarters = p["months"] % 3 == 0
+    known = denominators(national, part_years, flow)
+    has_total = (
+        p.merge(known, on=["year", "months"], how="left", indicator=True)["_merge"].eq("both").to_numpy()
+    )
+    used = len(observed_shares(panel, national, flow, part_years))
     return {
         "cells_of_flow": len(p),
-        "partial_year": int((~full).sum()),
-        "full_year_without_national_total": int((full & ~p["year"].isin(years)).sum()),
+        "used": used,
+        "months_not_whole_quarters": int((~quarters).sum()),
+        "no_national_total_of_the_period": int((quarters.to_numpy() & ~has_total).sum()),
+        "shorter_period_of_a_used_year": int((quarters.to_numpy() & has_total).sum()) - used,
         "other_flows": int((panel["flow"] != flow).sum()),
     }
 
