@@ -433,7 +433,10 @@ def run(
         "flow": flow,
         "excluded": excluded_cells(panel, national, flow, part),
     }
-    doc, cells = validate(observed, replay, milestones, fit_until, meta)
+    covered = observed["year"].isin(set(replay.full["year"]))
+    meta["excluded"]["outside_the_replay_years"] = int((~covered).sum())
+    meta["excluded"]["used"] = int(covered.sum())
+    doc, cells = validate(observed[covered], replay, milestones, fit_until, meta)
     write(doc, cells, replay, Path(out))
     return doc
 
