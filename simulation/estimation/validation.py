@@ -2,8 +2,9 @@
 
 The replay (``scenarios/history/backcast_2011.toml``, optionally with an estimate file's
 parameters) gives each province's share of national processing exports by year. The observed
-shares are the panel's full-year provincial values over the national total of the same flow and
-year (``simulation.history``). Years after ``fit_until`` are out of sample: the model is scored on
+shares are the panel's provincial values over the national total of the same flow and period — a
+full year, or the same whole quarters of a year from January (``simulation.history``); the model
+is scored over the same months. Years after ``fit_until`` are out of sample: the model is scored on
 them against three forecasts fitted on the observed in-sample years only, province by province:
 
 - **persistence**: the province's last observed in-sample share, carried forward;
