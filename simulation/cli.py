@@ -281,6 +281,7 @@ def _print_summary(s: dict, out: Path) -> None:
 def _cmd_validate_history(args: argparse.Namespace) -> int:
     """``ptsim validate-history``: the replay scored against naive benchmarks (docs/estimation.md)."""
     from simulation.estimation import validation  # heavy: runs the model
+    from simulation.estimation.estimate_file import EstimateFileError
 
     if not 1 <= args.seeds <= 100:
         raise scenario_mod.ScenarioError("--seeds", "seeds", f"must be 1..100, got {args.seeds}")
@@ -292,9 +293,7 @@ def _cmd_validate_history(args: argparse.Namespace) -> int:
             args.scenario, args.out, args.fit_until, args.estimate, args.seeds, args.firms, args.flow,
             progress=sys.stderr.isatty(),
         )  # fmt: skip
-    except ValueError as exc:  # a malformed estimate file (EstimateFileError) names file and key
-        if isinstance(exc, scenario_mod.ScenarioError | DataError | ResultFileError):
-            raise
+    except EstimateFileError as exc:  # a malformed estimate file: the message names file and key
         print(f"ptsim: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if not args.no_figure:

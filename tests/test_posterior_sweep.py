@@ -203,6 +203,7 @@ def test_posterior_sweep_and_compare_report_the_decomposition(tiny, tmp_path, ca
         (["--vary", "behaviour.logit_scale=0.01,0.02"], "--vary"),
         (["--sample", "lhs", "--n", "4", "--range", "agglomeration.gamma=0.1:0.2"], "--range"),
         (["--draws", "0"], "draws"),
+        (["--n", "4"], "--n"),
     ],
 )
 def test_posterior_flag_conflicts_exit_2(tiny, tmp_path, capsys, extra, message):

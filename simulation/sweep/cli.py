@@ -212,7 +212,11 @@ def _posterior_design(args: argparse.Namespace, scenarios: dict) -> object:
     """The ``--posterior`` design (draws from the estimate file), alone: no grid, sampler or ranges."""
     from simulation.sweep import posterior
 
-    for flag, given in (("--vary", args.vary), ("--range", args.ranges), ("--sample", args.sample)):
+    given_flags = (
+        ("--vary", args.vary), ("--range", args.ranges), ("--sample", args.sample), ("--n", args.n),
+        ("--levels", args.levels),
+    )  # fmt: skip
+    for flag, given in given_flags:
         if given:
             raise SweepError(
                 flag, str(given), "cannot be combined with --posterior (the draws are the design)"

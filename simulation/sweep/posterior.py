@@ -95,8 +95,9 @@ def draw(post: Posterior, rng: np.random.Generator, n: int) -> list[dict[str, fl
 
 def design(path: Path, draws: int, seed: int, source: str = "--posterior") -> Design:
     """The posterior design: ``draws`` points drawn with ``default_rng(seed)``. Its factors are the
-    estimated parameters with the range the draws span; ``options`` record the file and its SHA-256
-    (so ``--resume`` refuses a changed estimate file)."""
+    estimated parameters with the range the draws span; ``options`` record the file's SHA-256 (so
+    ``--resume`` refuses a changed estimate file, wherever it is; the manifest's command names it)
+    and its fixed parameters."""
     check_count(source, "draws", draws, MAX_DESIGN_N)
     post = read_posterior(path)
     points = draw(post, np.random.default_rng(seed), draws)
@@ -104,7 +105,7 @@ def design(path: Path, draws: int, seed: int, source: str = "--posterior") -> De
     factors = tuple(
         Factor(k, low=float(x[:, i].min()), high=float(x[:, i].max())) for i, k in enumerate(post.parameters)
     )
-    options = {"file": str(path), "sha256": post.sha256, "fixed": dict(post.fixed)}
+    options = {"sha256": post.sha256, "fixed": dict(post.fixed)}
     return Design(METHOD, factors, tuple(points), draws, seed, options, x)
 
 
