@@ -69,11 +69,12 @@ def test_every_history_row_has_a_source_a_period_a_grade_and_a_note():
     """wage_path.csv is derived (every row C, its arithmetic in the note); the others cite a source."""
     for path in HISTORY.glob("*.csv"):
         t = pd.read_csv(path, dtype=str, keep_default_na=False)
-        need = ["confidence", "note"] + ([] if path.name == "wage_path.csv" else ["source"])
+        source = "source_url" if "source_url" in t.columns else "source"  # the panel's files: source_url
+        need = ["confidence", "note"] + ([] if path.name == "wage_path.csv" else [source])
         for column in need:
             assert (t[column].str.strip() != "").all(), f"{path.name}: empty {column}"
         assert t["confidence"].isin(["A", "B", "C"]).all(), path.name
-        assert {"date", "period", "year", "model_quarter"} & set(t.columns), path.name
+        assert {"date", "period", "year", "model_quarter", "source_date"} & set(t.columns), path.name
 
 
 def test_start_reproduces_the_documented_central_western_share(sc):

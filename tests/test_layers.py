@@ -22,6 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "simulation.results_format",
         "simulation.io",
         "simulation.tables",
+        "simulation.history",
         "simulation.timeline",
     ),
     ("simulation.geography", "simulation.sectors"),
