@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -153,30 +152,8 @@ def simulated_moments(ts: pd.DataFrame, moments: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def legacy_tables(path: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The three history tables built from ``processing_trade.csv`` (the replay's own facts), for
-    use before the full panel exists: the 2011 central + western share and its 2021 H1 export share,
-    Sichuan's 2011 value; national trade 2011 and 2019 in 亿元 (USD x the year's rate)."""
-    pt = pd.read_csv(path)
-    rate = {2011: 6.46, 2019: 6.8985}  # CNY/USD, national_series.csv
-    val = dict(zip(pt["key"] + "|" + pt["period"], pt["value"], strict=True))
-    conf = dict(zip(pt["key"] + "|" + pt["period"], pt["confidence"], strict=True))
-    national = pd.DataFrame(
-        [
-            (2011, "trade", val["processing_trade_usd|2011 FY"] * rate[2011] * 10, conf["processing_trade_usd|2011 FY"]),
-            (2019, "trade", val["processing_trade_usd_2019|2019 FY"] * rate[2019] * 10, "C"),
-        ],
-        columns=["year", "flow", "value_100m_yuan", "confidence"],
-    )
-    panel = pd.DataFrame(
-        [("Sichuan", 2011, 12, "trade", val["sichuan_processing_trade_usd|2011 FY"] * rate[2011] * 10, "B", "")],
-        columns=["province", "year", "months", "flow", "value_100m_yuan", "confidence", "source_url"],
-    )
-    milestones = pd.DataFrame(
-        [
-            (2011, 12, "central+western", "trade", 6.31, "C", ""),
-            (2021, 6, "central+western", "exports", 27.0, "B", ""),
-        ],
-        columns=["year", "months", "group", "flow", "share_pct", "confidence", "source_url"],
-    )
-    return panel, national, milestones
+def load_observed() -> pd.DataFrame:
+    """The observed moments of the shipped panel (``simulation/data/history/``)."""
+    from simulation import history
+
+    return observed_moments(history.panel(), history.national(), history.milestones())
