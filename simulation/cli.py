@@ -107,11 +107,13 @@ def _parser() -> argparse.ArgumentParser:
     lev.set_defaults(func=_cmd_levers)
 
     from simulation.dashboard.cli import add_commands as add_dashboard_commands  # classroom dashboard
+    from simulation.estimation.cli import add_commands as add_estimate_commands  # estimate
     from simulation.plots.cli import add_commands as add_plot_commands  # plot, report
     from simulation.sweep.cli import add_commands as add_sweep_commands  # sweep, experiment, compare
 
     add_dashboard_commands(sub)
     add_sweep_commands(sub)
+    add_estimate_commands(sub)
     add_plot_commands(sub)
     return p
 

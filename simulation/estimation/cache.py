@@ -51,7 +51,9 @@ class MomentCache:
         path = self._path(self.key(params, seed))
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            values = np.array([np.nan if data["moments"][n] is None else data["moments"][n] for n in self.names])
+            values = np.array(
+                [np.nan if data["moments"][n] is None else data["moments"][n] for n in self.names]
+            )
         except (OSError, ValueError, KeyError, TypeError):
             self.misses += 1
             return None
@@ -60,7 +62,9 @@ class MomentCache:
 
     def put(self, params: Mapping[str, float], seed: int, values: Sequence[float], seconds: float) -> None:
         """Store one simulation's moments (NaN stored as null)."""
-        moments = {n: (None if not math.isfinite(v) else float(v)) for n, v in zip(self.names, values, strict=True)}
+        moments = {
+            n: (None if not math.isfinite(v) else float(v)) for n, v in zip(self.names, values, strict=True)
+        }
         entry = {
             "format": FORMAT,
             "context": self.context,

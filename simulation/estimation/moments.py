@@ -62,7 +62,9 @@ def _sd(value: float, confidence: str, months: int, flow: str, floor: float) -> 
     return max(abs(value) * math.sqrt(rel2), floor)
 
 
-def _row(kind: str, where: str, year: int, months: int, flow: str, value: float, sd: float, conf: str, src: str):
+def _row(
+    kind: str, where: str, year: int, months: int, flow: str, value: float, sd: float, conf: str, src: str
+):
     slug = where.replace(" ", "_").replace("+", "_")
     name = f"{kind}:{slug}:{flow}:{year}" + ("" if months == 12 else f"m{months}")
     return (name, kind, where, int(year), int(months), flow, float(value), float(sd), conf, src)
@@ -82,7 +84,11 @@ def observed_moments(panel: pd.DataFrame, national: pd.DataFrame, milestones: pd
         if r.group not in GROUPS:
             continue
         sd = _sd(r.share_pct, r.confidence, r.months, r.flow, SHARE_FLOOR)
-        rows.append(_row("group_share", r.group, r.year, r.months, r.flow, r.share_pct, sd, r.confidence, r.source_url))
+        rows.append(
+            _row(
+                "group_share", r.group, r.year, r.months, r.flow, r.share_pct, sd, r.confidence, r.source_url
+            )
+        )
     for r in panel.itertuples():
         key = (int(r.year), r.flow)
         if key not in nat or r.months < 1:
@@ -91,7 +97,9 @@ def observed_moments(panel: pd.DataFrame, national: pd.DataFrame, milestones: pd
         share = 100.0 * float(r.value_100m_yuan) / (total * r.months / 12.0)
         conf = max(r.confidence, conf_total)  # 'C' > 'B' > 'A': the weaker of the two
         sd = _sd(share, conf, r.months, r.flow, SHARE_FLOOR)
-        rows.append(_row("province_share", r.province, r.year, r.months, r.flow, share, sd, conf, r.source_url))
+        rows.append(
+            _row("province_share", r.province, r.year, r.months, r.flow, share, sd, conf, r.source_url)
+        )
     for (year, flow), (value, conf) in sorted(nat.items()):
         base = nat.get((BASE_YEAR, flow))
         if year <= BASE_YEAR or base is None:
@@ -99,7 +107,9 @@ def observed_moments(panel: pd.DataFrame, national: pd.DataFrame, milestones: pd
         index = 100.0 * value / base[0]
         rel = math.hypot(REL_SD[conf], REL_SD[base[1]])
         sd = max(index * math.hypot(rel, TRADE_VS_EXPORTS_SD if flow != "exports" else 0.0), INDEX_FLOOR)
-        rows.append(_row("national_index", "China", year, 12, flow, index, sd, max(conf, base[1]), "national"))
+        rows.append(
+            _row("national_index", "China", year, 12, flow, index, sd, max(conf, base[1]), "national")
+        )
     out = pd.DataFrame(rows, columns=list(MOMENT_COLUMNS))
     order = out["confidence"].map({"A": 0, "B": 1, "C": 2})
     out = out.assign(_o=order).sort_values(["name", "_o"]).drop_duplicates("name").drop(columns="_o")
@@ -110,7 +120,9 @@ def exports_by_quarter(ts: pd.DataFrame) -> tuple[pd.DataFrame, Layout]:
     """Processing exports by quarter x province (yuan, summed over sectors) from a run's
     timeseries table, without the initial state (step 0), and the province layout."""
     live = ts[ts["step"] > 0]
-    wide = live.pivot_table(index="quarter", columns="province", values="exports_yuan", aggfunc="sum", sort=False)
+    wide = live.pivot_table(
+        index="quarter", columns="province", values="exports_yuan", aggfunc="sum", sort=False
+    )
     regions = live.drop_duplicates("province").set_index("province")["region"]
     names = tuple(str(p) for p in wide.columns)
     return wide, Layout(names, tuple(str(regions[p]) for p in names))

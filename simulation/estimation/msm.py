@@ -1,15 +1,16 @@
 """The method of simulated moments on the 2011-2021 replay, with optimagic's ``estimate_msm``.
 
-The estimator (Gourieroux & Monfort; McFadden 1989) picks the behavioural parameters that bring the
-model's moments closest to the observed ones, weighted by the inverse of each moment's variance
-(``weights="diagonal"``). optimagic does the statistics: the derivative-free search (Nelder-Mead), (in the parameters mapped linearly onto the unit box, so one numerical step of
-``STEP_SHARE`` fits every parameter; results are mapped back exactly), the MSM sandwich covariance
-from the Jacobian of the
-simulated moments, and the Andrews-Gentzkow-Shapiro (2017) sensitivity of each estimate to each
-moment. Every candidate runs the same ``seeds`` (common random numbers), so the objective changes
-only with the parameters; the moment covariance is scaled by 1 + 1/seeds for the simulation noise
-of averaging ``seeds`` runs (Gourieroux & Monfort 1996). Simulations go through the sweep's
-executors (local processes or Dask) and a resumable cache (:mod:`simulation.estimation.cache`).
+The estimator (McFadden 1989; Gourieroux & Monfort 1996) picks the behavioural parameters that
+bring the model's moments closest to the observed ones, weighted by the inverse of each moment's
+variance (``weights="diagonal"``). optimagic does the statistics: the derivative-free search
+(Nelder-Mead), the MSM sandwich covariance from the Jacobian of the simulated moments and the
+Andrews-Gentzkow-Shapiro (2017) sensitivity of each estimate to each moment. The search runs on the
+parameters mapped linearly onto the unit box (one numerical step, ``STEP_SHARE``, then fits every
+parameter; results are mapped back exactly). Every candidate runs the same ``seeds`` (common random
+numbers), so the objective changes only with the parameters; the moment covariance is scaled by
+1 + 1/seeds for the simulation noise of averaging ``seeds`` runs. Simulations go through the
+sweep's executors (local processes or Dask) and a resumable cache
+(:mod:`simulation.estimation.cache`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from simulation.estimation import moments as mom
 from simulation.estimation.cache import MomentCache, context_key
 from simulation.estimation.estimate_file import Estimate, write_estimate
 from simulation.parameters import BY_KEY
+from simulation.sweep.errors import require
 from simulation.sweep.executors import backend
 from simulation.sweep.runs import scenario_dict
 
@@ -52,6 +54,14 @@ BOUNDS: dict[str, tuple[float, float]] = {
 #: parameters, so the rule-of-thumb step of smooth functions would see flat steps)
 STEP_SHARE = 0.05
 LIBRARY = "optimagic"
+
+
+class EstimationError(ValueError):
+    """The estimation cannot be set up as asked (too few moments for the parameters)."""
+
+    def __init__(self, key: str, message: str):
+        super().__init__(message)
+        self.key = key
 
 
 @dataclass
@@ -120,7 +130,9 @@ class Simulator:
                 rows[s] = hit
         overrides = {**self.fixed, **params}
         t0 = time.perf_counter()
-        futures = {s: self.executor.submit(simulate_one, self.scenario, s, overrides, self.moments) for s in todo}
+        futures = {
+            s: self.executor.submit(simulate_one, self.scenario, s, overrides, self.moments) for s in todo
+        }
         for s, fut in futures.items():
             rows[s] = np.asarray(fut.result(), dtype=float)
             self.cache.put(params, s, rows[s], time.perf_counter() - t0)
@@ -159,8 +171,8 @@ def estimate(
 ) -> Estimate:
     """Run the estimation, write ``out/estimate.json`` and return it; rerun on the same ``out``
     to resume (simulations already done come from ``out/cache``)."""
-    import estimagic as em  # optimagic's estimation functions ship as the estimagic module
-    import optimagic as om
+    em = require("estimagic", "estimate")  # optimagic's estimation functions (same wheel)
+    om = require("optimagic", "estimate")
 
     scenario, first, last = _replay(setup)
     observed = mom.load_observed() if setup.observed is None else setup.observed
@@ -168,9 +180,10 @@ def estimate(
     table["used"] = table["year"] <= setup.fit_until
     fit = table[table["used"]].reset_index(drop=True)
     if len(fit) < len(setup.parameters):
-        raise ValueError(
+        raise EstimationError(
+            "--fit-until",
             f"--fit-until {setup.fit_until}: {len(fit)} moments for {len(setup.parameters)} parameters; "
-            "the MSM needs at least as many moments as parameters"
+            "the MSM needs at least as many moments as parameters",
         )
     names = list(setup.parameters)
     lo = np.array([BOUNDS[p][0] for p in names])
@@ -228,7 +241,9 @@ def _sensitivity(res: Any, names: list[str], moment_names: list[str], width: np.
             m = m * width[:, None]
         out[kind] = {p: dict(zip(moment_names, map(_num, m[i]), strict=True)) for i, p in enumerate(names)}
     jac = np.asarray(res.jacobian, dtype=float) / width[None, :]
-    out["jacobian"] = {m: dict(zip(names, map(_num, jac[j]), strict=True)) for j, m in enumerate(moment_names)}
+    out["jacobian"] = {
+        m: dict(zip(names, map(_num, jac[j]), strict=True)) for j, m in enumerate(moment_names)
+    }
     w = np.asarray(res.weights, dtype=float)
     info = (jac * width).T @ w @ (jac * width)  # in the unit box: comparable across parameters
     out["information_condition_number"] = _num(np.linalg.cond(info))
@@ -278,7 +293,8 @@ def _write(
     ]
     opt = res.optimize_result
     est = Estimate(
-        method="method of simulated moments (estimate_msm, diagonal weights, Nelder-Mead, common random numbers)",
+        method="method of simulated moments (estimate_msm, diagonal weights, Nelder-Mead, "
+        "common random numbers)",
         library=f"{LIBRARY} {_version('optimagic')}",
         scenario=_relative(setup.scenario),
         fit_until=setup.fit_until,
