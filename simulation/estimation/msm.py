@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from simulation import __version__
 from simulation import scenario as scenario_mod
 from simulation.estimation import moments as mom
 from simulation.estimation.cache import MomentCache, context_key
@@ -306,7 +305,7 @@ def _write(
         moments=moments,
         sensitivity=_sensitivity(res, names, list(table.loc[used, "name"]), width),
         created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        ptsim_version=__version__,
+        ptsim_version=_version("processing-trade-sim"),
         bounds={p: [float(a), float(b)] for p, a, b in zip(names, lo, hi, strict=True)},
         settings={
             "firms": setup.firms,
