@@ -8,7 +8,10 @@ year, in the same units:
 - ``province_share``: a province's share of the national flow, %: the reported value over the
   national full-year value of the same flow times months/12 (no national figure for the same months
   exists; the seasonality this ignores is in the moment's sd, below);
-- ``national_index``: the national flow of a year as an index, 2011 = 100 (yuan).
+- ``national_index``: the national flow of a year as an index, 2011 = 100 (yuan);
+- ``relocation_rate``: plants moving to another province in the months, % of plants a year (no
+  documented rate of processing plants was found, so the panel has none; parameter recovery
+  uses it).
 
 The model simulates processing exports only. A share or index reported for trade (imports +
 exports) is compared with the model's exports, assuming the export share of processing trade is
@@ -116,13 +119,11 @@ def observed_moments(panel: pd.DataFrame, national: pd.DataFrame, milestones: pd
     return out.sort_values(["kind", "where", "year", "months", "flow"]).reset_index(drop=True)
 
 
-def exports_by_quarter(ts: pd.DataFrame) -> tuple[pd.DataFrame, Layout]:
-    """Processing exports by quarter x province (yuan, summed over sectors) from a run's
-    timeseries table, without the initial state (step 0), and the province layout."""
+def exports_by_quarter(ts: pd.DataFrame, column: str = "exports_yuan") -> tuple[pd.DataFrame, Layout]:
+    """Processing exports (or another ``column``) by quarter x province (summed over sectors) from a
+    run's timeseries table, without the initial state (step 0), and the province layout."""
     live = ts[ts["step"] > 0]
-    wide = live.pivot_table(
-        index="quarter", columns="province", values="exports_yuan", aggfunc="sum", sort=False
-    )
+    wide = live.pivot_table(index="quarter", columns="province", values=column, aggfunc="sum", sort=False)
     regions = live.drop_duplicates("province").set_index("province")["region"]
     names = tuple(str(p) for p in wide.columns)
     return wide, Layout(names, tuple(str(regions[p]) for p in names))
@@ -152,6 +153,10 @@ def simulated_moments(ts: pd.DataFrame, moments: pd.DataFrame) -> np.ndarray:
             cache[year, months] = w @ x if w.sum() >= months / 3.0 - 1e-9 else np.full(x.shape[1], np.nan)
         return cache[year, months]
 
+    moves = firms = None
+    if (moments["kind"] == "relocation_rate").any():
+        moves = exports_by_quarter(ts, "relocations_out")[0].sum(axis=1).to_numpy(dtype=float)
+        firms = exports_by_quarter(ts, "firms")[0].sum(axis=1).to_numpy(dtype=float)
     out = np.full(len(moments), np.nan)
     for i, m in enumerate(moments.itertuples()):
         v = period(m.year, m.months)
@@ -161,6 +166,9 @@ def simulated_moments(ts: pd.DataFrame, moments: pd.DataFrame) -> np.ndarray:
             out[i] = 100.0 * v[col[m.where]] / v.sum() if m.where in col else np.nan
         elif m.kind == "national_index":
             out[i] = 100.0 * v.sum() / period(BASE_YEAR, 12).sum()
+        elif m.kind == "relocation_rate" and np.isfinite(v).all():
+            w = _weights(wide.index, m.year, m.months)
+            out[i] = 100.0 * (w @ moves) / (w @ firms / w.sum()) * 12.0 / m.months
     return out
 
 

@@ -2,20 +2,23 @@
 
 The estimator (McFadden 1989; Gourieroux & Monfort 1996) picks the behavioural parameters that
 bring the model's moments closest to the observed ones, weighted by the inverse of each moment's
-variance (``weights="diagonal"``). optimagic does the statistics: the derivative-free search
-(Nelder-Mead), the MSM sandwich covariance from the Jacobian of the simulated moments and the
+variance (``weights="diagonal"``). optimagic does the statistics: the derivative-free search (optimagic's
+multistart: a Sobol' sample of the box, then Nelder-Mead from the best points, TikTak, Arnoud,
+Guvenen & Kleineberg 2019; robust to the simulation noise that stops gradient-based and
+model-based local searches), the MSM sandwich covariance from the Jacobian of the simulated moments and the
 Andrews-Gentzkow-Shapiro (2017) sensitivity of each estimate to each moment. The search runs on the
 parameters mapped linearly onto the unit box (one numerical step, ``STEP_SHARE``, then fits every
 parameter; results are mapped back exactly). Every candidate runs the same ``seeds`` (common random
-numbers), so the objective changes only with the parameters; the moment covariance is scaled by
-1 + 1/seeds for the simulation noise of averaging ``seeds`` runs. Simulations go through the
-sweep's executors (local processes or Dask) and a resumable cache
+numbers). The moment covariance adds to each moment's data variance the simulation variance of a
+mean of ``seeds`` runs (the spread over the seeds at the start values, divided by ``seeds``).
+Simulations go through the sweep's executors (local processes or Dask) and a resumable cache
 (:mod:`simulation.estimation.cache`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -51,8 +54,10 @@ BOUNDS: dict[str, tuple[float, float]] = {
 #: numerical derivatives for the standard errors: central differences with a step of this share of
 #: each parameter's box (with finitely many firms the moments are step functions of the
 #: parameters, so the rule-of-thumb step of smooth functions would see flat steps)
-STEP_SHARE = 0.05
+STEP_SHARE = 0.1
 LIBRARY = "optimagic"
+#: local Nelder-Mead searches after the exploration, from the best points found (tiktak)
+LOCAL_RUNS = 2
 
 
 class EstimationError(ValueError):
@@ -72,7 +77,11 @@ class Setup:
     seeds: int = 4
     firms: int = 10_000
     parameters: tuple[str, ...] = tuple(BOUNDS)
-    max_evaluations: int = 150
+    max_evaluations: int = 200
+    #: points of the exploration sample (Sobol' in the box) before the local searches
+    explore: int = 48
+    #: candidates simulated at once (threads, each submitting its seeds to the executor)
+    lanes: int = 2
     base_seed: int = 20110101
     #: observed moments to fit instead of the panel's (parameter recovery uses the model's own)
     observed: pd.DataFrame | None = None
@@ -113,6 +122,7 @@ class Simulator:
         self.n_simulations = 0  # simulations run (not from the cache)
         self.n_evaluations = 0
         self.seconds = 0.0
+        self.lock = threading.Lock()
         self.touched: set[tuple[tuple[float, ...], int]] = set()  # distinct (parameters, seed) used
 
     def per_seed(self, x: np.ndarray) -> np.ndarray:
@@ -135,11 +145,12 @@ class Simulator:
         for s, fut in futures.items():
             rows[s] = np.asarray(fut.result(), dtype=float)
             self.cache.put(params, s, rows[s], time.perf_counter() - t0)
-        self.n_simulations += len(todo)
-        self.seconds += time.perf_counter() - t0
-        self.n_evaluations += 1
-        if self.on_eval is not None:
-            self.on_eval(len(todo), not todo)
+        with self.lock:  # candidates may be simulated from several threads (optimagic's lanes)
+            self.n_simulations += len(todo)
+            self.seconds += time.perf_counter() - t0
+            self.n_evaluations += 1
+            if self.on_eval is not None:
+                self.on_eval(len(todo), not todo)
         return np.array([rows[s] for s in self.seeds])
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
@@ -191,7 +202,6 @@ def estimate(
     ctx = context_key(scenario, list(table["name"]), setup.firms, setup.extra_overrides, mom.REL_SD)
     cache = MomentCache(Path(out) / "cache", ctx, list(table["name"]))
     used = table["used"].to_numpy()
-    cov = np.diag(fit["sd"].to_numpy() ** 2) * (1.0 + 1.0 / setup.seeds)
     bar = tqdm(total=None, desc="ptsim estimate", unit="eval", disable=not progress, dynamic_ncols=True)
 
     def on_eval(ran: int, cached: bool) -> None:
@@ -199,8 +209,12 @@ def estimate(
         bar.set_postfix(simulations=sim.n_simulations, cached=cache.hits)
 
     t0 = time.perf_counter()
+    lanes = max(1, setup.lanes)
     with backend(workers, scheduler).open() as executor:
         sim = Simulator(scenario, names, table, setup.seed_list(), cache, executor, {}, on_eval)
+        at_start = sim.per_seed(start)[:, used]
+        noise = np.nanvar(at_start, axis=0, ddof=1)
+        cov = np.diag(fit["sd"].to_numpy() ** 2 + noise / setup.seeds)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=FutureWarning)
             res = em.estimate_msm(
@@ -211,13 +225,24 @@ def estimate(
                 optimize_options={
                     "algorithm": "scipy_neldermead",
                     "algo_options": {
-                        "stopping_maxfun": setup.max_evaluations,
-                        "convergence_xtol_abs": 0.005,
-                        "convergence_ftol_abs": 1e-3,
+                        "stopping_maxfun": max(1, (setup.max_evaluations - setup.explore) // LOCAL_RUNS),
+                        "convergence_xtol_abs": 0.01,
+                        "convergence_ftol_abs": 0.01,
                     },
+                    "multistart": om.MultistartOptions(
+                        n_samples=setup.explore,
+                        stopping_maxopt=LOCAL_RUNS,
+                        sampling_method="sobol",
+                        # one candidate at a time (optimagic explores with joblib processes when
+                        # n_cores > 1, which cannot carry the executor): the seeds run in parallel
+                        n_cores=1,
+                        seed=0,
+                    ),
                 },
                 bounds=om.Bounds(lower=np.zeros(len(names)), upper=np.ones(len(names))),
-                jacobian_numdiff_options=om.NumdiffOptions(method="central", step_size=STEP_SHARE),
+                jacobian_numdiff_options=om.NumdiffOptions(
+                    method="central", step_size=STEP_SHARE, n_cores=lanes, batch_evaluator="threading"
+                ),
             )
         est_x = lo + np.asarray(res.params, dtype=float) * (hi - lo)
         simulated = sim(est_x)  # from the cache
@@ -292,8 +317,8 @@ def _write(
     ]
     opt = res.optimize_result
     est = Estimate(
-        method="method of simulated moments (estimate_msm, diagonal weights, Nelder-Mead, "
-        "common random numbers)",
+        method="method of simulated moments (estimate_msm, diagonal weights, Sobol exploration + "
+        "Nelder-Mead, common random numbers)",
         library=f"{LIBRARY} {_version('optimagic')}",
         scenario=_relative(setup.scenario),
         fit_until=setup.fit_until,
