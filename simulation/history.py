@@ -86,7 +86,6 @@ def _provenance() -> tuple[Field, ...]:
 
 
 YEAR = Field("year", "int", low=FIRST_YEAR, high=LAST_YEAR)
-OPTIONAL_NUMBER = {"required": False}
 
 PANEL = (
     Field("province"),
@@ -107,6 +106,17 @@ NATIONAL = (
     Field("value_100m_yuan", "float", positive=True),
     Field("value_reported", "float", positive=True),
     Field("unit_reported"),
+    *_provenance(),
+)
+NATIONAL_PART_YEARS = (
+    YEAR,
+    Field("period"),
+    Field("months", "int", low=1, high=12),
+    Field("flow", "choice", choices=FLOWS),
+    Field("value_100m_yuan", "float", positive=True),
+    Field("value_reported", "float", positive=True),
+    Field("unit_reported"),
+    Field("share_of_trade_pct", "float", required=False, positive=True, high=100),
     *_provenance(),
 )
 MILESTONES = (
@@ -172,6 +182,15 @@ DRIVERS: dict[str, tuple[Field, ...]] = {
         Field("unit"),
         *_provenance(),
     ),
+    "air_cargo": (
+        Field("province"),
+        Field("city"),
+        Field("event"),
+        Field("date"),
+        Field("value", "float", required=False, positive=True),
+        Field("unit", required=False),
+        *_provenance(),
+    ),
     "designations": (
         Field("designation"),
         Field("province"),
@@ -180,6 +199,16 @@ DRIVERS: dict[str, tuple[Field, ...]] = {
         *_provenance(),
     ),
 }
+
+# Currency units of ``value_reported``: (亿元 per unit, converted at the year's CNY/USD rate).
+CURRENCY: dict[str, tuple[float, bool]] = {
+    "亿元": (1.0, False),
+    "bn yuan": (10.0, False),
+    "万亿元": (1e4, False),
+    "亿美元": (1.0, True),
+    "bn USD": (10.0, True),
+}
+ROUNDING = 0.06  # 亿元: values are written to one decimal
 
 # A derived row or grade-C national row shows its arithmetic: a number, an operator and "=".
 _ARITHMETIC = re.compile(r"\d\s*[×x*/+\-−]\s*\d.*=|=\s*\d")
@@ -267,7 +296,41 @@ def panel(path: Path | None = None) -> pd.DataFrame:
             )
     _unique(table, ["province", "year", "period", "flow"], path)
     _arithmetic(table, table["basis"] == "derived", path, "derived")
+    _converted(table, path)
     return table
+
+
+def _converted(table: pd.DataFrame, path: Path) -> None:
+    """A reported row's 亿元 value is its reported value in 亿元 (dollars at the year's rate); a row
+    whose reported quantity is no currency (a share, a growth rate) must be ``derived``."""
+    rates: pd.Series | None = None
+    for line, row in table.iterrows():
+        where = f"{path} line {line}"
+        unit = row["unit_reported"]
+        if unit not in CURRENCY:
+            if row["basis"] != "derived":
+                raise DataError(
+                    f"{where}: column 'unit_reported' = {unit!r} is no currency, so column 'basis' must be "
+                    f"'derived'; currencies: {', '.join(CURRENCY)}"
+                )
+            continue
+        if row["basis"] == "derived":
+            continue
+        factor, dollars = CURRENCY[unit]
+        if dollars:
+            if rates is None:
+                rates = drivers("exchange_rate").set_index("year")["cny_per_usd"]
+            if row["year"] not in rates.index:
+                raise DataError(
+                    f"{where}: no {row['year']} rate in drivers_exchange_rate.csv to convert {unit}"
+                )
+            factor *= float(rates[row["year"]])
+        expected = row["value_reported"] * factor
+        if abs(row["value_100m_yuan"] - expected) > ROUNDING + 1e-6 * expected:
+            raise DataError(
+                f"{where}: column 'value_100m_yuan' = {row['value_100m_yuan']:g}, but value_reported "
+                f"{row['value_reported']:g} {unit} is {expected:.1f} 亿元"
+            )
 
 
 def national(path: Path | None = None) -> pd.DataFrame:
@@ -275,6 +338,23 @@ def national(path: Path | None = None) -> pd.DataFrame:
     path = path or history_path("national_by_year.csv")
     table = _read(path, NATIONAL, exact=True)
     _unique(table, ["year", "flow"], path)
+    _arithmetic(table, table["confidence"] == "C", path, "grade-C")
+    return table
+
+
+def national_part_years(path: Path | None = None) -> pd.DataFrame:
+    """National processing trade, exports and imports over part years (``national_part_years.csv``),
+    亿元, not annualised: the same-period denominators of the panel's part-year cells. Two sources
+    may give the same period (each row is kept; the README lists where they disagree)."""
+    path = path or history_path("national_part_years.csv")
+    table = _read(path, NATIONAL_PART_YEARS, exact=True)
+    for line, row in table.iterrows():
+        if row["months"] == 12 or not str(row["period"]).startswith(str(row["year"])):
+            raise DataError(
+                f"{path} line {line}: column 'period' = {row['period']!r} with months {row['months']}: "
+                "a part year of that year (full years belong in national_by_year.csv)"
+            )
+    _unique(table, ["period", "flow", "source_url"], path)
     _arithmetic(table, table["confidence"] == "C", path, "grade-C")
     return table
 

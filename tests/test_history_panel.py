@@ -26,6 +26,7 @@ def _all_tables() -> dict[str, pd.DataFrame]:
         "panel_provinces.csv": H.panel(),
         "national_by_year.csv": H.national(),
         "milestones.csv": H.milestones(),
+        "national_part_years.csv": H.national_part_years(),
     }
     tables.update({f"drivers_{name}.csv": H.drivers(name) for name in H.DRIVERS})
     return tables
@@ -69,12 +70,20 @@ def test_full_years_are_the_year_alone_and_part_years_name_their_months(panel):
     assert (panel.loc[~full, "period"] != panel.loc[~full, "year"].astype(str)).all()
 
 
-def test_dollar_values_are_converted_at_that_years_rate(panel):
+def test_reported_values_are_converted_at_that_years_rate(panel):
+    """Independent of the loader's own check: 亿元 = reported × unit factor (× CNY/USD of the year)."""
     rates = H.drivers("exchange_rate").set_index("year")["cny_per_usd"]
-    usd = panel[panel["unit_reported"] == "亿美元"]
-    assert len(usd) > 0
-    expected = usd["value_reported"] * usd["year"].map(rates)
-    assert (usd["value_100m_yuan"] - expected).abs().max() < 0.06
+    factor = {"亿元": 1, "bn yuan": 10, "万亿元": 1e4}
+    usd = {"亿美元": 1, "bn USD": 10}
+    reported = panel[panel["basis"] == "reported"]
+    assert reported["unit_reported"].isin([*factor, *usd]).all()
+    for unit, f in factor.items():
+        rows = reported[reported["unit_reported"] == unit]
+        assert ((rows["value_100m_yuan"] - f * rows["value_reported"]).abs() < 0.06).all(), unit
+    rows = reported[reported["unit_reported"].isin(usd)]
+    assert len(rows) > 0
+    expected = rows["value_reported"] * rows["unit_reported"].map(usd) * rows["year"].map(rates)
+    assert ((rows["value_100m_yuan"] - expected).abs() < 0.06).all()
 
 
 def test_shares_agree_with_the_share_derived_values(panel):
@@ -110,6 +119,22 @@ def test_national_exports_and_imports_add_up_to_trade():
     assert ((nat["exports"] + nat["imports"]) / nat["trade"] - 1).abs().max() < 0.01
 
 
+def test_national_part_years_are_part_years_and_add_up():
+    part = H.national_part_years()
+    assert (part["months"] < 12).all()
+    same = part.pivot_table(index=["period", "source_url"], columns="flow", values="value_100m_yuan").dropna()
+    assert len(same) >= 10  # the GACC customs-regime tables of 2019 and 2023
+    assert ((same["exports"] + same["imports"] - same["trade"]).abs() < 0.2).all()
+
+
+def test_part_years_grow_within_a_year():
+    """Year-to-date values of one source rise with the months covered (a check on the transcription)."""
+    part = H.national_part_years()
+    for (_, _, _), rows in part.groupby(["year", "flow", "unit_reported"]):
+        rows = rows.sort_values("months")
+        assert rows["value_100m_yuan"].is_monotonic_increasing
+
+
 def test_milestones_include_the_three_documented_shares():
     m = H.milestones().set_index(["period", "flow"])["share_pct"]
     assert m[[p for p in m.index if p[0].startswith("2007")][0]] == 2.8
@@ -142,9 +167,21 @@ def test_the_coverage_table_matches_the_rows(panel):
     assert (grid != "").to_numpy().sum() == in_window.groupby(["province", "year"]).ngroups
 
 
-def test_the_readme_shows_the_current_coverage_table():
+def test_the_readme_shows_the_current_coverage_table_and_counts(panel):
     readme = (HISTORY / "README.md").read_text(encoding="utf-8")
     assert H.coverage_markdown() in readme
+    codes = H.coverage(panel).to_numpy().ravel().tolist()
+    full = re.search(r"(\d+) province-years have a full-year value \((\d+) reported, (\d+) derived\)", readme)
+    part = re.search(r"(\d+) more\s+province-years have part-year values only", readme)
+    assert full and part, "the README's 'In numbers' paragraph is missing"
+    reported, derived = codes.count("R"), codes.count("D")
+    assert [int(g) for g in full.groups()] == [reported + derived, reported, derived]
+    assert int(part.group(1)) == sum(c.startswith("P") for c in codes)
+    rows = {f"`{p.name}`": len(pd.read_csv(p)) for p in HISTORY.glob("*.csv")}
+    for name, n in rows.items():  # the file table's row counts
+        line = next((x for x in readme.splitlines() if x.startswith(f"| {name} |")), None)
+        assert line is not None, f"{name} is not in the README's file table"
+        assert line.rstrip(" |").endswith(f"| {n}"), f"{name}: README says otherwise, the file has {n} rows"
 
 
 # --- damaged files give clear errors ---------------------------------------------------------------
@@ -190,6 +227,20 @@ def test_a_damaged_panel_cell_names_file_line_and_column(tmp_path, column, value
     assert "panel_provinces.csv line 3" in str(err.value)
 
 
+def test_a_wrong_conversion_or_a_share_called_reported_is_refused(tmp_path):
+    panel = H.panel()
+    line = int(panel.index[(panel["basis"] == "reported") & (panel["unit_reported"] == "亿美元")][0])
+    path = _damaged(
+        tmp_path, "panel_provinces.csv", lambda lines: _set(lines, line, "value_100m_yuan", "1.0")
+    )
+    with pytest.raises(DataError, match=f"line {line}: column 'value_100m_yuan' = 1, but value_reported"):
+        H.panel(path)
+    line = int(panel.index[panel["unit_reported"] == "% of trade"][0])
+    path = _damaged(tmp_path, "panel_provinces.csv", lambda lines: _set(lines, line, "basis", "reported"))
+    with pytest.raises(DataError, match=f"line {line}: column 'unit_reported' = '% of trade' is no currency"):
+        H.panel(path)
+
+
 def test_a_duplicate_cell_is_refused(tmp_path):
     path = _damaged(tmp_path, "panel_provinces.csv", lambda lines: [*lines, lines[1]])
     with pytest.raises(DataError, match="duplicate"):
@@ -220,3 +271,12 @@ def test_a_damaged_driver_file_names_its_line(tmp_path):
     path = _damaged(tmp_path, "drivers_exchange_rate.csv", lambda lines: _set(lines, 4, "cny_per_usd", "abc"))
     with pytest.raises(DataError, match="drivers_exchange_rate.csv line 4: column 'cny_per_usd'"):
         H.drivers("exchange_rate", path)
+
+
+def test_coverage_by_flow_counts_only_that_flow(panel):
+    exports = H.coverage(panel, flow="exports")
+    cells = panel[panel["flow"] == "exports"]
+    assert (exports != "").to_numpy().sum() == cells[cells["year"].between(2008, 2024)].groupby(
+        ["province", "year"]
+    ).ngroups
+    assert (exports != "").to_numpy().sum() < (H.coverage(panel) != "").to_numpy().sum()
