@@ -129,11 +129,13 @@ def _parser() -> argparse.ArgumentParser:
     vh.set_defaults(func=_cmd_validate_history)
 
     from simulation.dashboard.cli import add_commands as add_dashboard_commands  # classroom dashboard
+    from simulation.estimation.cli import add_commands as add_estimate_commands  # estimate
     from simulation.plots.cli import add_commands as add_plot_commands  # plot, report
     from simulation.sweep.cli import add_commands as add_sweep_commands  # sweep, experiment, compare
 
     add_dashboard_commands(sub)
     add_sweep_commands(sub)
+    add_estimate_commands(sub)
     add_plot_commands(sub)
     return p
 

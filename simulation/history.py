@@ -86,7 +86,6 @@ def _provenance() -> tuple[Field, ...]:
 
 
 YEAR = Field("year", "int", low=FIRST_YEAR, high=LAST_YEAR)
-OPTIONAL_NUMBER = {"required": False}
 
 PANEL = (
     Field("province"),

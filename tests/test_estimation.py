@@ -106,3 +106,164 @@ def test_write_refuses_an_invalid_estimate_and_keeps_the_old_file(tmp_path):
         write_estimate(bad, target)
     assert target.read_text() == before
     assert isinstance(bad, Estimate)
+
+
+# --- moments ----------------------------------------------------------------------------------
+
+FAST = {"calibration.sorting_rounds": 5}
+
+
+def _scenario(firms: int = 600) -> dict:
+    from simulation.estimation.msm import SCENARIO
+    from simulation.scenario import load
+    from simulation.sweep.runs import scenario_dict
+
+    return scenario_dict(load(SCENARIO).with_overrides({"run.firms": firms, **FAST}, source="test"))
+
+
+def test_observed_moments_of_the_panel():
+    from simulation.estimation import moments as mom
+
+    obs = mom.load_observed()
+    assert list(obs.columns) == list(mom.MOMENT_COLUMNS)
+    assert obs["name"].is_unique and len(obs) >= 8
+    assert set(obs["kind"]) == {"group_share", "province_share", "national_index"}
+    assert (obs["sd"] > 0).all()
+    shares = obs[obs["kind"] != "national_index"]
+    assert shares["observed"].between(0, 100).all()
+    cw = obs.set_index("name").loc["group_share:central_western:trade:2011"]
+    assert cw["observed"] == pytest.approx(6.31) and cw["months"] == 12
+
+
+def test_partial_years_weigh_the_same_months():
+    import pandas as pd
+
+    from simulation.estimation.moments import _weights
+
+    q = pd.Index(["2012Q1", "2012Q2", "2012Q3", "2012Q4", "2013Q1"])
+    assert _weights(q, 2012, 8).tolist() == pytest.approx([1, 1, 2 / 3, 0, 0])
+    assert _weights(q, 2012, 12).tolist() == [1, 1, 1, 1, 0]
+
+
+def test_simulated_moments_common_random_numbers():
+    from simulation.estimation import moments as mom
+    from simulation.estimation.msm import simulate_one
+
+    obs = mom.load_observed()
+    sc = _scenario()
+    a = simulate_one(sc, 7, {"behaviour.review_hazard": 0.02}, obs)
+    b = simulate_one(sc, 7, {"behaviour.review_hazard": 0.02}, obs)
+    c = simulate_one(sc, 8, {"behaviour.review_hazard": 0.02}, obs)
+    assert len(a) == len(obs)
+    np.testing.assert_array_equal(a, b)  # same parameters and seed: the same moments, bit for bit
+    assert not np.allclose(a, c, equal_nan=True)
+    inside = obs["year"].between(2011, 2021).to_numpy()
+    assert np.isfinite(np.array(a)[inside]).all()
+    assert np.isnan(np.array(a)[~inside]).all()  # 2007 and 2010 lie before the replay
+    cw = obs.index[obs["name"] == "group_share:central_western:trade:2011"][0]
+    assert 1 < a[cw] < 15  # the start holds 6.31% (600 firms draw it coarsely)
+
+
+# --- the estimation ---------------------------------------------------------------------------
+
+
+def _tiny(**kw):
+    from simulation.estimation.msm import Setup
+
+    base = dict(
+        firms=600,
+        seeds=2,
+        max_evaluations=6,
+        explore=4,
+        parameters=("behaviour.review_hazard", "behaviour.logit_scale"),
+        extra_overrides=FAST,
+    )
+    return Setup(**{**base, **kw})
+
+
+def test_resume_takes_every_simulation_from_the_cache(tmp_path, monkeypatch):
+    from simulation.estimation import msm
+
+    calls = []
+    real = msm.simulate_one
+
+    def counted(*args):
+        calls.append(args[1])
+        return real(*args)
+
+    monkeypatch.setattr(msm, "simulate_one", counted)
+    first = msm.estimate(_tiny(), tmp_path, workers=0, progress=False)
+    n = len(calls)
+    assert n >= 3 and first.n_simulations == n
+    assert (tmp_path / "estimate.json").exists()
+    calls.clear()
+    again = msm.estimate(_tiny(), tmp_path, workers=0, progress=False)
+    assert calls == []  # resumed: nothing re-simulated
+    assert again.estimate == first.estimate and again.se == first.se
+    assert read_estimate(tmp_path / "estimate.json").estimate == first.estimate
+    calls.clear()
+    msm.estimate(_tiny(seeds=3), tmp_path, workers=0, progress=False)
+    assert calls and set(calls) == {20110103}  # a new seed runs; the first seed's runs are reused
+
+
+def test_too_few_moments_is_refused(tmp_path):
+    from simulation.estimation import msm
+
+    with pytest.raises(msm.EstimationError, match="at least as many moments as parameters"):
+        msm.estimate(_tiny(fit_until=2011, parameters=tuple(msm.BOUNDS)), tmp_path, workers=0, progress=False)
+
+
+def test_cli_refuses_bad_flags(capsys):
+    from simulation.cli import main
+
+    assert main(["estimate", "--params", "behaviour.nonsense"]) == 2
+    assert "--params" in capsys.readouterr().err
+    assert main(["estimate", "--seeds", "0"]) == 2
+    assert main(["estimate", "--fit-until", "1999"]) == 2
+
+
+def _synthetic_moments(truth: dict[str, float], seeds: list[int], firms: int, steps: int):
+    """Moments the model itself produces at ``truth``: every province's export share and the
+    central + western share by year, the national index; the mean over ``seeds`` is the 'data', the
+    spread over seeds (the noise of one run) its sd."""
+    import pandas as pd
+
+    from simulation.estimation import moments as mom
+    from simulation.estimation.msm import simulate_one
+
+    years = range(2012, 2011 + steps // 4)
+    rows = [mom._row("group_share", "central+western", y, 12, "exports", 0, 1, "A", "") for y in years]
+    rows += [mom._row("national_index", "China", y, 12, "exports", 0, 1, "A", "") for y in years]
+    rows += [mom._row("relocation_rate", "China", y, 12, "exports", 0, 1, "A", "") for y in years]
+    provinces = ("Sichuan", "Chongqing", "Henan", "Guangdong", "Jiangsu", "Hubei")
+    rows += [mom._row("province_share", p, y, 12, "exports", 0, 1, "A", "") for p in provinces for y in years]
+    table = pd.DataFrame(rows, columns=list(mom.MOMENT_COLUMNS))
+    sc = _scenario(firms) | {}
+    sc["run"] = {**sc["run"], "steps": steps}
+    sims = np.array([simulate_one(sc, s, truth, table) for s in seeds])
+    table["observed"] = sims[0]  # one draw of the 'world', as real data are
+    table["sd"] = np.maximum(sims.std(axis=0, ddof=1), 0.02)
+    return table
+
+
+@pytest.mark.slow
+def test_parameter_recovery(tmp_path):
+    """Data simulated at known parameters (other seeds than the estimator's): the estimate lies
+    within three reported standard errors of the truth, and the standard errors are informative."""
+    from simulation.estimation import msm
+
+    truth = {"behaviour.review_hazard": 0.03, "behaviour.logit_scale": 0.03}
+    firms, steps = 2000, 36
+    observed = _synthetic_moments(truth, [901, 902, 903, 904, 905, 906], firms, steps)
+    setup = _tiny(
+        firms=firms,
+        seeds=2,
+        max_evaluations=30,
+        observed=observed,
+        extra_overrides={**FAST, "run.steps": steps},
+    )
+    est = msm.estimate(setup, tmp_path, workers=0, progress=False)
+    for p, true in truth.items():
+        lo, hi = msm.BOUNDS[p]
+        assert 0 < est.se[p] < 0.25 * (hi - lo), (p, est.se[p])
+        assert abs(est.estimate[p] - true) < 3 * est.se[p], (p, est.estimate[p], est.se[p], true)

@@ -271,3 +271,12 @@ def test_a_damaged_driver_file_names_its_line(tmp_path):
     path = _damaged(tmp_path, "drivers_exchange_rate.csv", lambda lines: _set(lines, 4, "cny_per_usd", "abc"))
     with pytest.raises(DataError, match="drivers_exchange_rate.csv line 4: column 'cny_per_usd'"):
         H.drivers("exchange_rate", path)
+
+
+def test_coverage_by_flow_counts_only_that_flow(panel):
+    exports = H.coverage(panel, flow="exports")
+    cells = panel[panel["flow"] == "exports"]
+    assert (exports != "").to_numpy().sum() == cells[cells["year"].between(2008, 2024)].groupby(
+        ["province", "year"]
+    ).ngroups
+    assert (exports != "").to_numpy().sum() < (H.coverage(panel) != "").to_numpy().sum()
