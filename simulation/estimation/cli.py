@@ -26,11 +26,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--fit-until", type=int, default=2019, metavar="YEAR", help="last year fitted (default 2019)"
     )
     es.add_argument(
-        "--seeds", type=int, default=4, metavar="N", help="seeds per candidate, the same for all (4)"
+        "--seeds", type=int, default=3, metavar="N", help="seeds per candidate, the same for all (3)"
     )
-    es.add_argument("--firms", type=int, default=10_000, metavar="N", help="synthetic firms per run (10000)")
+    es.add_argument("--firms", type=int, default=8_000, metavar="N", help="synthetic firms per run (8000)")
     es.add_argument(
-        "--max-evals", type=int, default=200, metavar="N", help="optimiser's evaluations at most (200)"
+        "--max-evals", type=int, default=120, metavar="N", help="optimiser's evaluations at most (120)"
     )
     es.add_argument(
         "--params",

@@ -74,12 +74,12 @@ class Setup:
 
     scenario: Path = SCENARIO
     fit_until: int = 2019
-    seeds: int = 4
-    firms: int = 10_000
+    seeds: int = 3
+    firms: int = 8_000
     parameters: tuple[str, ...] = tuple(BOUNDS)
-    max_evaluations: int = 200
+    max_evaluations: int = 120
     #: points of the exploration sample (Sobol' in the box) before the local searches
-    explore: int = 48
+    explore: int = 36
     #: candidates simulated at once (threads, each submitting its seeds to the executor)
     lanes: int = 2
     base_seed: int = 20110101
@@ -181,7 +181,9 @@ def estimate(
 ) -> Estimate:
     """Run the estimation, write ``out/estimate.json`` and return it; rerun on the same ``out``
     to resume (simulations already done come from ``out/cache``)."""
-    em = require("estimagic", "estimate")  # optimagic's estimation functions (same wheel)
+    with warnings.catch_warnings():  # estimagic 0.5.4 calls a numpy helper deprecated in numpy 2.4
+        warnings.simplefilter("ignore", DeprecationWarning)
+        em = require("estimagic", "estimate")  # optimagic's estimation functions (same wheel)
     om = require("optimagic", "estimate")
 
     scenario, first, last = _replay(setup)
