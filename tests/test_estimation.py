@@ -274,3 +274,31 @@ def test_parameter_recovery(tmp_path):
     assert 0 < est.se[hz] < 0.1 * (hi - lo)
     assert abs(est.estimate[hz] - truth[hz]) < 3 * est.se[hz], (est.estimate[hz], est.se[hz])
     assert est.estimate["behaviour.logit_scale"] > 0.025  # from the start 0.02 towards 0.035
+
+
+# --- the shipped estimates ----------------------------------------------------------------------
+
+ESTIMATES = Path(__file__).resolve().parent.parent / "simulation" / "data" / "estimates"
+
+
+@pytest.mark.parametrize("name", ["fit_2019.json", "all_years.json"])
+def test_shipped_estimates_are_valid(name):
+    est = read_estimate(ESTIMATES / name)
+    assert est.n_simulations > 0
+    assert est.fit_until == (2019 if name == "fit_2019.json" else 2021)
+    used = [m for m in est.moments if m["used"]]
+    assert len(used) >= len(est.parameters)
+    assert all(m["year"] > est.fit_until for m in est.moments if not m["used"])
+
+
+def test_parameters_cite_the_shipped_estimate():
+    from simulation import parameters
+
+    est = read_estimate(parameters.ESTIMATE_FILE)
+    for key in est.parameters:
+        p = parameters.BY_KEY[key]
+        assert "estimated (MSM, se" in p.basis and "all_years.json" in p.basis
+        if parameters.USE_ESTIMATES:
+            assert p.default == pytest.approx(est.estimate[key], rel=5e-3)
+        else:
+            assert "not the default" in p.basis
