@@ -158,7 +158,7 @@ class Simulator:
 
 
 def usable(moments: pd.DataFrame, first_year: int, last_year: int) -> pd.DataFrame:
-    """Moments the replay can simulate (inside its years) with a ``used`` flag: fitted or held out."""
+    """The moments the replay can simulate: those of its years."""
     inside = moments[(moments["year"] >= first_year) & (moments["year"] <= last_year)].copy()
     return inside.reset_index(drop=True)
 
@@ -197,6 +197,8 @@ def estimate(
             f"--fit-until {setup.fit_until}: {len(fit)} moments for {len(setup.parameters)} parameters; "
             "the MSM needs at least as many moments as parameters",
         )
+    if setup.seeds < 2:
+        raise EstimationError("--seeds", "at least 2: the simulation variance is measured from their spread")
     names = list(setup.parameters)
     lo = np.array([BOUNDS[p][0] for p in names])
     hi = np.array([BOUNDS[p][1] for p in names])
