@@ -1112,7 +1112,8 @@ def _with_estimates(params: tuple[Param, ...], path: Path, use: bool) -> tuple[P
     for p in params:
         if p.key in data["estimate"]:
             value, se = data["estimate"][p.key], data["se"][p.key]
-            note = f"estimated (MSM, se {se:.2g}; {where}, fit {data['fit_until']}): {value:.3g}"
+            spread = f"se {se:.2g}" if se == se else "se none: not identified"  # NaN: no moment moves it
+            note = f"estimated (MSM, {spread}; {where}, fit {data['fit_until']}): {value:.3g}"
             if use:
                 p = dataclasses.replace(p, default=float(f"{value:.3g}"), basis=f"{note}; before: {p.basis}")
             else:

@@ -297,7 +297,7 @@ def test_parameters_cite_the_shipped_estimate():
     est = read_estimate(parameters.ESTIMATE_FILE)
     for key in est.parameters:
         p = parameters.BY_KEY[key]
-        assert "estimated (MSM, se" in p.basis and "all_years.json" in p.basis
+        assert "estimated (MSM, se " in p.basis and "all_years.json" in p.basis
         if parameters.USE_ESTIMATES:
             assert p.default == pytest.approx(est.estimate[key], rel=5e-3)
         else:

@@ -56,6 +56,9 @@ BOUNDS: dict[str, tuple[float, float]] = {
 #: parameters, so the rule-of-thumb step of smooth functions would see flat steps)
 STEP_SHARE = 0.1
 LIBRARY = "optimagic"
+#: a parameter whose information (diagonal of G'WG in the unit box) is below this share of the
+#: largest is reported as not identified
+NOT_IDENTIFIED = 1e-8
 #: local Nelder-Mead searches after the exploration, from the best points found (tiktak)
 LOCAL_RUNS = 2
 
@@ -301,6 +304,16 @@ def _write(
     cov = np.where(np.isfinite(cov), cov, 0.0)
     cov = (cov + cov.T) / 2
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    # a parameter no moment responds to (its Jacobian column is zero) is not identified: optimagic's
+    # pseudo-inverse then reports a variance of 0, which would read as certainty; its se is NaN
+    # and its row of the covariance 0 (draws keep it at the estimate)
+    jac = np.asarray(res.jacobian, dtype=float)
+    w = np.asarray(res.weights, dtype=float)
+    info = np.einsum("ki,kl,li->i", jac, w, jac)
+    lost = info < NOT_IDENTIFIED * max(float(info.max()), 1e-300)
+    se = np.where(lost, np.nan, se)
+    cov[lost, :] = 0.0
+    cov[:, lost] = 0.0
     used = table["used"].to_numpy()
     moments = [
         {
@@ -348,6 +361,7 @@ def _write(
             "optimizer_message": str(getattr(opt, "message", "")),
             "moment_sd_rule": "moments.REL_SD by confidence, +10% partial year, +5% trade vs exports",
             "extra_overrides": setup.extra_overrides,
+            "not_identified": [p for p, gone in zip(names, lost, strict=True) if gone],
         },
     )
     write_estimate(est, Path(out) / "estimate.json")
