@@ -26,11 +26,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--fit-until", type=int, default=2019, metavar="YEAR", help="last year fitted (default 2019)"
     )
     es.add_argument(
-        "--seeds", type=int, default=4, metavar="N", help="seeds per candidate, the same for all (4)"
+        "--seeds", type=int, default=3, metavar="N", help="seeds per candidate, the same for all (3)"
     )
-    es.add_argument("--firms", type=int, default=10_000, metavar="N", help="synthetic firms per run (10000)")
+    es.add_argument("--firms", type=int, default=8_000, metavar="N", help="synthetic firms per run (8000)")
     es.add_argument(
-        "--max-evals", type=int, default=200, metavar="N", help="optimiser's evaluations at most (200)"
+        "--max-evals", type=int, default=120, metavar="N", help="optimiser's evaluations at most (120)"
+    )
+    es.add_argument(
+        "--explore", type=int, default=36, metavar="N", help="Sobol' points before the local searches (36)"
     )
     es.add_argument(
         "--params",
@@ -58,12 +61,14 @@ def setup_from(args: argparse.Namespace) -> msm.Setup:
             raise SweepError("--params", p, f"must be some of {', '.join(msm.BOUNDS)}")
     if len(set(params)) != len(params) or not params:
         raise SweepError("--params", args.params, "a non-empty list without repeats")
-    if not 1 <= args.seeds <= MAX_SEEDS:
-        raise SweepError("--seeds", str(args.seeds), f"must be 1..{MAX_SEEDS}")
+    if not 2 <= args.seeds <= MAX_SEEDS:
+        raise SweepError(
+            "--seeds", str(args.seeds), f"must be 2..{MAX_SEEDS} (their spread is the simulation noise)"
+        )
     if not 10 <= args.firms <= 5_000_000:
         raise SweepError("--firms", str(args.firms), "must be 10..5,000,000")
-    if args.max_evals < 1:
-        raise SweepError("--max-evals", str(args.max_evals), "must be >= 1")
+    if not 1 <= args.explore < args.max_evals:
+        raise SweepError("--explore", str(args.explore), f"must be 1..--max-evals - 1 ({args.max_evals - 1})")
     if not 2011 <= args.fit_until <= 2100:
         raise SweepError("--fit-until", str(args.fit_until), "must be a year from 2011 (the replay's start)")
     return msm.Setup(
@@ -73,6 +78,7 @@ def setup_from(args: argparse.Namespace) -> msm.Setup:
         firms=args.firms,
         parameters=params,
         max_evaluations=args.max_evals,
+        explore=args.explore,
     )
 
 

@@ -56,6 +56,9 @@ BOUNDS: dict[str, tuple[float, float]] = {
 #: parameters, so the rule-of-thumb step of smooth functions would see flat steps)
 STEP_SHARE = 0.1
 LIBRARY = "optimagic"
+#: a parameter whose information (diagonal of G'WG in the unit box) is below this share of the
+#: largest is reported as not identified
+NOT_IDENTIFIED = 1e-8
 #: local Nelder-Mead searches after the exploration, from the best points found (tiktak)
 LOCAL_RUNS = 2
 
@@ -74,12 +77,12 @@ class Setup:
 
     scenario: Path = SCENARIO
     fit_until: int = 2019
-    seeds: int = 4
-    firms: int = 10_000
+    seeds: int = 3
+    firms: int = 8_000
     parameters: tuple[str, ...] = tuple(BOUNDS)
-    max_evaluations: int = 200
+    max_evaluations: int = 120
     #: points of the exploration sample (Sobol' in the box) before the local searches
-    explore: int = 48
+    explore: int = 36
     #: candidates simulated at once (threads, each submitting its seeds to the executor)
     lanes: int = 2
     base_seed: int = 20110101
@@ -158,7 +161,7 @@ class Simulator:
 
 
 def usable(moments: pd.DataFrame, first_year: int, last_year: int) -> pd.DataFrame:
-    """Moments the replay can simulate (inside its years) with a ``used`` flag: fitted or held out."""
+    """The moments the replay can simulate: those of its years."""
     inside = moments[(moments["year"] >= first_year) & (moments["year"] <= last_year)].copy()
     return inside.reset_index(drop=True)
 
@@ -181,7 +184,9 @@ def estimate(
 ) -> Estimate:
     """Run the estimation, write ``out/estimate.json`` and return it; rerun on the same ``out``
     to resume (simulations already done come from ``out/cache``)."""
-    em = require("estimagic", "estimate")  # optimagic's estimation functions (same wheel)
+    with warnings.catch_warnings():  # estimagic 0.5.4 calls a numpy helper deprecated in numpy 2.4
+        warnings.simplefilter("ignore", DeprecationWarning)
+        em = require("estimagic", "estimate")  # optimagic's estimation functions (same wheel)
     om = require("optimagic", "estimate")
 
     scenario, first, last = _replay(setup)
@@ -195,6 +200,8 @@ def estimate(
             f"--fit-until {setup.fit_until}: {len(fit)} moments for {len(setup.parameters)} parameters; "
             "the MSM needs at least as many moments as parameters",
         )
+    if setup.seeds < 2:
+        raise EstimationError("--seeds", "at least 2: the simulation variance is measured from their spread")
     names = list(setup.parameters)
     lo = np.array([BOUNDS[p][0] for p in names])
     hi = np.array([BOUNDS[p][1] for p in names])
@@ -297,6 +304,16 @@ def _write(
     cov = np.where(np.isfinite(cov), cov, 0.0)
     cov = (cov + cov.T) / 2
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    # a parameter no moment responds to (its Jacobian column is zero) is not identified: optimagic's
+    # pseudo-inverse then reports a variance of 0, which would read as certainty; its se is NaN
+    # and its row of the covariance 0 (draws keep it at the estimate)
+    jac = np.asarray(res.jacobian, dtype=float)
+    w = np.asarray(res.weights, dtype=float)
+    info = np.einsum("ki,kl,li->i", jac, w, jac)
+    lost = info < NOT_IDENTIFIED * max(float(info.max()), 1e-300)
+    se = np.where(lost, np.nan, se)
+    cov[lost, :] = 0.0
+    cov[:, lost] = 0.0
     used = table["used"].to_numpy()
     moments = [
         {
@@ -344,6 +361,7 @@ def _write(
             "optimizer_message": str(getattr(opt, "message", "")),
             "moment_sd_rule": "moments.REL_SD by confidence, +10% partial year, +5% trade vs exports",
             "extra_overrides": setup.extra_overrides,
+            "not_identified": [p for p, gone in zip(names, lost, strict=True) if gone],
         },
     )
     write_estimate(est, Path(out) / "estimate.json")
