@@ -254,3 +254,20 @@ n = 2
     (exp / "experiment.toml").write_text(body.replace("draws = 5\n", ""))
     with pytest.raises(SweepError, match="design.draws"):
         load_experiment(exp)
+
+
+def test_anova_share_removes_the_seed_noise_of_the_draw_means():
+    """A random-effects world, parameter sd 0.02 and seed sd 0.01: the raw between-draw share
+    overstates the parameter's part (its draw means carry seed noise); the ANOVA share recovers
+    0.02² / (0.02² + 0.01²) = 0.8."""
+    rng = np.random.default_rng(9)
+    draws, seeds = 400, 3
+    eff = rng.normal(0, 0.02, size=(draws, 1)) + rng.normal(0, 0.01, size=(draws, seeds))
+    r = effects.posterior_effects(
+        _summary(eff, draws, seeds), "baseline", ["inland_employment_share_end"]
+    ).iloc[0]
+    assert r.parameter_var_anova == pytest.approx(0.02**2, rel=0.15)
+    assert r.parameter_share_anova == pytest.approx(0.8, abs=0.05)
+    assert r.parameter_share > r.parameter_share_anova
+    assert effects.anova_components(1.0, 0.0, 5, 10) == (1.25, 1.0)
+    assert all(math.isnan(x) for x in effects.anova_components(1.0, 0.5, 5, 5))  # one seed per draw

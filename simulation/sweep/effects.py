@@ -479,6 +479,8 @@ POSTERIOR_COLUMNS = (
     "between_draw_var",
     "within_draw_var",
     "parameter_share",
+    "parameter_var_anova",
+    "parameter_share_anova",
     "mean_ci_low",
     "mean_ci_high",
 )
@@ -498,6 +500,20 @@ def variance_decomposition(d: np.ndarray, draw: np.ndarray) -> tuple[float, floa
     between = float((weight * (grouped.mean() - d.mean()) ** 2).sum())
     within = float((weight * grouped.var(ddof=0)).sum())
     return float(d.var(ddof=0)), between, within
+
+
+def anova_components(between: float, within: float, draws: int, n: int) -> tuple[float, float]:
+    """The parameter variance net of the seed noise in the draws' means (one-way random-effects
+    ANOVA, method of moments, K = n / draws seeds per draw): with the seed variance
+    σ²_s = within · K / (K − 1), σ²_p = between · J / (J − 1) − σ²_s / K, clipped at 0; and its
+    share σ²_p / (σ²_p + σ²_s). NaN with one draw or one seed per draw."""
+    k = n / draws if draws else math.nan
+    if draws < 2 or not k > 1:
+        return math.nan, math.nan
+    seed_var = within * k / (k - 1)
+    param_var = max(0.0, between * draws / (draws - 1) - seed_var / k)
+    total = param_var + seed_var
+    return param_var, (param_var / total if total > 0 else math.nan)
 
 
 def posterior_effects(
@@ -534,9 +550,10 @@ def posterior_effects(
             _, _, lo, hi = t_interval(means, confidence)
             low, high = np.quantile(d, q)
             share = between / total if total > 0 else math.nan
+            p_var, p_share = anova_components(between, within, len(means), len(d))
             rows.append(
                 (name, baseline, outcome, len(means), len(d), float(d.mean()), float(low), float(high),
-                 total, between, within, share, lo, hi)
+                 total, between, within, share, p_var, p_share, lo, hi)
             )  # fmt: skip
     return pd.DataFrame(rows, columns=list(POSTERIOR_COLUMNS))
 
@@ -560,7 +577,7 @@ def format_posterior_effects(post: pd.DataFrame, confidence: float = 0.95) -> st
         sw = max(8, *(len(x) for x in block["scenario"]))
         lines.append(
             f"{'scenario':<{sw}} {'draws':>5} {'pairs':>6} {'effect':>14}  {pct + ' interval':<28} "
-            f"{'sd total':>12} {'sd param':>12} {'sd seeds':>12} {'param share':>11}"
+            f"{'sd total':>12} {'sd param':>12} {'sd seeds':>12} {'param share':>11} {'net of noise':>12}"
         )
         for r in block.itertuples(index=False):
             interval = f"[{number(r.interval_low * scale)}, {number(r.interval_high * scale)}]"
@@ -568,10 +585,16 @@ def format_posterior_effects(post: pd.DataFrame, confidence: float = 0.95) -> st
             lines.append(
                 f"{r.scenario:<{sw}} {r.draws:>5} {r.n:>6} {number(r.diff_mean * scale):>14}  {interval:<28} "
                 + " ".join(f"{number(v):>12}" for v in sds)
-                + f" {r.parameter_share:>11.0%}"
+                + f" {r.parameter_share:>11.0%} "
+                + (
+                    "n/a".rjust(12)
+                    if math.isnan(r.parameter_share_anova)
+                    else f"{r.parameter_share_anova:>12.0%}"
+                )
             )
     lines.append(
         "\nsd total² = sd param² + sd seeds² (between-draw and within-draw variance of the paired effect); "
-        "sd param includes the seed noise of each draw's mean (about sd seeds² / seeds per draw)"
+        "sd param includes the seed noise of each draw's mean; 'net of noise': the parameter share with that "
+        "noise removed (one-way random-effects ANOVA; needs 2+ seeds per draw)"
     )
     return "\n".join(lines)
