@@ -69,7 +69,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("simulation.sweep.engine", "simulation.sweep.experiment", "simulation.sweep.ema"),
     ("simulation.sweep",),
     ("simulation.sweep.cli",),
-    ("simulation.estimation.estimate_file", "simulation.estimation.moments"),
+    ("simulation.estimation.space", "simulation.estimation.estimate_file", "simulation.estimation.moments"),
     ("simulation.estimation.validation",),
     ("simulation.estimation.cache",),
     ("simulation.estimation.msm",),

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from simulation.estimation import msm
-from simulation.estimation.estimate_file import Estimate
+from simulation.estimation.space import BOUNDS, SCENARIO
 from simulation.sweep.errors import SweepError, require
+
+if TYPE_CHECKING:
+    from simulation.estimation import msm
+    from simulation.estimation.estimate_file import Estimate
 
 MAX_SEEDS = 64
 
@@ -37,11 +41,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     es.add_argument(
         "--params",
-        default=",".join(msm.BOUNDS),
+        default=",".join(BOUNDS),
         metavar="KEY,KEY",
-        help=f"parameters to estimate (default: all of {', '.join(msm.BOUNDS)})",
+        help=f"parameters to estimate (default: all of {', '.join(BOUNDS)})",
     )
-    es.add_argument("--scenario", type=Path, default=msm.SCENARIO, help="the replay scenario")
+    es.add_argument("--scenario", type=Path, default=SCENARIO, help="the replay scenario")
     es.add_argument("--workers", type=int, help="local processes (default: the cores; 0 = this process)")
     es.add_argument(
         "--scheduler", metavar="ADDRESS", help="Dask scheduler tcp://HOST:PORT instead of local workers"
@@ -55,10 +59,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 def setup_from(args: argparse.Namespace) -> msm.Setup:
     """The :class:`~simulation.estimation.msm.Setup` of the command line, checked."""
+    from simulation.estimation import msm
+
     params = tuple(p.strip() for p in args.params.split(",") if p.strip())
     for p in params:
-        if p not in msm.BOUNDS:
-            raise SweepError("--params", p, f"must be some of {', '.join(msm.BOUNDS)}")
+        if p not in BOUNDS:
+            raise SweepError("--params", p, f"must be some of {', '.join(BOUNDS)}")
     if len(set(params)) != len(params) or not params:
         raise SweepError("--params", args.params, "a non-empty list without repeats")
     if not 2 <= args.seeds <= MAX_SEEDS:
@@ -83,7 +89,9 @@ def setup_from(args: argparse.Namespace) -> msm.Setup:
 
 
 def _cmd_estimate(args: argparse.Namespace) -> int:
-    require("estimagic", "estimate")
+    from simulation.estimation import msm
+
+    require("optimagic", "estimate")
     setup = setup_from(args)
     out = args.out or Path("results") / f"estimate_fit_{setup.fit_until}"
     if out.exists() and not out.is_dir():

@@ -35,22 +35,12 @@ from simulation import scenario as scenario_mod
 from simulation.estimation import moments as mom
 from simulation.estimation.cache import MomentCache, context_key
 from simulation.estimation.estimate_file import Estimate, write_estimate
+from simulation.estimation.space import BOUNDS, SCENARIO
 from simulation.parameters import BY_KEY
 from simulation.sweep.errors import require
 from simulation.sweep.executors import backend
 from simulation.sweep.runs import scenario_dict
 
-SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "history" / "backcast_2011.toml"
-#: estimated parameters and the box searched (inside each declared range; ASSUMPTION: wide enough to
-#: hold every value the plausible ranges allow, and more)
-BOUNDS: dict[str, tuple[float, float]] = {
-    "behaviour.logit_scale": (0.004, 0.1),
-    "behaviour.review_hazard": (0.001, 0.1),
-    "behaviour.relocation_cost_share": (0.0, 1.5),
-    "agglomeration.gamma": (0.0, 0.9),
-    "behaviour.know_other_region_prob": (0.02, 1.0),
-    "abroad.constant": (-6.0, 1.0),
-}
 #: numerical derivatives for the standard errors: central differences with a step of this share of
 #: each parameter's box (with finitely many firms the moments are step functions of the
 #: parameters, so the rule-of-thumb step of smooth functions would see flat steps)
