@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from simulation.io import atomic_write
 from simulation.plots import palette, style
@@ -48,6 +49,8 @@ def history_figure(
             _province_panel(ax, p, cells[cells["province"] == p], model[model["province"] == p], fit_until)
             style.title(ax, p, s, fig.get_figwidth() / ncols, fontsize=s.font * 0.9)
         _cw_panel(axes[len(provinces)], model, doc, fit_until, s, fig.get_figwidth() / ncols)
+        for ax in axes[:n]:
+            ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))  # years, never 2012.5
         for ax in axes[n:]:
             ax.set_visible(False)
         score = doc.get("scores_out_of_sample", {})
