@@ -106,12 +106,36 @@ def _parser() -> argparse.ArgumentParser:
     lev.add_argument("--markdown", action="store_true", help="print docs/levers.md")
     lev.set_defaults(func=_cmd_levers)
 
+    vh = sub.add_parser(
+        "validate-history",
+        help="score the 2011-2021 replay out of sample against persistence, trend and shift-share",
+        description="Run the replay (optionally with an estimate file's parameters) and score its "
+        "provincial shares after --fit-until against three naive forecasts fitted on the years up to "
+        "it; writes validation.json, validation_cells.csv, model_shares.csv and validation.png to --out "
+        "(docs/estimation.md, Validation).",
+    )
+    vh.add_argument(
+        "--scenario", type=Path, default=Path("scenarios/history/backcast_2011.toml"), help="the replay"
+    )
+    vh.add_argument("--estimate", type=Path, metavar="FILE", help="estimate file whose parameters to use")
+    vh.add_argument("--fit-until", type=int, default=2019, help="last in-sample year (default 2019)")
+    vh.add_argument("--seeds", type=int, default=3, help="replications of the replay (default 3)")
+    vh.add_argument("--firms", type=int, help="run.firms of the replay (default: the scenario's)")
+    vh.add_argument(
+        "--flow", choices=("trade", "exports"), default="trade", help="observed flow (default trade)"
+    )
+    vh.add_argument("--out", type=Path, default=Path("results/validation"), help="output folder")
+    vh.add_argument("--no-figure", action="store_true", help="skip validation.png")
+    vh.set_defaults(func=_cmd_validate_history)
+
     from simulation.dashboard.cli import add_commands as add_dashboard_commands  # classroom dashboard
+    from simulation.estimation.cli import add_commands as add_estimate_commands  # estimate
     from simulation.plots.cli import add_commands as add_plot_commands  # plot, report
     from simulation.sweep.cli import add_commands as add_sweep_commands  # sweep, experiment, compare
 
     add_dashboard_commands(sub)
     add_sweep_commands(sub)
+    add_estimate_commands(sub)
     add_plot_commands(sub)
     return p
 
@@ -274,6 +298,33 @@ def _print_accounts(s: dict) -> None:
         "differences against the baseline: run the scenario and the baseline with the same seeds in a "
         "sweep and use `ptsim compare`"
     )
+
+
+def _cmd_validate_history(args: argparse.Namespace) -> int:
+    """``ptsim validate-history``: the replay scored against naive benchmarks (docs/estimation.md)."""
+    from simulation.estimation import validation  # heavy: runs the model
+    from simulation.estimation.estimate_file import EstimateFileError
+
+    if not 1 <= args.seeds <= 100:
+        raise scenario_mod.ScenarioError("--seeds", "seeds", f"must be 1..100, got {args.seeds}")
+    check_input_file(args.scenario)
+    if args.estimate is not None:
+        check_input_file(args.estimate)
+    try:
+        doc = validation.run(
+            args.scenario, args.out, args.fit_until, args.estimate, args.seeds, args.firms, args.flow,
+            progress=sys.stderr.isatty(),
+        )  # fmt: skip
+    except EstimateFileError as exc:  # a malformed estimate file: the message names file and key
+        print(f"ptsim: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not args.no_figure:
+        from simulation.plots.history import write_figure
+
+        write_figure(args.out)
+    print(validation.format_report(doc))
+    print(f"results: {args.out}")
+    return 0
 
 
 def _cmd_params(args: argparse.Namespace) -> int:

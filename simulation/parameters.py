@@ -8,6 +8,9 @@ the three can never disagree.
 
 from __future__ import annotations
 
+import dataclasses
+import json
+from pathlib import Path
 from typing import Any
 
 from simulation import levers
@@ -1206,6 +1209,35 @@ PARAMS: tuple[Param, ...] = (
     ),
 )
 
+#: the shipped all-years estimate of the behavioural parameters (``ptsim estimate``; docs/estimation.md)
+ESTIMATE_FILE = Path(__file__).parent / "data" / "estimates" / "all_years.json"
+#: whether that estimate is the default of the parameters it estimates: only if the model with it
+#: still runs sanely (docs/estimation.md, "Estimates as defaults", says why it is or is not)
+USE_ESTIMATES = False
+
+
+def _with_estimates(params: tuple[Param, ...], path: Path, use: bool) -> tuple[Param, ...]:
+    """``params`` with each estimated parameter's basis citing its estimate and standard error
+    (and, if ``use``, the estimate, rounded to 3 significant digits, as its default)."""
+    if not path.exists():
+        return params
+    data = json.loads(path.read_text(encoding="utf-8"))
+    where = f"simulation/data/estimates/{path.name}"
+    out = []
+    for p in params:
+        if p.key in data["estimate"]:
+            value, se = data["estimate"][p.key], data["se"][p.key]
+            spread = f"se {se:.2g}" if se == se else "se none: not identified"  # NaN: no moment moves it
+            note = f"estimated (MSM, {spread}; {where}, fit {data['fit_until']}): {value:.3g}"
+            if use:
+                p = dataclasses.replace(p, default=float(f"{value:.3g}"), basis=f"{note}; before: {p.basis}")
+            else:
+                p = dataclasses.replace(p, basis=f"{p.basis}; {note}, not the default (docs/estimation.md)")
+        out.append(p)
+    return tuple(out)
+
+
+PARAMS = _with_estimates(PARAMS, ESTIMATE_FILE, USE_ESTIMATES)
 BY_KEY: dict[str, Param] = {p.key: p for p in PARAMS}
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(p.key.split(".")[0] for p in PARAMS))
 

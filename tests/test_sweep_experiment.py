@@ -46,38 +46,46 @@ def test_every_experiment_runs_small_from_the_cli(folder, tmp_path, capsys):
     assert "runs:" in capsys.readouterr().out
 
 
-def test_sensitivity_experiment_writes_morris_indices(tmp_path):
+def test_sensitivity_experiment_writes_sobol_indices_of_the_package_effect(tmp_path):
+    """The experiment's Sobol' indices: of the full package's paired effect on the inland share and
+    of its jobs per 100 million yuan, over nine parameters including the review hazard and the
+    demography (each within its declared plausible range)."""
+    from simulation import parameters
+
     out = tmp_path / "sens"
-    args = ["experiment", str(SENSITIVITY), "--small", "--seeds", "1", "--workers", "0", "--out", str(out)]
+    args = ["experiment", str(SENSITIVITY), "--small", "--workers", "0", "--out", str(out)]
     assert cli.main([*args, "--no-progress"]) == 0
     sens = pd.read_csv(out / "sensitivity.csv")
     params = [
+        "behaviour.review_hazard",
         "behaviour.logit_scale",
         "behaviour.relocation_cost_share",
         "agglomeration.gamma",
         "labour.supply_elasticity",
+        "demography.exit_rate",
+        "demography.loss_exit_quarters",
+        "demography.expansion_share",
+        "demography.growth_elasticity",
     ]
     assert set(sens["parameter"]) == set(params)
-    assert set(sens["outcome"]) == {
-        "inland_employment_share_end",
-        "relocations_total",
-        "relocated_employment_total",
-    }
-    assert {"mu", "mu_star", "sigma", "mu_star_conf"} <= set(sens.columns)
-    assert (sens["mu_star"] >= sens["mu"].abs() - 1e-12).all() and (sens["mu_star"] >= 0).all()
-    assert sens["mu_star"].max() > 0  # something matters, even at tiny size
+    effect = sens[sens["scenario"] == "full_package-vs-baseline"]
+    assert {"inland_employment_share_end", "jobs_per_100m_yuan"} <= set(effect["outcome"])
+    assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(sens.columns)
+    assert (sens["method"] == "saltelli").all()
     table = pd.read_parquet(out / "summary.parquet")
-    ranges = dict(zip(params, [(0.01, 0.04), (0.1, 0.6), (0.05, 0.4), (1.0, 4.0)], strict=True))
-    for p, (low, high) in ranges.items():  # the design stays inside the declared ranges
+    assert len(table) == 2 * 2 * (len(params) + 2)  # 2 scenarios x N (k + 2) points, N = 2, 1 seed
+    for p in params:  # the design stays inside the declared plausible ranges
+        low, high = parameters.find(p).plausible
         assert table[p.replace(".", "_")].between(low, high).all()
 
 
 def test_sensitivity_experiment_full_size_is_the_plain_command():
     spec = load_experiment(SENSITIVITY, Sizes())
     assert spec.fixed == {"run.steps": 48, "run.firms": 10000}
-    assert spec.seeds == 5 and spec.design.method == "morris" and len(spec.design.points) == 20 * 5
+    assert spec.seeds == 1 and spec.design.method == "saltelli" and len(spec.design.points) == 64 * 11
+    assert list(spec.scenarios) == ["baseline", "full_package"]
     small = load_experiment(SENSITIVITY, Sizes(small=True, seeds=3))
-    assert small.seeds == 3 and small.fixed["run.firms"] == 300 and len(small.design.points) == 2 * 5
+    assert small.seeds == 3 and small.fixed["run.firms"] == 300 and len(small.design.points) == 2 * 11
     assert small.hash() != spec.hash()
 
 

@@ -23,6 +23,7 @@ from simulation.sweep.names import METHODS
 #: Exit statuses of a sweep (as :mod:`simulation.cli`): some runs failed, the executor failed,
 #: stopped by Ctrl-C, stopped by SIGTERM.
 EXIT_RUNS_FAILED, EXIT_CRASHED, EXIT_INTERRUPTED, EXIT_TERMINATED = 1, 3, 130, 143
+DEFAULT_DRAWS = 20  # parameter draws of a --posterior sweep
 
 # pandas, scipy (effects) and the design samplers load when a command runs, not when ``ptsim``
 # builds its parser: ``ptsim --help`` stays fast.
@@ -60,6 +61,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="sampled factor; a bare KEY samples its plausible range (docs/parameters.md)",
     )
     sw.add_argument("--design-seed", type=int, default=0, help="seed of the sampler (default 0)")
+    sw.add_argument(
+        "--posterior", type=Path, metavar="ESTIMATE.json",
+        help="draw the parameters from this estimate file (ptsim estimate) x the seeds; compare then "
+        "splits each effect's variance into parameter and seed parts (docs/sweeps.md §6)",
+    )  # fmt: skip
+    sw.add_argument(
+        "--draws", type=int, metavar="N", help=f"parameter draws of --posterior (default {DEFAULT_DRAWS})"
+    )
     sw.add_argument(
         "--levels", type=int, help=f"grid levels of the morris design (2..{MAX_LEVELS}, default 4)"
     )
@@ -182,7 +191,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     check_factors(scenarios, vary, "--vary")
     check_factors(scenarios, ranges, "--range")
     options = {"levels": args.levels} if args.levels else {}
-    design = design_mod.build(vary, ranges, args.sample, args.n, args.design_seed, **options)
+    if args.posterior is not None:
+        design = _posterior_design(args, scenarios)
+    else:
+        if args.draws is not None:
+            raise SweepError("--draws", str(args.draws), "only with --posterior FILE")
+        design = design_mod.build(vary, ranges, args.sample, args.n, args.design_seed, **options)
     first = next(iter(scenarios.values()))
     spec = SweepSpec(
         name=args.name or args.out.name,
@@ -194,6 +208,26 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         outcomes=tuple(args.outcome),
     )
     return _run(spec, args.out, args)
+
+
+def _posterior_design(args: argparse.Namespace, scenarios: dict) -> object:
+    """The ``--posterior`` design (draws from the estimate file), alone: no grid, sampler or ranges."""
+    from simulation.sweep import posterior
+
+    given_flags = (
+        ("--vary", args.vary), ("--range", args.ranges), ("--sample", args.sample), ("--n", args.n),
+        ("--levels", args.levels),
+    )  # fmt: skip
+    for flag, given in given_flags:
+        if given:
+            raise SweepError(
+                flag, str(given), "cannot be combined with --posterior (the draws are the design)"
+            )
+    check_input_file(args.posterior)
+    draws = DEFAULT_DRAWS if args.draws is None else args.draws
+    design = posterior.design(args.posterior, draws, args.design_seed, "--posterior")
+    posterior.check_draws(scenarios, design, str(args.posterior))
+    return design
 
 
 def cmd_experiment(args: argparse.Namespace) -> int:
@@ -241,13 +275,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
     eff = effects_mod.paired_effects(table, baseline, outcomes, args.confidence)
     ce = effects_mod.cost_effectiveness(table, baseline, args.confidence)
     net = effects_mod.net_fiscal_cost(table, baseline, args.confidence)
-    print(effects_mod.format_effects(eff, args.confidence, design))
-    if not ce.empty:
-        print(effects_mod.format_cost_effectiveness(ce, args.confidence, design))
-    if not net.empty:
-        print(effects_mod.format_net_fiscal_cost(net, args.confidence))
     written = {"compare_effects": eff} | ({"compare_cost_effectiveness": ce} if not ce.empty else {})
     written |= {"compare_net_fiscal_cost": net} if not net.empty else {}
+    if _design_method(args.results) == "posterior":  # draws x seeds pooled; per-draw rows only saved
+        post = effects_mod.posterior_effects(table, baseline, outcomes, args.confidence)
+        print(effects_mod.format_posterior_effects(post, args.confidence))
+        written["compare_posterior_effects"] = post
+    else:
+        print(effects_mod.format_effects(eff, args.confidence, design))
+        if not ce.empty:
+            print(effects_mod.format_cost_effectiveness(ce, args.confidence, design))
+    if not net.empty:
+        print(effects_mod.format_net_fiscal_cost(net, args.confidence))
     if not args.write:
         print(f"not saved (the sweep's effects.csv is unchanged); --write saves {', '.join(written)} (.csv)")
         return 0
@@ -257,6 +296,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
         write_csv(args.results / f"{stem}.csv", frame)
         print(f"{'replaced' if replaced else 'wrote'} {args.results / stem}.csv and .parquet")
     return 0
+
+
+def _design_method(folder: Path) -> str | None:
+    """The design method recorded in a sweep's manifest (``posterior``, ``saltelli``, ...)."""
+    manifest = Path(folder) / "manifest.json"
+    if not manifest.is_file():
+        return None
+    design = read_json(manifest).get("spec", {}).get("design", {})
+    return design.get("method") if isinstance(design, dict) else None
 
 
 def _read_design(folder: Path) -> pd.DataFrame | None:
@@ -311,9 +359,11 @@ def _run_on(spec: SweepSpec, out: Path, args: argparse.Namespace, be) -> int:
     ok = len(result.summary) - result.failed
     print(f"runs: {ok} ok, {result.failed} failed; summary: {out / 'summary.parquet'} and summary.csv")
     design = spec.design.table()
-    if result.effects is not None:
+    if result.posterior is not None:
+        print(effects_mod.format_posterior_effects(result.posterior))
+    elif result.effects is not None:
         print(effects_mod.format_effects(result.effects, design=design))
-    if result.cost_effectiveness is not None:
+    if result.cost_effectiveness is not None and result.posterior is None:
         print(effects_mod.format_cost_effectiveness(result.cost_effectiveness, design=design))
     if result.net_fiscal_cost is not None:
         print(effects_mod.format_net_fiscal_cost(result.net_fiscal_cost))

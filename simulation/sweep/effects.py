@@ -545,3 +545,173 @@ def _column_format(values: np.ndarray, decimals: int | None = None):
         top = float(finite.max()) if finite.size else 0.0
         decimals = 0 if top >= 1000 or top == 0 else min(8, 3 - math.floor(math.log10(top)))
     return lambda x: "nan" if math.isnan(x) else f"{x:,.{decimals}f}"
+
+
+#: The cost-effectiveness outcome of :func:`point_effects` (persons per 10^8 yuan).
+CE_OUTCOME = "jobs_per_100m_yuan"
+
+
+def effect_label(scenario: str, baseline: str) -> str:
+    """The ``scenario`` column of indices computed on the paired effect of ``scenario`` (e.g.
+    ``full_package-vs-baseline`` in ``sensitivity.csv``)."""
+    return f"{scenario}-vs-{baseline}"
+
+
+def point_effects(table: pd.DataFrame, baseline: str, outcomes: list[str], points: int) -> pd.DataFrame:
+    """Per (scenario, design point): the mean over seeds of the paired differences to ``baseline`` of
+    each outcome (same unit as the outcome) and, where the summary has the jobs and cost columns,
+    :data:`CE_OUTCOME` = mean jobs difference / (mean cost difference / 10^8) (NaN where the scenario
+    costs no more). Index: ``scenario`` × ``point`` (0..``points``-1; NaN where no pair is ok)."""
+    check_unique_runs(table)
+    ok = table[table["status"] == "ok"]
+    base = ok[ok["scenario"] == baseline]
+    cols = list(dict.fromkeys([*outcomes, *([JOBS, COST] if {JOBS, COST} <= set(table.columns) else [])]))
+    frames = []
+    for name in dict.fromkeys(ok["scenario"]):
+        if name == baseline:
+            continue
+        pairs = ok[ok["scenario"] == name].merge(base, on=PAIR_KEYS, suffixes=("", "__base"))
+        diff = pd.DataFrame({c: pairs[c].to_numpy(float) - pairs[f"{c}__base"].to_numpy(float) for c in cols})
+        mean = diff.groupby(pairs["point"].to_numpy()).mean().reindex(range(points))
+        if JOBS in mean and COST in mean:
+            cost = mean[COST].where(mean[COST] > 0)
+            mean[CE_OUTCOME] = mean[JOBS] / (cost / 1e8)
+        mean.index.name = "point"
+        frames.append(mean.reset_index().assign(scenario=name))
+    if not frames:
+        return pd.DataFrame(columns=["scenario", "point", *cols])
+    return pd.concat(frames, ignore_index=True)
+
+
+POSTERIOR_COLUMNS = (
+    "scenario",
+    "baseline",
+    "outcome",
+    "draws",
+    "n",
+    "diff_mean",
+    "interval_low",
+    "interval_high",
+    "total_var",
+    "between_draw_var",
+    "within_draw_var",
+    "parameter_share",
+    "parameter_var_anova",
+    "parameter_share_anova",
+    "mean_ci_low",
+    "mean_ci_high",
+)
+
+
+def variance_decomposition(d: np.ndarray, draw: np.ndarray) -> tuple[float, float, float]:
+    """Total, between-draw and within-draw variance of the paired differences ``d`` grouped by
+    ``draw`` (law of total variance with population weights, ddof 0):
+
+        Var(d) = Σ_j (n_j/N)(d̄_j − d̄)²  +  Σ_j (n_j/N) Var_j(d)
+
+    so ``total == between + within`` exactly (up to rounding)."""
+    d = np.asarray(d, dtype=float)
+    frame = pd.DataFrame({"d": d, "g": np.asarray(draw)})
+    grouped = frame.groupby("g")["d"]
+    weight = grouped.size() / len(d)
+    between = float((weight * (grouped.mean() - d.mean()) ** 2).sum())
+    within = float((weight * grouped.var(ddof=0)).sum())
+    return float(d.var(ddof=0)), between, within
+
+
+def anova_components(between: float, within: float, draws: int, n: int) -> tuple[float, float]:
+    """The parameter variance net of the seed noise in the draws' means (one-way random-effects
+    ANOVA, method of moments, K = n / draws seeds per draw): with the seed variance
+    σ²_s = within · K / (K − 1), σ²_p = between · J / (J − 1) − σ²_s / K, clipped at 0; and its
+    share σ²_p / (σ²_p + σ²_s). NaN with one draw or one seed per draw."""
+    k = n / draws if draws else math.nan
+    if draws < 2 or not k > 1:
+        return math.nan, math.nan
+    seed_var = within * k / (k - 1)
+    param_var = max(0.0, between * draws / (draws - 1) - seed_var / k)
+    total = param_var + seed_var
+    return param_var, (param_var / total if total > 0 else math.nan)
+
+
+def posterior_effects(
+    table: pd.DataFrame, baseline: str, outcomes: list[str], confidence: float = 0.95
+) -> pd.DataFrame:
+    """Effects of a posterior sweep (design points = parameter draws): one row per scenario and
+    outcome, pooled over draws × seeds. ``interval_low/high``: the central ``confidence`` interval
+    (quantiles) of the paired effect over all draw × seed pairs, which carries parameter and seed
+    uncertainty; the variance decomposition (:func:`variance_decomposition`) says how much of it is
+    parameter uncertainty (``parameter_share`` = between-draw / total variance); ``mean_ci_*``: the
+    t-interval of the mean effect over the draws' means (Monte-Carlo precision of ``diff_mean``).
+    With the jobs and cost columns also :data:`CE_OUTCOME` per pair (jobs / (cost / 10^8))."""
+    check_unique_runs(table)
+    ok = table[table["status"] == "ok"]
+    base = ok[ok["scenario"] == baseline]
+    q = (0.5 - confidence / 2, 0.5 + confidence / 2)
+    rows = []
+    for name in dict.fromkeys(ok["scenario"]):
+        if name == baseline:
+            continue
+        pairs = ok[ok["scenario"] == name].merge(base, on=PAIR_KEYS, suffixes=("", "__base"))
+        diffs = {o: (pairs[o] - pairs[f"{o}__base"]).to_numpy(float) for o in outcomes}
+        if {JOBS, COST} <= set(pairs.columns):
+            cost = (pairs[COST] - pairs[f"{COST}__base"]).to_numpy(float)
+            jobs = (pairs[JOBS] - pairs[f"{JOBS}__base"]).to_numpy(float)
+            diffs[CE_OUTCOME] = np.where(cost > 0, jobs / np.where(cost > 0, cost, 1.0) * 1e8, np.nan)
+        for outcome, d in diffs.items():
+            keep = np.isfinite(d)
+            d, g = d[keep], pairs["point"].to_numpy()[keep]
+            if len(d) == 0:
+                continue
+            total, between, within = variance_decomposition(d, g)
+            means = pd.Series(d).groupby(g).mean().to_numpy()
+            _, _, lo, hi = t_interval(means, confidence)
+            low, high = np.quantile(d, q)
+            share = between / total if total > 0 else math.nan
+            p_var, p_share = anova_components(between, within, len(means), len(d))
+            rows.append(
+                (name, baseline, outcome, len(means), len(d), float(d.mean()), float(low), float(high),
+                 total, between, within, share, p_var, p_share, lo, hi)
+            )  # fmt: skip
+    return pd.DataFrame(rows, columns=list(POSTERIOR_COLUMNS))
+
+
+def format_posterior_effects(post: pd.DataFrame, confidence: float = 0.95) -> str:
+    """A plain-text table of :func:`posterior_effects`: shares in percentage points."""
+    if post.empty:
+        return "no posterior effects: the sweep needs a second scenario besides the baseline, with ok runs"
+    pct = f"{confidence:.0%}"
+    lines = [
+        f"effects against '{post['baseline'].iloc[0]}' over parameter draws x seeds "
+        f"({pct} interval: quantiles of the paired effect over all draws and seeds; parameter share: "
+        "between-draw / total variance)"
+    ]
+    for outcome, block in post.groupby("outcome", sort=False):
+        unit = outcome_unit(str(outcome)) or ("persons per 10^8 yuan" if outcome == CE_OUTCOME else "")
+        scale = 100.0 if unit == "share" else 1.0
+        shown = "percentage points" if unit == "share" else unit or "no declared unit"
+        number = _column_format(block[["diff_mean", "interval_low", "interval_high"]].to_numpy(float) * scale)
+        lines += ["", f"{outcome}: effect in {shown}"]
+        sw = max(8, *(len(x) for x in block["scenario"]))
+        lines.append(
+            f"{'scenario':<{sw}} {'draws':>5} {'pairs':>6} {'effect':>14}  {pct + ' interval':<28} "
+            f"{'sd total':>12} {'sd param':>12} {'sd seeds':>12} {'param share':>11} {'net of noise':>12}"
+        )
+        for r in block.itertuples(index=False):
+            interval = f"[{number(r.interval_low * scale)}, {number(r.interval_high * scale)}]"
+            sds = (math.sqrt(v) * scale for v in (r.total_var, r.between_draw_var, r.within_draw_var))
+            lines.append(
+                f"{r.scenario:<{sw}} {r.draws:>5} {r.n:>6} {number(r.diff_mean * scale):>14}  {interval:<28} "
+                + " ".join(f"{number(v):>12}" for v in sds)
+                + f" {r.parameter_share:>11.0%} "
+                + (
+                    "n/a".rjust(12)
+                    if math.isnan(r.parameter_share_anova)
+                    else f"{r.parameter_share_anova:>12.0%}"
+                )
+            )
+    lines.append(
+        "\nsd total² = sd param² + sd seeds² (between-draw and within-draw variance of the paired effect); "
+        "sd param includes the seed noise of each draw's mean; 'net of noise': the parameter share with that "
+        "noise removed (one-way random-effects ANOVA; needs 2+ seeds per draw)"
+    )
+    return "\n".join(lines)

@@ -32,6 +32,7 @@ class SweepOutcome:
     cost_effectiveness: pd.DataFrame | None = None
     net_fiscal_cost: pd.DataFrame | None = None
     sensitivity: pd.DataFrame | None = None
+    posterior: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -128,6 +129,11 @@ def _write_effects(spec: SweepSpec, result: SweepOutcome) -> None:
     write_parquet(result.out / "effects.parquet", eff)
     write_csv(result.out / "effects.csv", eff)
     result.effects = eff
+    if spec.design.method == "posterior":  # draws x seeds pooled, with the variance decomposition
+        post = effects_mod.posterior_effects(table, baseline, outcomes)
+        write_parquet(result.out / "posterior_effects.parquet", post)
+        write_csv(result.out / "posterior_effects.csv", post)
+        result.posterior = post
     ce = effects_mod.cost_effectiveness(result.summary, baseline)
     if not ce.empty:
         write_parquet(result.out / "cost_effectiveness.parquet", ce)
@@ -141,7 +147,8 @@ def _write_effects(spec: SweepSpec, result: SweepOutcome) -> None:
 
 
 def _write_sensitivity(spec: SweepSpec, result: SweepOutcome) -> None:
-    """Indices per scenario and outcome from the mean over seeds at each design point."""
+    """Indices per scenario and outcome from the mean over seeds at each design point, and (two or
+    more scenarios) of each scenario's paired effect against the baseline (:func:`_effect_sensitivity`)."""
     if spec.design.method not in design_mod.SENSITIVITY:
         return
     table = effects_mod.with_selected(result.summary, result.out, list(spec.outcomes))
@@ -160,8 +167,37 @@ def _write_sensitivity(spec: SweepSpec, result: SweepOutcome) -> None:
             idx.insert(0, "scenario", name)
             idx.insert(2, "method", spec.design.method)
             frames.append(idx)
+    frames += _effect_sensitivity(spec, table, outcomes, result)
     if frames:
         sens = pd.concat(frames, ignore_index=True)
         write_parquet(result.out / "sensitivity.parquet", sens)
         write_csv(result.out / "sensitivity.csv", sens)
         result.sensitivity = sens
+
+
+def _effect_sensitivity(
+    spec: SweepSpec, table: pd.DataFrame, outcomes: list[str], result: SweepOutcome
+) -> list[pd.DataFrame]:
+    """With two or more scenarios: indices of each scenario's paired effect against the baseline
+    (mean over seeds of the paired differences at each point) and of its jobs moved inland per 10^8
+    yuan, under the scenario name ``<scenario>-vs-<baseline>``."""
+    if len(spec.scenarios) < 2:
+        return []
+    baseline = effects_mod.default_baseline(list(spec.scenarios))
+    per_point = effects_mod.point_effects(table, baseline, outcomes, len(spec.design.points))
+    frames = []
+    for name, block in per_point.groupby("scenario", sort=False):
+        label = effects_mod.effect_label(str(name), baseline)
+        measured = [*outcomes, *([effects_mod.CE_OUTCOME] if effects_mod.CE_OUTCOME in block else [])]
+        for outcome in measured:
+            y = block.set_index("point")[outcome].reindex(range(len(spec.design.points)))
+            try:
+                idx = design_mod.analyze(spec.design, y.to_numpy(dtype=float))
+            except SweepError as exc:
+                result.notes.append(f"no sensitivity indices for {label} / {outcome}: {exc}")
+                continue
+            idx.insert(0, "outcome", outcome)
+            idx.insert(0, "scenario", label)
+            idx.insert(2, "method", spec.design.method)
+            frames.append(idx)
+    return frames

@@ -16,6 +16,8 @@ Format (every table but ``[experiment]`` optional)::
     [design]                        # method = grid | lhs | sobol | morris | saltelli, n, seed, levels
     [design.vary]                   # "key" = [v1, v2, ...]  (grid)
     [design.range]                  # "key" = [low, high] or "plausible" (samplers)
+    # or, instead of method/vary/range: posterior = "estimate.json" (relative to this file), draws = N
+    # (parameter draws from an estimate file; --n and [small] n override draws)
     [small]                         # sizes for --small: seeds, n, steps, firms and a [small.set] table
 
 The small sizes let the tests run every experiment in seconds; the full size runs by the plain
@@ -38,7 +40,7 @@ FILE = "experiment.toml"
 TABLES = {
     "experiment": ("name", "description", "scenarios", "seeds", "master_seed", "outcomes", "steps", "firms"),
     "set": None,  # any dotted key
-    "design": ("method", "n", "seed", "levels", "vary", "range"),
+    "design": ("method", "n", "seed", "levels", "vary", "range", "posterior", "draws"),
     "small": ("seeds", "n", "steps", "firms", "set"),
 }
 
@@ -86,14 +88,10 @@ def load(path: Path, sizes: Sizes = Sizes()) -> SweepSpec:
         _count(n, _where("n", sizes.n, small, "design"), src, MAX_DESIGN_N)
     seeds = _pick(sizes.seeds, small.get("seeds"), exp.get("seeds", 1))
     _count(seeds, _where("seeds", sizes.seeds, small, "experiment"), src, MAX_SEEDS)
-    vary = [design_mod.Factor(k, levels=tuple(_list(dsg["vary"], k, src))) for k in dsg.get("vary", {})]
-    ranges = [_range(k, v, src) for k, v in dsg.get("range", {}).items()]
-    check_factors(scenarios, vary + ranges, src)
-    options = (
-        {"levels": _count(dsg["levels"], "design.levels", src, MAX_LEVELS, 2)} if "levels" in dsg else {}
-    )
-    design_seed = _count(dsg.get("seed", 0), "design.seed", src, 2**63 - 1, 0)
-    design = design_mod.build(vary, ranges, dsg.get("method"), n, design_seed, **options)
+    if "posterior" in dsg:
+        design = _posterior(dsg, _pick(sizes.n, small.get("n"), dsg.get("draws")), file, scenarios)
+    else:
+        design = _design(dsg, n, scenarios, src)
     first = next(iter(scenarios.values()))
     master = _count(
         exp.get("master_seed", first.params["run.seed"]), "experiment.master_seed", src, 2**63 - 1, 0
@@ -114,6 +112,43 @@ def load(path: Path, sizes: Sizes = Sizes()) -> SweepSpec:
         outcomes=tuple(outcomes),
         description=str(exp.get("description", "")),
     )
+
+
+def _design(dsg: dict, n: int | None, scenarios: dict, src: str) -> design_mod.Design:
+    """The grid and/or sampler design of the ``[design]`` table."""
+    vary = [design_mod.Factor(k, levels=tuple(_list(dsg["vary"], k, src))) for k in dsg.get("vary", {})]
+    ranges = [_range(k, v, src) for k, v in dsg.get("range", {}).items()]
+    check_factors(scenarios, vary + ranges, src)
+    options = (
+        {"levels": _count(dsg["levels"], "design.levels", src, MAX_LEVELS, 2)} if "levels" in dsg else {}
+    )
+    design_seed = _count(dsg.get("seed", 0), "design.seed", src, 2**63 - 1, 0)
+    return design_mod.build(vary, ranges, dsg.get("method"), n, design_seed, **options)
+
+
+def _posterior(dsg: dict, draws: Any, file: Path, scenarios: dict) -> design_mod.Design:
+    """``[design] posterior = "FILE", draws = N``: parameter draws from an estimate file."""
+    from simulation.sweep import posterior
+
+    src = str(file)
+    clash = [k for k in ("method", "vary", "range", "levels", "n") if k in dsg]
+    if clash:
+        raise SweepError(
+            src, f"design.{clash[0]}", "cannot be combined with design.posterior (the draws are the design)"
+        )
+    if not isinstance(dsg["posterior"], str) or not dsg["posterior"]:
+        raise SweepError(
+            src, "design.posterior", f"must be the path of an estimate file, got {dsg['posterior']!r}"
+        )
+    if draws is None:
+        raise SweepError(src, "design.draws", "needed with design.posterior: the number of parameter draws")
+    _count(draws, "design.draws", src, MAX_DESIGN_N)
+    seed = _count(dsg.get("seed", 0), "design.seed", src, 2**63 - 1, 0)
+    path = Path(dsg["posterior"])
+    path = path if path.is_absolute() else file.parent / path
+    design = posterior.design(path, draws, seed, f"{src}: design.posterior")
+    posterior.check_draws(scenarios, design, src)
+    return design
 
 
 def default_out(spec: SweepSpec, small: bool, root: Path = Path("results")) -> Path:
