@@ -246,16 +246,36 @@ def _print_summary(s: dict, out: Path) -> None:
         f"{s['relocated_employment_total']:,.0f} jobs (represented), "
         f"{s['relocated_jobs_to_inland']:,.0f} of them from the east to inland provinces"
     )
+    _print_accounts(s)
+    print(f"results: {out}")
+
+
+def _print_accounts(s: dict) -> None:
+    """The run's own totals (10^8 yuan over the run): what it spent, produced and collected. A lever's
+    effect (jobs moved inland per 10^8 yuan, net fiscal cost, value added) needs the baseline with the
+    same seeds, so it is never printed here."""
     if s["levers"]:
         print(f"levers: {', '.join(s['levers'])}")
         for name, yuan in s["fiscal_cost_yuan"].items():
-            print(f"  fiscal cost {name:22}{yuan / 1e8:>14,.1f} x 100 million yuan")
-        per = s["jobs_relocated_per_100m_yuan"]
+            print(f"  gross fiscal cost {name:22}{yuan / 1e8:>14,.1f} x 100 million yuan")
+        print(f"  total {s['fiscal_cost_yuan_total'] / 1e8:,.1f} x 100 million yuan (gross, undiscounted)")
+    if s["bond_issued_yuan_total"]:
         print(
-            f"  total {s['fiscal_cost_yuan_total'] / 1e8:,.1f} x 100 million yuan; "
-            f"{'-' if per is None else f'{per:,.1f}'} jobs moved inland per 100 million yuan"
+            f"special bonds: issued {s['bond_issued_yuan_total'] / 1e8:,.1f}, coupons "
+            f"{s['bond_interest_yuan_total'] / 1e8:,.1f}, repaid {s['bond_repaid_yuan_total'] / 1e8:,.1f}, "
+            f"outstanding at the end {s['bond_outstanding_yuan_end'] / 1e8:,.1f}, project revenue "
+            f"{s['bond_revenue_yuan_total'] / 1e8:,.1f} x 100 million yuan"
         )
-    print(f"results: {out}")
+    print(
+        f"accounts over the run: value added {s['value_added_yuan_total'] / 1e8:,.0f}, taxes "
+        f"{(s['cit_yuan_total'] + s['indirect_tax_yuan_total']) / 1e8:,.0f}, welfare "
+        f"{s['welfare_national_yuan_total'] / 1e8:,.0f} x 100 million yuan"
+    )
+    print(
+        "lever effects (jobs moved inland per 100 million yuan, net fiscal cost, value added) are paired "
+        "differences against the baseline: run the scenario and the baseline with the same seeds in a "
+        "sweep and use `ptsim compare`"
+    )
 
 
 def _cmd_params(args: argparse.Namespace) -> int:

@@ -23,20 +23,48 @@ def quarter_costs(
     """Spending of each enabled lever in the quarter just simulated (movers ``moved``;
     ``pretax``: every firm's pre-tax margin where it is; ``taxable``: (S, R) sum over firms of
     output x max(pre-tax margin - R&D deduction, 0), yuan/year at model scale)."""
-    e, unit, scale = model.effects, model.unit, model.scale
-    out: dict[str, float] = defaultdict(float, e.programme)
-    output = model.tallies.output
-    for name, per_yuan in (*e.subsidy.items(), *unit.freight_subsidy.items()):
-        out[name] += float((per_yuan * output).sum()) * scale / 4
+    out: dict[str, float] = defaultdict(float, model.effects.programme)
+    for name, yuan in margin_transfers(model).items():
+        out[name] += float(yuan.sum()) / 4
     _tax_forgone(model, pretax, taxable, out)
+    if len(moved):
+        _move_costs(model, moved, out)
+    return {k: v for k, v in out.items() if v}
+
+
+def margin_transfers(model: ModelState) -> dict[str, np.ndarray]:
+    """Public money that flows into firms' margins, by lever: operating subsidies, freight paid by
+    government and export insurance support, (S, R) yuan/year at the real scale (a quarter of it
+    is paid in a quarter)."""
+    e, unit, scale = model.effects, model.unit, model.scale
+    output = model.tallies.output
+    out: dict[str, np.ndarray] = {}
+    for name, per_yuan in (*e.subsidy.items(), *unit.freight_subsidy.items()):
+        out[name] = out.get(name, 0.0) + per_yuan * output * scale
     owner = e.owners.get("risk_cut")
     if owner:
         exports = costs.export_share(model.sectors, e)
         premium = model.params["economy.export_risk_premium"] * exports * e.risk_cut[None, :]
-        out[owner] += float((premium * output).sum()) * scale / 4
-    if len(moved):
-        _move_costs(model, moved, out)
-    return {k: v for k, v in out.items() if v}
+        out[owner] = out.get(owner, 0.0) + premium * output * scale
+    return out
+
+
+def law_taxable(model: ModelState, pre: np.ndarray, taxable: np.ndarray) -> np.ndarray:
+    """(S, R) taxable base under the law's R&D deduction (no lever's extra deduction): ``taxable``
+    itself when no lever adds one (``pre``: every firm's pre-tax margin; yuan/year, model scale)."""
+    if not model.effects.tax_levers[1]:
+        return taxable
+    t = model.tallies
+    base_law = np.maximum(pre - model.unit.rd_deduction_law.ravel().take(t.cell), 0.0) * model.firms.output
+    return model.by_cell(base_law)
+
+
+def setup_yuan(model: ModelState, idx: np.ndarray) -> np.ndarray:
+    """(n,) real set-up cost of the moves of firms ``idx`` to where they now are (yuan at the real
+    scale, before any public support; cheaper where a park place is likely)."""
+    dest = model.firms.location[idx]
+    setup = decision.setup_cost(model.situation(), idx, model.park_availability(), dest[:, None])
+    return setup[:, 0] * model.firms.output[idx] * model.scale
 
 
 def _tax_forgone(model: ModelState, pre: np.ndarray, taxable: np.ndarray, out: dict[str, float]) -> None:
@@ -46,13 +74,11 @@ def _tax_forgone(model: ModelState, pre: np.ndarray, taxable: np.ndarray, out: d
     cit_lever, rd_lever = model.effects.tax_levers
     if not (cit_lever or rd_lever):
         return
-    f, unit, t = model.firms, model.unit, model.tallies
-    quarter = model.scale / 4
+    unit, quarter = model.unit, model.scale / 4
     if cit_lever:
         out[cit_lever] += float(((unit.tax_rate_law - unit.tax_rate)[None, :] * taxable).sum()) * quarter
     if rd_lever:
-        base_law = np.maximum(pre - unit.rd_deduction_law.ravel().take(t.cell), 0.0) * f.output
-        taxable_law = model.by_cell(base_law)
+        taxable_law = law_taxable(model, pre, taxable)
         out[rd_lever] += float((unit.tax_rate_law[None, :] * (taxable_law - taxable)).sum()) * quarter
 
 
@@ -62,12 +88,11 @@ def _move_costs(model: ModelState, moved: np.ndarray, out: dict[str, float]) -> 
     dest = f.location[moved]
     for name, per_job in e.move_subsidy.items():
         out[name] += float((per_job[dest] * f.employment[moved]).sum()) * scale
-    setup = decision.setup_cost(model.situation(), moved, model.park_availability(), dest[:, None])
-    setup_yuan = setup[:, 0] * f.output[moved]
+    setup = setup_yuan(model, moved) / scale
     owner = e.owners.get("foreign_move_cut")
     if owner:
-        out[owner] += float((setup_yuan * f.foreign[moved] * e.foreign_move_cut[dest]).sum()) * scale
+        out[owner] += float((setup * f.foreign[moved] * e.foreign_move_cut[dest]).sum()) * scale
     owner = e.owners.get("sme_premium_cut")
     if owner:
         premium = model.params["economy.sme_finance_premium"] * e.sme_premium_cut[dest]
-        out[owner] += float((setup_yuan * f.sme[moved] * premium).sum()) * scale
+        out[owner] += float((setup * f.sme[moved] * premium).sum()) * scale

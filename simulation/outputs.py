@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from simulation import channels, demography, scale
+from simulation import accounts, channels, demography, scale
 from simulation import results_format as fmt
 from simulation.geography import is_inland
 from simulation.levers import CHANNELS, enabled
@@ -54,6 +54,7 @@ def summary(model: ModelState, ts: pd.DataFrame) -> dict[str, Any]:
         "inland_output_share_start": inland(first, "output_yuan"),
         "inland_output_share_end": inland(last, "output_yuan"),
         "inland_employment_end": float(end.loc[is_inland(end["region"]), "employment"].sum()),
+        "east_employment_end": float(end.loc[~is_inland(end["region"]), "employment"].sum()),
         "inland_employment_share_end_by_sector": _by_sector(end, "employment", inland_only=True),
         "electricity_cost_share_end_by_sector": _by_sector(end, "electricity_cost_yuan"),
         "region_employment_share_start": region_shares(first),
@@ -63,6 +64,7 @@ def summary(model: ModelState, ts: pd.DataFrame) -> dict[str, Any]:
         **{f"firms_{kind}_total": int(moved[f"firms_{kind}"].sum()) for kind in demography.KINDS},
         **abroad_outcomes(model),
         **lever_outcomes(model),
+        **accounts.totals(model),
         "employment_total": float(ts.loc[ts["step"] == last, "employment"].sum()),
         "scale": scale.card(model, model.recorder, ts),
         "calibration": None
@@ -97,7 +99,7 @@ def _by_sector(frame: pd.DataFrame, column: str, inland_only: bool = False) -> d
 
 
 def lever_outcomes(model: ModelState) -> dict[str, Any]:
-    """Levers enabled, fiscal cost per lever, jobs moved inland per 100 million yuan, channels."""
+    """Levers enabled, gross fiscal cost per lever, jobs moved inland (gross), channels."""
     names = enabled(model.spec.params)
     rec = model.recorder
     spent = {name: float(sum(q.get(name, 0.0) for q in rec.fiscal)) for name in names}
@@ -107,8 +109,7 @@ def lever_outcomes(model: ModelState) -> dict[str, Any]:
         "levers": names,
         "fiscal_cost_yuan": spent,
         "fiscal_cost_yuan_total": total,
-        "relocated_jobs_to_inland": to_inland,
-        "jobs_relocated_per_100m_yuan": to_inland / (total / 1e8) if total > 0 else None,
+        "relocated_jobs_to_inland": to_inland,  # gross: the lever's effect needs a baseline (compare)
         "advantage_change_by_channel": _by_channel(model, rec.advantage[-1][0] - rec.advantage[0][0]),
         "lever_effect_by_channel_each": {
             name: _by_channel(model, adv)["inland"]

@@ -688,6 +688,46 @@ PARAMS: tuple[Param, ...] = (
         plausible=(0.75, 1.0),
         plausible_basis="75% before 2021, 100% for manufacturing since (STA)",
     ),
+    # --- accounts (docs/model.md 7.16, 7.21) -------------------------------------------------
+    Param(
+        "accounts.discount_rate",
+        0.0287,
+        "1/year",
+        "Rate at which the accounts discount quarterly flows to present value (2024Q1 = the start).",
+        "the government's borrowing cost: average special-bond issuance rate 2023, 2.87% (MOF, A); the "
+        "social discount rate of 建设项目经济评价方法与参数 (3rd ed., NDRC & MOHURD 2006) is 8%, the "
+        "upper end of the plausible range",
+        low=0.0,
+        high=0.5,
+        plausible=(0.0287, 0.08),
+        plausible_basis="from the 2023 special-bond coupon (MOF) to the 8% social discount rate (NDRC 2006)",
+    ),
+    Param(
+        "accounts.vat_rate",
+        0.13,
+        "share of value added",
+        "VAT on the value added of processing output sold at home (exports are zero-rated).",
+        "13% for manufactured goods since 2019-04-01 (MOF, STA & GACC announcement 2019 No. 39); exports "
+        "of processing trade bear no VAT (来料加工 exempt, 进料加工 exempt-credit-refund, Caishui [2012] "
+        "No. 39)",
+        low=0.0,
+        high=1.0,
+        plausible=(0.13, 0.13),
+        plausible_basis="fixed by law since 2019",
+    ),
+    Param(
+        "accounts.vat_surcharge",
+        0.12,
+        "share of VAT",
+        "Local surcharges levied on the VAT paid.",
+        "urban maintenance and construction tax 7% in cities (Urban Maintenance and Construction Tax "
+        "Law, 2021) + education surcharge 3% + local education surcharge 2% (State Council 1986; MOF "
+        "2010 No. 98)",
+        low=0.0,
+        high=1.0,
+        plausible=(0.1, 0.12),
+        plausible_basis="7% in cities, 5% in counties and towns (the same law), plus 5% of surcharges",
+    ),
     # --- logistics ---------------------------------------------------------------------------
     Param(
         "logistics.mode_choice_scale",

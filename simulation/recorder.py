@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation import channels, costs, decision, demography, fiscal
+from simulation import accounts, channels, costs, decision, demography, fiscal
 from simulation.levers import CHANNELS, enabled
 from simulation.sectors import Sectors
 from simulation.state import ModelState
@@ -40,6 +40,8 @@ class Recorder:
         self.flows: list[np.ndarray] = []  # rows: step, origin, dest, sector, firms, employment
         self.advantage: list[tuple[np.ndarray, np.ndarray]] = []  # per step: (R, C) with, lever effect
         self.fiscal: list[dict[str, float]] = []  # per step: lever -> yuan spent in the quarter
+        self.accounts: list[dict[str, np.ndarray]] = []  # per step: column -> (R,) yuan
+        self.programme_real: list[float] = []  # per step: programme spending less bond coupons, yuan
         self.weights: np.ndarray | None = None  # (S, R) step-0 employment: channel weights
         self.start_exports_by_mode: np.ndarray | None = None  # (markets, modes) at step 0, yuan/year
         self.abroad: list[
@@ -63,8 +65,7 @@ class Recorder:
         # tax is nonlinear in each firm's margin; every other aggregate is a cell sum (tallies)
         taxable = by_cell(np.maximum(pre - unit.rd_deduction.ravel().take(t.cell), 0.0) * f.output)
         land_inputs = t.inputs - model.params["parks.rent_discount"] * t.park_inputs
-        pretax_profit = unit.fixed_part(model.gross_margin) * t.output - unit.labour * t.inputs
-        pretax_profit -= unit.land * land_inputs
+        pretax_profit = accounts.pretax_profit(model)
         row = {
             "step": model.steps,
             "quarter": str(model.quarter),
@@ -111,6 +112,11 @@ class Recorder:
         self.advantage.append(channels.record(model, self.weights))
         arrived = np.concatenate([moved, entered])  # new plants take relocation support as movers do
         self.fiscal.append(fiscal.quarter_costs(model, arrived, pre, taxable) if model.steps > 0 else {})
+        self.accounts.append(accounts.quarter(model, moved, pre, taxable))
+        coupons = float(model.effects.bonds.get("interest", np.zeros(1)).sum())
+        self.programme_real.append(
+            sum(model.effects.programme.values()) - coupons if model.steps > 0 else 0.0
+        )
         if len(moved):
             key = (origin * r_n + f.location[moved]) * s_n + f.sector[moved]
             uniq, inv = np.unique(key, return_inverse=True)
@@ -171,6 +177,20 @@ class Recorder:
         return pd.DataFrame(rows, columns=["step", "quarter", "lever", "yuan"]).astype(
             {"step": np.int64, "quarter": str, "lever": str, "yuan": float}
         )
+
+    def accounts_table(self, model: ModelState) -> pd.DataFrame:
+        """One row per step x province: the accounts of :mod:`simulation.accounts` (yuan in the
+        quarter; step 0 holds the start's flows and no moves)."""
+        r_n, n_steps = model.world.n, len(self.accounts)
+        frame: dict[str, Any] = {
+            "step": np.repeat([row["step"] for row in self.steps], r_n).astype(np.int64),
+            "quarter": np.repeat([row["quarter"] for row in self.steps], r_n),
+            "province": np.tile(model.world.names, n_steps),
+            "region": np.tile(model.world.region, n_steps),
+        }
+        for column in accounts.COLUMNS:
+            frame[column] = np.concatenate([row[column] for row in self.accounts]).astype(float)
+        return pd.DataFrame(frame)
 
     def abroad_table(self, model: ModelState) -> pd.DataFrame:
         """One row per step x place abroad x sector: plants and employment that went there in the

@@ -345,6 +345,56 @@ FISCAL = ResultFile(
     ),
 )
 
+_Q_YUAN = "yuan in the quarter (real scale)"
+ACCOUNTS = ResultFile(
+    "accounts.parquet",
+    "value added, GDP, welfare, taxes and the special-bond account by province and quarter",
+    "One row per step × province ([model.md](model.md) §7.16, §7.21). Flows are yuan in the "
+    "quarter at the real scale (step 0: the flows of the start, no moves, no bonds; totals in "
+    "`summary.json` are over steps ≥ 1); bond stocks are at the end of the quarter.",
+    (
+        _STEP,
+        _QUARTER,
+        _f("province", "category", "–", "province (English name)"),
+        _f("region", "category", "–", "NBS region"),
+        _f("wages_yuan", "float64", _Q_YUAN, "wage bill (a quarter of `labour_cost_yuan`)"),
+        _f("profit_after_tax_yuan", "float64", _Q_YUAN, "`pretax_profit_yuan` (a quarter) less `cit_yuan`"),
+        _f("cit_yuan", "float64", _Q_YUAN, "CIT paid at the rates in force (levers included)"),
+        _f("indirect_tax_yuan", "float64", _Q_YUAN,
+           "VAT and its local surcharges on the value added of output sold at home: "
+           "`accounts.vat_rate × (1 + accounts.vat_surcharge) × domestic share × max(profit + wages, 0)`; "
+           "exports are zero-rated"),
+        _f("value_added_yuan", "float64", _Q_YUAN,
+           "`profit_after_tax_yuan + wages_yuan + cit_yuan + indirect_tax_yuan`"),
+        _f("subsidies_yuan", "float64", _Q_YUAN,
+           "public money in firms' margins: operating subsidies, freight paid by government, export "
+           "insurance support (the same as in `fiscal.parquet`)"),
+        _f("gdp_yuan", "float64", _Q_YUAN, "`value_added_yuan − subsidies_yuan`"),
+        _f("relocation_cost_yuan", "float64", _Q_YUAN,
+           "real set-up cost of the quarter's moves into the province, before any public support"),
+        _f("welfare_yuan", "float64", _Q_YUAN,
+           "`gdp_yuan − relocation_cost_yuan` (national welfare also deducts the programme spending on "
+           "real resources, `summary.json`'s `programme_real_yuan_total`)"),
+        _f("cit_law_yuan", "float64", _Q_YUAN,
+           "CIT the firms would pay under the law without levers (15% western rate included)"),
+        _f("cit_standard_yuan", "float64", _Q_YUAN, "CIT at `tax.cit_standard` on the same base"),
+        _f("preferential_loss_yuan", "float64", _Q_YUAN,
+           "`cit_standard_yuan − cit_law_yuan`: revenue lost to the preferential western regime"),
+        _f("bond_issued_yuan", "float64", _Q_YUAN, "special bonds issued for parks in the province"),
+        _f("bond_interest_yuan", "float64", _Q_YUAN, "coupon paid on the bonds outstanding"),
+        _f("bond_repaid_yuan", "float64", _Q_YUAN, "principal repaid (bullet at `term_years`)"),
+        _f("bond_outstanding_yuan", "float64", "yuan (real scale)",
+           "principal outstanding at the end of the quarter: issued less repaid since the start"),
+        _f("bond_revenue_yuan", "float64", _Q_YUAN,
+           "project revenue: park rent paid by the occupants (movers and new plants) of the bond-funded "
+           "places, the province's park rents × bond-funded share of its park places"),
+        _f("bond_shortfall_yuan", "float64", _Q_YUAN,
+           "`max(bond_interest_yuan + bond_repaid_yuan − bond_revenue_yuan, 0)`: what the budget "
+           "covers"),
+        _f("bond_places", "float64", "real jobs", "bond-funded park places open at the end of the quarter"),
+    ),
+)  # fmt: skip
+
 SUMMARY = ResultFile(
     "summary.json",
     "headline outcomes of the run",
@@ -440,14 +490,91 @@ SUMMARY = ResultFile(
             "float",
             SCALED_PERSONS,
             "employment that moved from an eastern to an inland province over the run (gross, baseline "
-            "drift included)",
+            "drift included: not a lever effect; `ptsim compare` gives the paired one)",
+        ),
+        *(
+            _f(
+                f"{c.removesuffix('_yuan')}_yuan_total",
+                "float",
+                "yuan",
+                f"`{c}` of `accounts.parquet` summed over steps ≥ 1",
+            )
+            for c in (
+                "wages_yuan",
+                "profit_after_tax_yuan",
+                "cit_yuan",
+                "indirect_tax_yuan",
+                "value_added_yuan",
+                "subsidies_yuan",
+                "gdp_yuan",
+                "relocation_cost_yuan",
+                "welfare_yuan",
+                "cit_law_yuan",
+                "cit_standard_yuan",
+                "preferential_loss_yuan",
+                "bond_issued_yuan",
+                "bond_interest_yuan",
+                "bond_repaid_yuan",
+                "bond_revenue_yuan",
+                "bond_shortfall_yuan",
+            )
+        ),
+        _f("bond_outstanding_yuan_end", "float", "yuan", "special bonds outstanding at the last step"),
+        _f(
+            "programme_real_yuan_total",
+            "float",
+            "yuan",
+            "programme spending of the levers less the bonds' coupons (a transfer to bondholders): "
+            "bond-funded construction, training, budgets",
         ),
         _f(
-            "jobs_relocated_per_100m_yuan",
-            "float or null",
-            "persons per 10^8 yuan",
-            "`relocated_jobs_to_inland / (fiscal_cost_yuan_total / 1e8)`; null when nothing was spent. A "
-            "gross figure: the lever's own effect is the paired difference against the baseline over seeds",
+            "welfare_national_yuan_total", "float", "yuan", "`welfare_yuan_total − programme_real_yuan_total`"
+        ),
+        _f(
+            "fiscal_cost_pv_yuan",
+            "float",
+            "yuan, present value at the start",
+            "gross fiscal cost (`fiscal.parquet`) discounted at `accounts.discount_rate` to the start",
+        ),
+        _f(
+            "bond_net_cost_pv_yuan",
+            "float",
+            "yuan, present value at the start",
+            "PV of the special bonds' whole debt service (coupons and principal, also after the run) less "
+            "the PV of the project revenue of the run",
+        ),
+        _f(
+            "public_cost_pv_yuan",
+            "float",
+            "yuan, present value at the start",
+            "`fiscal_cost_pv_yuan` with the special bonds at `bond_net_cost_pv_yuan` instead of "
+            "issuance + coupons",
+        ),
+        _f(
+            "tax_standard_pv_yuan",
+            "float",
+            "yuan, present value at the start",
+            "PV of `cit_standard_yuan + indirect_tax_yuan`: the revenue base whose paired difference is the "
+            "tax feedback of a lever",
+        ),
+        _f(
+            "preferential_loss_pv_yuan",
+            "float",
+            "yuan, present value at the start",
+            "PV of `preferential_loss_yuan`",
+        ),
+        _f("value_added_pv_yuan", "float", "yuan, present value at the start", "PV of `value_added_yuan`"),
+        _f(
+            "welfare_pv_yuan",
+            "float",
+            "yuan, present value at the start",
+            "PV of national welfare (`welfare_yuan` less the programme spending on real resources)",
+        ),
+        _f(
+            "east_employment_end",
+            "float",
+            SCALED_PERSONS,
+            "processing employment in the eastern provinces at the last step",
         ),
         _f(
             "advantage_change_by_channel",
@@ -474,9 +601,9 @@ SUMMARY = ResultFile(
             "employment_total",
             "float",
             SCALED_PERSONS,
-            "total processing employment at the last step (the same as at step 0: there is no entry or "
-            "exit); it follows from the documented exports (`economy.processing_exports_yuan`) and output "
-            "per worker",
+            "total processing employment in China at the last step (entry, exit and moves abroad "
+            "change it); at step 0 it follows from the documented exports "
+            "(`economy.processing_exports_yuan`) and output per worker",
         ),
         _f(
             "scale",
@@ -545,6 +672,7 @@ RUN_FOLDER: tuple[ResultFile, ...] = (
     ABROAD,
     CHANNEL_TABLE,
     FISCAL,
+    ACCOUNTS,
     SUMMARY,
     MANIFEST,
     FIGURES,

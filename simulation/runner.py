@@ -193,6 +193,7 @@ def _write_folder(
     write_parquet(out / "abroad.parquet", model.recorder.abroad_table(model), fmt.ABROAD.units)
     write_parquet(out / "channels.parquet", model.recorder.channel_table(model), fmt.CHANNEL_TABLE.units)
     write_parquet(out / "fiscal.parquet", model.recorder.fiscal_table(model), fmt.FISCAL.units)
+    write_parquet(out / "accounts.parquet", model.recorder.accounts_table(model), fmt.ACCOUNTS.units)
     write_json(out / "summary.json", summary)
     if figures is not None:
         figures(ts, out / "figures")

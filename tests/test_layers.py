@@ -48,6 +48,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("simulation.calibration", "simulation.quarter"),
     ("simulation.state",),
     ("simulation.fiscal", "simulation.channels"),
+    ("simulation.accounts",),
     ("simulation.recorder",),
     ("simulation.model",),
     ("simulation.scale",),

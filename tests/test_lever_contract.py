@@ -83,7 +83,7 @@ INDUCED_CHANNELS: dict[str, str] = {
 PRE_TAX = ("labour", "land", "electricity", "logistics", "customs", "finance", "market_access", "subsidies")
 
 # Fields of Effects that record who pays and what was spent, not what the lever does to firms.
-BOOKKEEPING = ("programme", "owners", "tax_levers")
+BOOKKEEPING = ("programme", "owners", "tax_levers", "bonds")  # accounts, not effects on choices
 
 # Scalar fields of Effects that act only where a province mask of Effects says: the mask is
 # checked against the targets in their place.

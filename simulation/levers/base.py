@@ -80,6 +80,7 @@ class Effects:
     programme: dict[str, float] = field(default_factory=dict)  # lever -> yuan spent this quarter
     owners: dict[str, str] = field(default_factory=dict)  # field name -> lever that pays for it
     tax_levers: tuple[str, str] = ("", "")  # names of the levers behind cit_rate and rd_extra
+    bonds: dict[str, np.ndarray] = field(default_factory=dict)  # special bonds' account, (R,) each
 
     @classmethod
     def neutral(cls, columns: dict[str, np.ndarray], params: dict[str, Any], s_n: int) -> Effects:

@@ -53,31 +53,59 @@ def designate(ctx: Context, cfg: dict[str, Any]) -> None:
         ctx.mask = ctx.mask | new
 
 
+def term_quarters(cfg: dict[str, Any]) -> int:
+    """Quarters from issuance to the bullet repayment of the principal (at least one)."""
+    return max(1, round(4 * cfg["term_years"]))
+
+
 def apply(ctx: Context, cfg: dict[str, Any]) -> None:
     """Issue this quarter's bonds and start building; capacity arrives after the lag."""
     designate(ctx, cfg)
-    state = _pipeline(ctx)
+    state = _memory(ctx)
     money = cfg["budget_yuan_per_year"] / 4.0
-    jobs = money * allocation(ctx, cfg) / yuan_per_job(cfg) / ctx.scale  # model jobs
+    issued = money * allocation(ctx, cfg)  # (R,) yuan by province
+    jobs = issued / yuan_per_job(cfg) / ctx.scale  # model jobs
     state["pipeline"].append((ctx.quarters_active + cfg["build_lag_quarters"], jobs))
-    state["principal"] += money
-    spend(ctx, money)
+    state["tranches"].append((ctx.quarters_active + term_quarters(cfg), issued))
+    state["principal"] = state["principal"] + issued
+    state["issued"] = issued
+    spend(ctx, float(issued.sum()))
 
 
 def carry(ctx: Context, cfg: dict[str, Any]) -> None:
-    """Open parks whose lag has passed (handed to the model as ``park_capacity_opened``); pay
-    interest on the bonds outstanding."""
-    state = _pipeline(ctx)
+    """Open parks whose lag has passed (handed to the model as ``park_capacity_opened``), repay
+    the tranches that mature, pay the coupon on the bonds still outstanding, and hand the quarter's bond
+    account to the fiscal layer (``Effects.bonds``, yuan by province; ``places``: bond-funded park
+    places open, model persons)."""
+    state = _memory(ctx)
+    n = len(ctx.mask)
     for ready, jobs in state["pipeline"]:
         if ready == ctx.quarters_active:
             ctx.effects.park_capacity_opened = ctx.effects.park_capacity_opened + jobs
-    spend(ctx, state["principal"] * cfg["interest_rate"] / 4.0)
+            state["places"] = state["places"] + jobs
+    repaid = np.zeros(n)
+    for due, amount in state["tranches"]:
+        if due == ctx.quarters_active:
+            repaid = repaid + amount
+    state["principal"] = state["principal"] - repaid
+    interest = state["principal"] * cfg["interest_rate"] / 4.0  # a coupon for each quarter held
+    spend(ctx, float(interest.sum()))
+    issued = state.pop("issued", np.zeros(n))
+    ctx.effects.bonds = {
+        "issued": issued,
+        "interest": interest,
+        "repaid": repaid,
+        "outstanding": state["principal"].copy(),
+        "places": state["places"].copy(),
+    }
 
 
-def _pipeline(ctx: Context) -> dict[str, Any]:
-    """The lever's memory: bonds issued (quarter ready, model jobs) and the principal outstanding."""
+def _memory(ctx: Context) -> dict[str, Any]:
+    """The lever's memory: parks being built (quarter ready, model jobs), the bond tranches
+    (quarter due, yuan by province), the principal outstanding and the places open by province."""
     if not ctx.memory:
-        ctx.memory.update(pipeline=[], principal=0.0)
+        n = len(ctx.mask)
+        ctx.memory.update(pipeline=[], tranches=[], principal=np.zeros(n), places=np.zeros(n))
     return ctx.memory
 
 
@@ -100,7 +128,9 @@ SPECIAL_BONDS = Lever(
     "`floor_m2_per_job` per job and the capacity opens after `build_lag_quarters`. Firms that move "
     "into a park pay less rent (parks.rent_discount) and less set-up cost (parks.setup_discount) "
     "while there is room; capacity turns provinces without a national park into park provinces. "
-    "`designate` adds new carriers to the targets.",
+    "`designate` adds new carriers to the targets. The bonds pay `interest_rate` a year and are "
+    "repaid after `term_years`; the rents paid by the occupants (movers and new plants) of the "
+    "bond-funded places are the project revenue that services them.",
     params=(
         Param(
             "budget_yuan_per_year",
@@ -173,21 +203,40 @@ SPECIAL_BONDS = Lever(
             "interest_rate",
             0.0287,
             "1/year",
-            "Interest on the bonds outstanding.",
-            "average special-bond issuance rate 2023, MOF (A)",
+            "Coupon on the bonds outstanding.",
+            "average issuance rate of special bonds, Jan-Dec 2023: 2.87% (MOF via Tellerreport, "
+            "'Ministry of Finance: from January to December 2023, new bonds issued nationwide were "
+            "4,657.1 billion yuan', 2024-01, A)",
             low=0.0,
             high=0.2,
+        ),
+        Param(
+            "term_years",
+            12.4,
+            "years",
+            "Term of the bonds; the principal is repaid in one sum at maturity (bullet), from project "
+            "revenue where it suffices and from the budget for the shortfall.",
+            "average issuance term of local-government bonds in 2023: 12.4 years (MOF via Shanghai "
+            "Daily/Shine, 2024-01-30, A); special bonds alone run longer (18.7 years in Jan 2023, MOF via "
+            "CCTV, 2023-02-27, A): no full-year 2023 term of special bonds alone was found",
+            low=0.25,
+            high=50.0,
+            plausible=(10.0, 20.0),
+            plausible_basis="from the 2023 average of all local bonds (12.4) to special bonds' January 2023 "
+            "average (18.7), rounded",
         ),
     ),
     apply=apply,
     carry=carry,
     targets=("national_parks",),
-    fiscal="bond-funded spending when issued, plus interest on the principal outstanding every "
-    "quarter to the end of the run (principal repayment is not counted again)",
-    sources="商贸发〔2023〕308号 四; 2024 work report (quota); MOF 2023 (rates); press (lags)",
+    fiscal="gross: bond-funded spending when issued, plus the coupon on the principal outstanding "
+    "every quarter (principal repayment is not counted again). Net (accounts.parquet, docs/model.md "
+    "7.16): the present value of the debt service over the bonds' life less the park rents paid by "
+    "the occupants of the bond-funded places (project revenue)",
+    sources="商贸发〔2023〕308号 四; 2024 work report (quota); MOF 2023 (coupon and term); press (lags)",
     channels=("land", "subsidies"),
     new_plants="through the parks it builds: new plants enter them by the movers' lottery and weigh "
-    "the rent and set-up discounts of a likely park place",
+    "the rent and set-up discounts of a likely park place; their rents are project revenue as movers' are",
 )
 
 BONDED_SITES = Lever(

@@ -435,13 +435,7 @@ def _run_headline(s: dict, lang: str = "en") -> Table:
             1e3,
         ),
         ("fiscal_cost_yuan_total", "fiscal cost", "财政成本", "100 million yuan", 1e8),
-        (
-            "jobs_relocated_per_100m_yuan",
-            "jobs moved inland per 100 million yuan (gross)",
-            "每亿元迁往内陆的岗位（总量）",
-            "persons per 10^8 yuan",
-            1,
-        ),
+        ("value_added_yuan_total", "value added", "增加值", "100 million yuan", 1e8),
     ):
         v = s.get(key)
         if v is not None:

@@ -348,9 +348,8 @@ OUTCOMES = {
     "relocations_total": Unit("relocations", "synthetic firms", 1.0, "迁移次数"),
     "relocated_employment_total": Unit("employment relocated", "thousand persons", 1e3, "迁移就业"),
     "fiscal_cost_yuan_total": Unit("fiscal cost over the run", "100 million yuan", 1e8, "全期财政成本"),
-    "jobs_relocated_per_100m_yuan": Unit(
-        "jobs moved inland per 100 million yuan", "persons per 10^8 yuan", 1.0, "每亿元迁往内陆的岗位"
-    ),
+    "value_added_pv_yuan": Unit("value added, present value", "100 million yuan", 1e8, "增加值现值"),
+    "welfare_pv_yuan": Unit("welfare, present value", "100 million yuan", 1e8, "福利现值"),
     "employment_total": Unit("employment", "thousand persons", 1e3, "就业"),
 }
 

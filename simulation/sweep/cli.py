@@ -98,7 +98,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="effects of each scenario against the baseline (paired over seeds, 95%% CI)",
         description="Mean paired difference over seeds of each scenario against the baseline, with a "
         "t-interval. Prints the tables; the sweep's own effects.csv is never changed (--write saves "
-        "these as compare_effects.csv/.parquet and compare_cost_effectiveness.csv/.parquet).",
+        "these as compare_effects.csv/.parquet, compare_cost_effectiveness.csv/.parquet and "
+        "compare_net_fiscal_cost.csv/.parquet).",
     )
     cp.add_argument("results", type=Path, help="a sweep's results folder")
     cp.add_argument("--baseline", help="baseline scenario (default: 'baseline' or the first scenario)")
@@ -116,7 +117,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     cp.add_argument(
         "--write",
         action="store_true",
-        help="save the tables as compare_effects.* and compare_cost_effectiveness.* (replacing an "
+        help="save the tables as compare_effects.*, compare_cost_effectiveness.* and "
+        "compare_net_fiscal_cost.* (replacing an "
         "earlier compare's; the sweep's effects.csv is left alone)",
     )
     cp.add_argument("--confidence", type=float, default=0.95, help="confidence level (default 0.95)")
@@ -238,10 +240,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     design = _read_design(args.results)
     eff = effects_mod.paired_effects(table, baseline, outcomes, args.confidence)
     ce = effects_mod.cost_effectiveness(table, baseline, args.confidence)
+    net = effects_mod.net_fiscal_cost(table, baseline, args.confidence)
     print(effects_mod.format_effects(eff, args.confidence, design))
     if not ce.empty:
         print(effects_mod.format_cost_effectiveness(ce, args.confidence, design))
+    if not net.empty:
+        print(effects_mod.format_net_fiscal_cost(net, args.confidence))
     written = {"compare_effects": eff} | ({"compare_cost_effectiveness": ce} if not ce.empty else {})
+    written |= {"compare_net_fiscal_cost": net} if not net.empty else {}
     if not args.write:
         print(f"not saved (the sweep's effects.csv is unchanged); --write saves {', '.join(written)} (.csv)")
         return 0
@@ -309,6 +315,8 @@ def _run_on(spec: SweepSpec, out: Path, args: argparse.Namespace, be) -> int:
         print(effects_mod.format_effects(result.effects, design=design))
     if result.cost_effectiveness is not None:
         print(effects_mod.format_cost_effectiveness(result.cost_effectiveness, design=design))
+    if result.net_fiscal_cost is not None:
+        print(effects_mod.format_net_fiscal_cost(result.net_fiscal_cost))
     if result.sensitivity is not None:
         print(f"sensitivity indices ({spec.design.method}): {out / 'sensitivity.csv'}")
         with pd.option_context("display.width", 140, "display.max_columns", 20):

@@ -298,6 +298,123 @@ def cost_effectiveness(table: pd.DataFrame, baseline: str, confidence: float = 0
     return pd.DataFrame(rows, columns=list(CE_COLUMNS))
 
 
+#: The paired accounts of :func:`net_fiscal_cost`: quantity -> (summary column(s), unit, meaning).
+NET_QUANTITIES: dict[str, tuple[str, str]] = {
+    "gross_cost": ("yuan", "gross fiscal cost, undiscounted (fiscal_cost_yuan_total)"),
+    "gross_cost_pv": ("yuan, PV", "gross fiscal cost, present value (fiscal_cost_pv_yuan)"),
+    "public_cost_pv": ("yuan, PV", "spending with the bonds net of project revenue (public_cost_pv_yuan)"),
+    "tax_feedback_pv": ("yuan, PV", "extra CIT at the standard rate and VAT (tax_standard_pv_yuan)"),
+    "preferential_loss_pv": (
+        "yuan, PV",
+        "extra revenue lost to the 15% western CIT (preferential_loss_pv_yuan)",
+    ),
+    "net_cost_pv": ("yuan, PV", "public_cost_pv - tax_feedback_pv + preferential_loss_pv"),
+    "value_added_pv": ("yuan, PV", "value added (value_added_pv_yuan)"),
+    "welfare_pv": ("yuan, PV", "national welfare (welfare_pv_yuan)"),
+    "jobs_inland": ("persons", "inland processing jobs at the end (inland_employment_end)"),
+    "jobs_east": ("persons", "eastern processing jobs at the end (east_employment_end)"),
+    "jobs_china": (
+        "persons",
+        "all processing jobs in China at the end (employment_total): the net jobs effect",
+    ),
+    "jobs_abroad": ("persons", "jobs gone abroad over the run (employment_abroad_total)"),
+}
+_NET_SOURCES = {
+    "gross_cost": "fiscal_cost_yuan_total",
+    "gross_cost_pv": "fiscal_cost_pv_yuan",
+    "public_cost_pv": "public_cost_pv_yuan",
+    "tax_feedback_pv": "tax_standard_pv_yuan",
+    "preferential_loss_pv": "preferential_loss_pv_yuan",
+    "value_added_pv": "value_added_pv_yuan",
+    "welfare_pv": "welfare_pv_yuan",
+    "jobs_inland": "inland_employment_end",
+    "jobs_east": "east_employment_end",
+    "jobs_china": "employment_total",
+    "jobs_abroad": "employment_abroad_total",
+}
+NET_COLUMNS = ("scenario", "baseline", "point", "quantity", "unit", "n", "mean", "sd", "ci_low", "ci_high")
+
+
+def net_fiscal_cost(table: pd.DataFrame, baseline: str, confidence: float = 0.95) -> pd.DataFrame:
+    """The paired accounts of each scenario against ``baseline``, one row per (scenario, design
+    point, quantity of :data:`NET_QUANTITIES`), plus the cost per job: ``yuan_per_inland_job`` =
+    mean net cost / mean inland jobs effect and ``inland_jobs_per_100m_net`` (its inverse per 10^8
+    yuan), whose interval holds the net cost at its mean and carries the jobs interval (as
+    :func:`cost_effectiveness`). The net cost of pair i is
+
+        net_i = Δpublic_cost_pv_i − Δtax_standard_pv_i + Δpreferential_loss_pv_i
+
+    (Δ: scenario minus baseline run with the same seed). Empty when the summary predates the
+    accounts."""
+    if any(c not in table.columns for c in _NET_SOURCES.values()):
+        return pd.DataFrame(columns=list(NET_COLUMNS))
+    check_unique_runs(table)
+    ok = table[table["status"] == "ok"]
+    base = ok[ok["scenario"] == baseline]
+    rows = []
+    for name in dict.fromkeys(ok["scenario"]):
+        if name == baseline:
+            continue
+        pairs = ok[ok["scenario"] == name].merge(base, on=PAIR_KEYS, suffixes=("", "__base"))
+        for point, group in pairs.groupby("point", sort=True):
+            d = {q: (group[c] - group[f"{c}__base"]).to_numpy(dtype=float) for q, c in _NET_SOURCES.items()}
+            d["net_cost_pv"] = d["public_cost_pv"] - d["tax_feedback_pv"] + d["preferential_loss_pv"]
+            stats_ = {q: t_interval(d[q], confidence) for q in NET_QUANTITIES}
+            for q, (unit, _) in NET_QUANTITIES.items():
+                rows.append((name, baseline, int(point), q, unit, len(group), *stats_[q]))
+            rows += _per_job(name, baseline, int(point), len(group), stats_)
+    return pd.DataFrame(rows, columns=list(NET_COLUMNS))
+
+
+def _per_job(name: str, baseline: str, point: int, n: int, st: dict[str, tuple]) -> list[tuple]:
+    """The cost-per-job rows: net cost held at its mean, the jobs interval carried (NaN where the
+    jobs effect or the net cost is not positive, or the jobs interval includes zero for the
+    yuan-per-job bound it would make infinite)."""
+    net = st["net_cost_pv"][0]
+    jobs, _, lo, hi = st["jobs_inland"]
+    per = 1e8 / net if net > 0 else math.nan
+    yuan = net / jobs if net > 0 and jobs > 0 else math.nan
+    y_lo, y_hi = (net / hi, net / lo) if net > 0 and lo > 0 else (math.nan, math.nan)
+    return [
+        (name, baseline, point, "inland_jobs_per_100m_net", "persons per 10^8 yuan", n, jobs * per,
+         math.nan, lo * per, hi * per),
+        (name, baseline, point, "yuan_per_inland_job", "yuan per person", n, yuan, math.nan, y_lo, y_hi),
+    ]  # fmt: skip
+
+
+def format_net_fiscal_cost(net: pd.DataFrame, confidence: float = 0.95) -> str:
+    """A plain-text table of :func:`net_fiscal_cost`: one line per scenario and design point, money
+    in 10^8 yuan (present values at the start unless marked), jobs in persons, 95% CIs."""
+    if net.empty:
+        return "no net fiscal cost: the summary has no accounts (a sweep from before them)"
+    values = {(r.scenario, r.point, r.quantity): r for r in net.itertuples(index=False)}
+
+    def cell(key: tuple, q: str, scale: float) -> str:
+        r = values[(*key, q)]
+        m, lo, hi = r.mean / scale, r.ci_low / scale, r.ci_high / scale
+        return f"{m:,.1f} [{lo:,.1f}, {hi:,.1f}]" if math.isfinite(lo) else f"{m:,.1f}"
+
+    cols = (
+        ("gross_cost", 1e8),
+        ("net_cost_pv", 1e8),
+        ("tax_feedback_pv", 1e8),
+        ("value_added_pv", 1e8),
+        ("welfare_pv", 1e8),
+        ("jobs_inland", 1.0),
+        ("jobs_china", 1.0),
+        ("yuan_per_inland_job", 1e4),
+    )
+    lines = [
+        f"paired accounts against '{net['baseline'].iloc[0]}' (mean, {confidence:.0%} CI over seeds; "
+        "money in 10^8 yuan, present value at the start except gross; jobs in persons; cost per job "
+        "in 10^4 yuan of net cost)",
+        " | ".join(["scenario", *(q for q, _ in cols)]),
+    ]
+    for key in dict.fromkeys(zip(net["scenario"], net["point"], strict=True)):
+        lines.append(" | ".join([str(key[0]), *(cell(key, q, scale) for q, scale in cols)]))
+    return "\n".join(lines)
+
+
 def format_cost_effectiveness(
     ce: pd.DataFrame, confidence: float = 0.95, design: pd.DataFrame | None = None
 ) -> str:

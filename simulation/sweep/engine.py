@@ -30,6 +30,7 @@ class SweepOutcome:
     summary: pd.DataFrame
     effects: pd.DataFrame | None = None
     cost_effectiveness: pd.DataFrame | None = None
+    net_fiscal_cost: pd.DataFrame | None = None
     sensitivity: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -132,6 +133,11 @@ def _write_effects(spec: SweepSpec, result: SweepOutcome) -> None:
         write_parquet(result.out / "cost_effectiveness.parquet", ce)
         write_csv(result.out / "cost_effectiveness.csv", ce)
         result.cost_effectiveness = ce
+    net = effects_mod.net_fiscal_cost(result.summary, baseline)
+    if not net.empty:
+        write_parquet(result.out / "net_fiscal_cost.parquet", net)
+        write_csv(result.out / "net_fiscal_cost.csv", net)
+        result.net_fiscal_cost = net
 
 
 def _write_sensitivity(spec: SweepSpec, result: SweepOutcome) -> None:
