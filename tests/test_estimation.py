@@ -302,3 +302,20 @@ def test_parameters_cite_the_shipped_estimate():
             assert p.default == pytest.approx(est.estimate[key], rel=5e-3)
         else:
             assert "not the default" in p.basis
+
+
+@pytest.mark.slow
+def test_dask_scheduler_gives_the_serial_estimate(tmp_path):
+    """--scheduler: the same estimate on a local Dask cluster as in this process (same seeds)."""
+    distributed = pytest.importorskip("distributed")
+    from simulation.estimation import msm
+
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        on_dask = msm.estimate(
+            _tiny(), tmp_path / "dask", scheduler=cluster.scheduler_address, progress=False
+        )
+    here = msm.estimate(_tiny(), tmp_path / "here", workers=0, progress=False)
+    assert on_dask.estimate == here.estimate and on_dask.se == here.se
+    assert on_dask.n_simulations == here.n_simulations

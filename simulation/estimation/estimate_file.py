@@ -20,6 +20,7 @@ import numpy as np
 
 from simulation.io import ResultFileError, atomic_write, read_input_text
 from simulation.parameters import BY_KEY
+from simulation.sweep.posterior import truncated_normal
 
 FORMAT = "ptsim-estimate/1"
 REQUIRED = (
@@ -39,8 +40,6 @@ REQUIRED = (
     "ptsim_version",
 )
 MOMENT_KEYS = ("name", "observed", "simulated", "sd")
-#: redraw rounds of the truncated normal before the remaining draws are clipped to the bounds
-MAX_REDRAWS = 200
 
 
 class EstimateFileError(ValueError):
@@ -100,19 +99,9 @@ class Estimate:
         """
         if n < 0:
             raise ValueError(f"n must be >= 0, got {n}")
-        mean, cov = self.mean(), np.asarray(self.covariance, dtype=float)
         lo, hi = self.box()
-        out = np.empty((n, len(mean)))
-        todo = np.arange(n)
-        for _ in range(MAX_REDRAWS):
-            if todo.size == 0:
-                break
-            x = rng.multivariate_normal(mean, cov, size=todo.size, method="eigh")
-            ok = np.all((x >= lo) & (x <= hi), axis=1)
-            out[todo[ok]] = x[ok]
-            todo = todo[~ok]
-        if todo.size:
-            out[todo] = np.clip(rng.multivariate_normal(mean, cov, size=todo.size, method="eigh"), lo, hi)
+        cov = np.asarray(self.covariance, dtype=float)
+        out = truncated_normal(self.mean(), cov, lo, hi, rng, n)
         return [{**self.fixed, **dict(zip(self.parameters, map(float, row), strict=True))} for row in out]
 
     def to_json(self) -> dict[str, Any]:

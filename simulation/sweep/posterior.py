@@ -30,7 +30,7 @@ from simulation.sweep.design import Design, Factor
 from simulation.sweep.errors import MAX_DESIGN_N, SweepError, check_count
 
 FORMAT = "ptsim-estimate/1"
-MAX_REDRAWS = 200  # as the estimate file's Estimate.draw
+MAX_REDRAWS = 200  # rounds of redrawing before clipping (truncated_normal)
 METHOD = "posterior"
 
 
@@ -78,19 +78,28 @@ def read_posterior(path: Path) -> Posterior:
 def draw(post: Posterior, rng: np.random.Generator, n: int) -> list[dict[str, float]]:
     """``n`` parameter vectors from the truncated normal (module docstring), each with the fixed
     parameters; values in each parameter's unit."""
-    out = np.empty((n, len(post.mean)))
+    out = truncated_normal(post.mean, post.covariance, post.low, post.high, rng, n)
+    return [{**post.fixed, **dict(zip(post.parameters, map(float, row), strict=True))} for row in out]
+
+
+def truncated_normal(
+    mean: np.ndarray, cov: np.ndarray, low: np.ndarray, high: np.ndarray, rng: np.random.Generator, n: int
+) -> np.ndarray:
+    """``n`` rows from N(mean, cov) restricted to the box [low, high] by rejection: rows outside are
+    redrawn, up to :data:`MAX_REDRAWS` rounds; any still outside (only when the box holds a tiny
+    share of the mass) are clipped to it. Shared by ``Estimate.draw`` so both give the same draws."""
+    out = np.empty((n, len(mean)))
     todo = np.arange(n)
     for _ in range(MAX_REDRAWS):
         if todo.size == 0:
             break
-        x = rng.multivariate_normal(post.mean, post.covariance, size=todo.size, method="eigh")
-        ok = np.all((x >= post.low) & (x <= post.high), axis=1)
+        x = rng.multivariate_normal(mean, cov, size=todo.size, method="eigh")
+        ok = np.all((x >= low) & (x <= high), axis=1)
         out[todo[ok]] = x[ok]
         todo = todo[~ok]
     if todo.size:
-        x = rng.multivariate_normal(post.mean, post.covariance, size=todo.size, method="eigh")
-        out[todo] = np.clip(x, post.low, post.high)
-    return [{**post.fixed, **dict(zip(post.parameters, map(float, row), strict=True))} for row in out]
+        out[todo] = np.clip(rng.multivariate_normal(mean, cov, size=todo.size, method="eigh"), low, high)
+    return out
 
 
 def design(path: Path, draws: int, seed: int, source: str = "--posterior") -> Design:
