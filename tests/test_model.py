@@ -161,3 +161,21 @@ def test_agents_are_views_on_the_arrays():
     assert agent.province != before
     total = sum(p.employment for p in provinces)
     np.testing.assert_allclose(total, model.employment_by_province().sum() * model.scale)
+
+
+def test_plants_in_a_full_park_cannot_grow_past_its_capacity():
+    """Growth of plants in parks (ODD 7.18) is capped by the places still free: with frequent
+    reviews filling the parks and strong growth, occupancy stays within capacity every quarter
+    (without the cap it exceeds it from the first quarter, by 5-48 persons a park)."""
+    settings = {
+        "behaviour.review_hazard": 0.1,
+        "behaviour.logit_scale": 0.06,
+        "parks.initial_occupancy": 0.3,
+        "demography.growth_elasticity": 5.0,
+    }
+    model = RelocationModel(small(**settings))
+    for _ in range(12):
+        model.step()
+        f = model.firms
+        occupied = np.bincount(f.location, weights=f.employment * f.in_park, minlength=model.world.n)
+        assert np.all(occupied <= model.park_capacity + 1e-6)
