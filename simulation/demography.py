@@ -183,29 +183,10 @@ def grow(s: decision.Situation, margin: np.ndarray) -> np.ndarray:
         return np.zeros(f.n)
     gap = margin - decision.sector_mean_margin(s, margin)[f.sector]
     factor = np.clip(np.exp(p["demography.growth_elasticity"] / 4 * gap), 1 - GROWTH_CAP, 1 + GROWTH_CAP)
-    factor = _within_park_room(f, s.park_capacity, factor)
     change = f.employment * (factor - 1)
     for name in ("employment", "output", "capital"):
         getattr(f, name)[:] *= factor
     return change
-
-
-def _within_park_room(f: FirmArrays, capacity: np.ndarray, factor: np.ndarray) -> np.ndarray:
-    """Growth factors with the growth of plants in parks scaled down, pro rata by province, to the
-    park places still free (capacity in model persons): a plant cannot add floor space to a park
-    that is full, so occupancy never exceeds capacity (ODD 7.11, 7.18). Shrinking plants and
-    plants outside parks keep their factor."""
-    up = f.in_park & (factor > 1)
-    if not up.any():
-        return factor
-    r = capacity.size
-    occupied = np.bincount(f.location, weights=f.employment * f.in_park, minlength=r)
-    extra = np.bincount(f.location[up], weights=f.employment[up] * (factor[up] - 1), minlength=r)
-    room = np.maximum(capacity - occupied, 0.0)
-    scale = np.minimum(1.0, room / np.where(extra > 0, extra, 1.0))
-    out = factor.copy()
-    out[up] = 1 + (factor[up] - 1) * scale[f.location[up]]
-    return out
 
 
 @dataclass
