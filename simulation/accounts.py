@@ -21,31 +21,12 @@ import numpy as np
 
 from simulation import costs, fiscal, levers
 from simulation.levers.special_bonds import term_quarters
+from simulation.results_format import ACCOUNT_COLUMNS
 from simulation.state import ModelState
 
 #: Columns of ``accounts.parquet`` after step, quarter, province and region (yuan in the quarter,
-#: ``bond_outstanding_yuan`` and ``bond_places`` are stocks at the end of it).
-COLUMNS = (
-    "wages_yuan",
-    "profit_after_tax_yuan",
-    "cit_yuan",
-    "indirect_tax_yuan",
-    "value_added_yuan",
-    "subsidies_yuan",
-    "gdp_yuan",
-    "relocation_cost_yuan",
-    "welfare_yuan",
-    "cit_law_yuan",
-    "cit_standard_yuan",
-    "preferential_loss_yuan",
-    "bond_issued_yuan",
-    "bond_interest_yuan",
-    "bond_repaid_yuan",
-    "bond_outstanding_yuan",
-    "bond_revenue_yuan",
-    "bond_shortfall_yuan",
-    "bond_places",
-)
+#: ``bond_outstanding_yuan`` and ``bond_places`` are stocks at the end of it), as declared.
+COLUMNS = ACCOUNT_COLUMNS
 BOND_KEYS = ("issued", "interest", "repaid", "outstanding", "places")
 
 

@@ -394,6 +394,10 @@ ACCOUNTS = ResultFile(
         _f("bond_places", "float64", "real jobs", "bond-funded park places open at the end of the quarter"),
     ),
 )  # fmt: skip
+#: Columns of ``accounts.parquet`` after step, quarter, province and region, and those of them that
+#: are flows in the quarter (summed into ``summary.json``; the others are stocks).
+ACCOUNT_COLUMNS = tuple(f.name for f in ACCOUNTS.fields[4:])
+ACCOUNT_FLOWS = tuple(f.name for f in ACCOUNTS.fields[4:] if f.unit == _Q_YUAN)
 
 SUMMARY = ResultFile(
     "summary.json",
@@ -499,25 +503,7 @@ SUMMARY = ResultFile(
                 "yuan",
                 f"`{c}` of `accounts.parquet` summed over steps ≥ 1",
             )
-            for c in (
-                "wages_yuan",
-                "profit_after_tax_yuan",
-                "cit_yuan",
-                "indirect_tax_yuan",
-                "value_added_yuan",
-                "subsidies_yuan",
-                "gdp_yuan",
-                "relocation_cost_yuan",
-                "welfare_yuan",
-                "cit_law_yuan",
-                "cit_standard_yuan",
-                "preferential_loss_yuan",
-                "bond_issued_yuan",
-                "bond_interest_yuan",
-                "bond_repaid_yuan",
-                "bond_revenue_yuan",
-                "bond_shortfall_yuan",
-            )
+            for c in ACCOUNT_FLOWS
         ),
         _f("bond_outstanding_yuan_end", "float", "yuan", "special bonds outstanding at the last step"),
         _f(
