@@ -542,6 +542,8 @@ def _validate(raw: dict, source: str, origin: dict[str, str] | None = None) -> S
     if world is None and "world" in raw:  # a broken world: its provinces are unknown
         problems.raise_any()
     names = [r["province"] for r in world["provinces"]] if world else load_china().names.tolist()
+    with problems.check():
+        _check_abroad_reference(params, names, source)
     params.update(_check_levers(raw.get("levers", {}), names, source, problems))
     before = len(problems.found)
     provinces = _check_province_overrides(raw.get("provinces", {}), names, source, problems)
@@ -569,6 +571,20 @@ def _validate(raw: dict, source: str, origin: dict[str, str] | None = None) -> S
         world,
         freight_series,
     )
+
+
+def _check_abroad_reference(params: dict[str, Any], names: list[str], source: str) -> None:
+    """The places abroad are priced against ``abroad.reference_province``, so with them on it must
+    be a province of the run's world (a small ``[world]`` usually has none of China's)."""
+    ref = str(params["abroad.reference_province"])
+    if params["abroad.enabled"] and ref not in names:
+        shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+        raise ScenarioError(
+            source,
+            "abroad.reference_province",
+            f"{ref!r} is not a province of this world ({shown}): set abroad.enabled = false (a small "
+            "[world] has no places abroad) or name one of its provinces",
+        )
 
 
 def _check_meta(meta: dict, source: str) -> None:

@@ -469,3 +469,14 @@ def test_library_scenarios_still_validate():
     assert len(paths) > 20
     for path in paths:
         assert S.load(Path(path)).name
+
+
+def test_places_abroad_in_a_world_without_their_reference_province_are_refused_at_load(write_toml):
+    """Found by the fuzzer: a small [world] with places abroad on passed validation and failed when
+    the run started; the loader now names the key."""
+    two = '[world]\n[[world.provinces]]\nprovince = "A"\n[[world.provinces]]\nprovince = "B"\n'
+    path = write_toml(two)
+    with pytest.raises(S.ScenarioError, match=r"abroad\.reference_province.*abroad\.enabled = false"):
+        S.load(path)
+    ok = write_toml("[abroad]\nenabled = false\n" + two, "ok.toml")
+    assert S.load(ok).params["abroad.enabled"] is False

@@ -482,6 +482,9 @@ WORLD = """
 [scenario]
 name = "two-provinces"
 
+[abroad]
+enabled = false  # a small world has no reference province for the places abroad
+
 [world]
 name = "two"
 freeness = [[1.0, 0.4], [0.4, 1.0]]
