@@ -253,7 +253,8 @@ def test_overlap_is_resolved_in_the_scenario_world():
         {"variable": "amenity", "where": "coastal", "values": {"2026": 0.1}},
         {"variable": "amenity", "where": "Hills", "values": {"2026": 0.2}},
     ]
-    S.from_dict({"world": world, "series": series})  # disjoint in this world
+    no_abroad = {"abroad": {"enabled": False}}  # a small world has no reference for places abroad
+    S.from_dict({"world": world, "series": series, **no_abroad})  # disjoint in this world
     series[1]["where"] = "Port"
     with pytest.raises(S.ScenarioError, match="'amenity' in Port;"):
-        S.from_dict({"world": world, "series": series})
+        S.from_dict({"world": world, "series": series, **no_abroad})
