@@ -236,6 +236,27 @@ def check_unique_runs(table: pd.DataFrame, source: object = "summary table") -> 
     )
 
 
+def _pairs(
+    table: pd.DataFrame, baseline: str, names: list[str] | None = None
+) -> list[tuple[str, pd.DataFrame]]:
+    """Each scenario of ``names`` (default: in order of first appearance among the ok runs) but
+    ``baseline``, with its ok runs merged on :data:`PAIR_KEYS` with the baseline's ok runs (their
+    columns suffixed ``__base``); a table with a run twice is refused (:func:`check_unique_runs`)."""
+    check_unique_runs(table)
+    ok = table[table["status"] == "ok"]
+    base = ok[ok["scenario"] == baseline]
+    return [
+        (name, ok[ok["scenario"] == name].merge(base, on=PAIR_KEYS, suffixes=("", "__base")))
+        for name in (dict.fromkeys(ok["scenario"]) if names is None else names)
+        if name != baseline
+    ]
+
+
+def _diff(pairs: pd.DataFrame, column: str) -> np.ndarray:
+    """Scenario minus baseline value of ``column`` for each pair."""
+    return (pairs[column] - pairs[f"{column}__base"]).to_numpy(dtype=float)
+
+
 def paired_effects(
     table: pd.DataFrame, baseline: str, outcomes: list[str], confidence: float = 0.95
 ) -> pd.DataFrame:
@@ -250,16 +271,11 @@ def paired_effects(
         raise SweepError(
             "--baseline", baseline, f"not a scenario of this sweep; scenarios: {', '.join(scenarios)}"
         )
-    ok = table[table["status"] == "ok"]
-    base = ok[ok["scenario"] == baseline]
     rows = []
-    for name in scenarios:
-        if name == baseline:
-            continue
-        pairs = ok[ok["scenario"] == name].merge(base, on=PAIR_KEYS, suffixes=("", "__base"))
+    for name, pairs in _pairs(table, baseline, scenarios):
         for point, group in pairs.groupby("point", sort=True):
             for outcome in outcomes:
-                d = (group[outcome] - group[f"{outcome}__base"]).to_numpy(dtype=float)
+                d = _diff(group, outcome)
                 mean, sd, lo, hi = t_interval(d, confidence)
                 se = sd / math.sqrt(len(d)) if len(d) > 1 else math.nan
                 h = precision_for(outcome, mean)
@@ -276,17 +292,10 @@ def cost_effectiveness(table: pd.DataFrame, baseline: str, confidence: float = 0
     scenario costs no more than the baseline."""
     if JOBS not in table.columns or COST not in table.columns:
         return pd.DataFrame(columns=list(CE_COLUMNS))
-    check_unique_runs(table)
-    ok = table[table["status"] == "ok"]
-    base = ok[ok["scenario"] == baseline]
     rows = []
-    for name in dict.fromkeys(ok["scenario"]):
-        if name == baseline:
-            continue
-        pairs = ok[ok["scenario"] == name].merge(base, on=PAIR_KEYS, suffixes=("", "__base"))
+    for name, pairs in _pairs(table, baseline):
         for point, group in pairs.groupby("point", sort=True):
-            jobs = (group[JOBS] - group[f"{JOBS}__base"]).to_numpy(dtype=float)
-            cost = (group[COST] - group[f"{COST}__base"]).to_numpy(dtype=float)
+            jobs, cost = _diff(group, JOBS), _diff(group, COST)
             mean, _, lo, hi = t_interval(jobs, confidence)
             cost_mean = float(cost.mean())
             cost_sd = float(cost.std(ddof=1)) if len(cost) > 1 else math.nan
@@ -348,16 +357,10 @@ def net_fiscal_cost(table: pd.DataFrame, baseline: str, confidence: float = 0.95
     accounts."""
     if any(c not in table.columns for c in _NET_SOURCES.values()):
         return pd.DataFrame(columns=list(NET_COLUMNS))
-    check_unique_runs(table)
-    ok = table[table["status"] == "ok"]
-    base = ok[ok["scenario"] == baseline]
     rows = []
-    for name in dict.fromkeys(ok["scenario"]):
-        if name == baseline:
-            continue
-        pairs = ok[ok["scenario"] == name].merge(base, on=PAIR_KEYS, suffixes=("", "__base"))
+    for name, pairs in _pairs(table, baseline):
         for point, group in pairs.groupby("point", sort=True):
-            d = {q: (group[c] - group[f"{c}__base"]).to_numpy(dtype=float) for q, c in _NET_SOURCES.items()}
+            d = {q: _diff(group, c) for q, c in _NET_SOURCES.items()}
             d["net_cost_pv"] = d["public_cost_pv"] - d["tax_feedback_pv"] + d["preferential_loss_pv"]
             stats_ = {q: t_interval(d[q], confidence) for q in NET_QUANTITIES}
             for q, (unit, _) in NET_QUANTITIES.items():
@@ -562,16 +565,10 @@ def point_effects(table: pd.DataFrame, baseline: str, outcomes: list[str], point
     each outcome (same unit as the outcome) and, where the summary has the jobs and cost columns,
     :data:`CE_OUTCOME` = mean jobs difference / (mean cost difference / 10^8) (NaN where the scenario
     costs no more). Index: ``scenario`` × ``point`` (0..``points``-1; NaN where no pair is ok)."""
-    check_unique_runs(table)
-    ok = table[table["status"] == "ok"]
-    base = ok[ok["scenario"] == baseline]
     cols = list(dict.fromkeys([*outcomes, *([JOBS, COST] if {JOBS, COST} <= set(table.columns) else [])]))
     frames = []
-    for name in dict.fromkeys(ok["scenario"]):
-        if name == baseline:
-            continue
-        pairs = ok[ok["scenario"] == name].merge(base, on=PAIR_KEYS, suffixes=("", "__base"))
-        diff = pd.DataFrame({c: pairs[c].to_numpy(float) - pairs[f"{c}__base"].to_numpy(float) for c in cols})
+    for name, pairs in _pairs(table, baseline):
+        diff = pd.DataFrame({c: _diff(pairs, c) for c in cols})
         mean = diff.groupby(pairs["point"].to_numpy()).mean().reindex(range(points))
         if JOBS in mean and COST in mean:
             cost = mean[COST].where(mean[COST] > 0)
@@ -643,19 +640,12 @@ def posterior_effects(
     parameter uncertainty (``parameter_share`` = between-draw / total variance); ``mean_ci_*``: the
     t-interval of the mean effect over the draws' means (Monte-Carlo precision of ``diff_mean``).
     With the jobs and cost columns also :data:`CE_OUTCOME` per pair (jobs / (cost / 10^8))."""
-    check_unique_runs(table)
-    ok = table[table["status"] == "ok"]
-    base = ok[ok["scenario"] == baseline]
     q = (0.5 - confidence / 2, 0.5 + confidence / 2)
     rows = []
-    for name in dict.fromkeys(ok["scenario"]):
-        if name == baseline:
-            continue
-        pairs = ok[ok["scenario"] == name].merge(base, on=PAIR_KEYS, suffixes=("", "__base"))
-        diffs = {o: (pairs[o] - pairs[f"{o}__base"]).to_numpy(float) for o in outcomes}
+    for name, pairs in _pairs(table, baseline):
+        diffs = {o: _diff(pairs, o) for o in outcomes}
         if {JOBS, COST} <= set(pairs.columns):
-            cost = (pairs[COST] - pairs[f"{COST}__base"]).to_numpy(float)
-            jobs = (pairs[JOBS] - pairs[f"{JOBS}__base"]).to_numpy(float)
+            cost, jobs = _diff(pairs, COST), _diff(pairs, JOBS)
             diffs[CE_OUTCOME] = np.where(cost > 0, jobs / np.where(cost > 0, cost, 1.0) * 1e8, np.nan)
         for outcome, d in diffs.items():
             keep = np.isfinite(d)
