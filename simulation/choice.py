@@ -1,12 +1,77 @@
 """The location decision: review hazard, consideration sets, logit draw, park capacity.
 
 All functions take arrays over firms (and provinces) and the model's generator; none loops over
-firms in Python.
+firms in Python. The generator is a numpy ``Generator`` (one stream a quarter), or, with
+``run.plant_draws``, a :class:`PlantRows`: draws tied to plants, so that a plant gets the same
+numbers whatever other plants do (common random numbers across parameter values).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+
+#: purposes of plant-tied draws (sub-streams of one quarter)
+PURPOSES = ("review", "choice", "park", "leave", "entry")
+
+
+class PlantRows:
+    """Generator-like draws whose row ``i`` belongs to plant ``uid[i]``.
+
+    With a numpy stream, which plant gets which number depends on how many draws came before:
+    one more firm reviewing shifts every later draw, so two runs whose parameters differ a little
+    diverge entirely, and the simulated moments jump with any change of a parameter (the method of
+    simulated moments then fits noise). Here plant ids are grouped in blocks of ``BLOCK``; each
+    call draws, for every block holding a plant asked for, the block's numbers from its own
+    sub-stream (master seed, quarter, purpose, call, block), and returns the plants' rows. A
+    plant's numbers then depend only on its id. ``random`` and ``gumbel`` take the shapes the
+    decision asks for; the plant axis is the first of length ``len(uid)`` (else the last). The
+    loop runs over blocks (a few hundred at 100,000 plants), not over plants.
+    """
+
+    BLOCK = 512
+
+    def __init__(self, seed_words: Sequence[int], step: int, purpose: str, uid: np.ndarray):
+        self.words = [*map(int, seed_words), int(step), PURPOSES.index(purpose)]
+        self.uid = np.asarray(uid, np.int64)
+        self.calls = 0
+
+    def _by_plant(self, size: int | tuple[int, ...], draw) -> np.ndarray:
+        shape = (size,) if isinstance(size, int | np.integer) else tuple(size)
+        n = len(self.uid)
+        axis = shape.index(n) if n in shape else len(shape) - 1
+        rest = shape[:axis] + shape[axis + 1 :]
+        self.calls += 1
+        blocks, where = np.unique(self.uid // self.BLOCK, return_inverse=True)
+        drawn = (
+            np.stack(
+                [
+                    draw(np.random.default_rng([*self.words, self.calls, int(b)]), (self.BLOCK, *rest))
+                    for b in blocks
+                ]
+            )
+            if n
+            else np.zeros((0, self.BLOCK, *rest))
+        )
+        return np.moveaxis(drawn[where, self.uid % self.BLOCK], 0, axis)
+
+    def random(self, size: int | tuple[int, ...], dtype: type = np.float64) -> np.ndarray:
+        """Uniform [0, 1) numbers of ``size``, rows by plant."""
+        return self._by_plant(size, lambda g, sh: g.random(sh, dtype=dtype))
+
+    def gumbel(self, size: int | tuple[int, ...]) -> np.ndarray:
+        """Standard Gumbel numbers of ``size``, rows by plant."""
+        return self._by_plant(size, lambda g, sh: g.gumbel(size=sh))
+
+
+def gumbel_where(rng: np.random.Generator | PlantRows, mask: np.ndarray) -> np.ndarray:
+    """Standard Gumbel shocks for the ``True`` entries of ``mask`` (row-major order): a stream
+    draws only those; plant-tied draws draw the whole rows (so a plant's shock for an
+    alternative does not depend on the other rows' masks)."""
+    if isinstance(rng, PlantRows):
+        return rng.gumbel(mask.shape)[mask]
+    return rng.gumbel(size=np.count_nonzero(mask))
 
 
 def review_hazard(gap: np.ndarray, base: float, slope: float, cap: float) -> np.ndarray:
@@ -74,7 +139,7 @@ def logit_draw(rng: np.random.Generator, utility: np.ndarray, mask: np.ndarray) 
     """Choice of each row by multinomial logit over the masked alternatives (Gumbel-max; taste
     shocks are drawn for the masked alternatives only, row by row)."""
     noisy = np.full(utility.shape, -np.inf)
-    noisy[mask] = utility[mask] + rng.gumbel(size=np.count_nonzero(mask))
+    noisy[mask] = utility[mask] + gumbel_where(rng, mask)
     return noisy.argmax(axis=1)
 
 
@@ -86,7 +151,7 @@ def logit_draw_kept(
     one. Returns the choices and the taste shock of each chosen alternative. Draws exactly what
     :func:`logit_draw` draws, so without ``kept`` the choices are the same."""
     shocks = np.full(utility.shape, -np.inf)
-    shocks[mask] = rng.gumbel(size=np.count_nonzero(mask))
+    shocks[mask] = gumbel_where(rng, mask)
     if kept is not None:
         shocks[:, 0] = np.where(mask[:, 0], kept, -np.inf)
     noisy = np.where(mask, utility + shocks, -np.inf)

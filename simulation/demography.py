@@ -157,6 +157,7 @@ def _unplaced(
         owner=owner.astype(np.int64),
         loss_quarters=np.zeros(n, np.int64),
         taste=np.zeros(n),
+        uid=np.full(n, -1, np.int64),  # the model numbers them (``RelocationModel._turnover``)
     )
 
 

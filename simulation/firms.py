@@ -36,6 +36,7 @@ class FirmArrays:
     owner: np.ndarray  # int: the firm a plant belongs to (plants of one firm share it)
     loss_quarters: np.ndarray  # int: consecutive quarters with an after-tax loss
     taste: np.ndarray  # the firm's persistent taste shock for where it is (logit units)
+    uid: np.ndarray  # int: the plant's id, never reused (plant-tied random draws, ``run.plant_draws``)
 
     @property
     def n(self) -> int:
@@ -142,6 +143,7 @@ def synthesize(
         owner=np.arange(n, dtype=np.int64),
         loss_quarters=np.zeros(n, dtype=np.int64),
         taste=np.zeros(n),
+        uid=np.arange(n, dtype=np.int64),
     )
 
 

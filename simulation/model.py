@@ -27,7 +27,7 @@ import numpy as np
 from simulation import abroad, calibration, costs, decision, demography, levers, markets, parks, prices
 from simulation import scenario as scenario_mod
 from simulation.calibration import CalibrationResult
-from simulation.choice import admit
+from simulation.choice import PlantRows, admit
 from simulation.firms import CellTallies, Firm, FirmArrays, allocate_counts, output_per_worker, synthesize
 from simulation.knowledge import Learning
 from simulation.logistics import load_freight
@@ -135,6 +135,15 @@ class RelocationModel(mesa.Model):
         """Generator for one purpose (and step), derived from the master seed only."""
         return np.random.default_rng([*self._seed_words, stream, step])
 
+    def _draws(
+        self, rng: np.random.Generator, purpose: str, uid: np.ndarray
+    ) -> np.random.Generator | PlantRows:
+        """The generator for this quarter's draws of ``purpose`` for plants ``uid``: the quarter's
+        stream ``rng``, or with ``run.plant_draws`` numbers tied to each plant (:class:`PlantRows`)."""
+        if not self.params["run.plant_draws"]:
+            return rng
+        return PlantRows(self._seed_words, self.steps, purpose, uid)
+
     def _setup_provinces(self) -> None:
         # step 0 is the end of the quarter before the start: a series (or lever) that begins at
         # run.start acts from step 1 and is not absorbed by the calibration
@@ -174,6 +183,7 @@ class RelocationModel(mesa.Model):
         fill = self.park_capacity * p["parks.initial_occupancy"]
         f = self.firms
         f.in_park[:] = admit(rng, f.location, f.employment, fill) & (self.park_capacity[f.location] > 0)
+        self.next_uid = self.firms.n  # the id of the next new plant
         self.refresh_tallies()
 
     def _loss_history(self) -> None:
@@ -339,7 +349,7 @@ class RelocationModel(mesa.Model):
         exempt = abroad_mask.copy()
         exempt[movers] = True
         margin = decision.margins_here(s)
-        leave = demography.leaving(rng, s, margin, exempt)
+        leave = demography.leaving(self._draws(rng, "leave", self.firms.uid), s, margin, exempt)
         record.add(self.firms, leave.exited, "exited")
         record.add(self.firms, leave.converted, "converted")
         change = demography.grow(s, margin)  # after the leavers are counted at their last size
@@ -349,12 +359,15 @@ class RelocationModel(mesa.Model):
         new = demography.new_plants(
             rng, s, margin, self.sector_weights, self.wage_ref, owner, self.entry_allowance
         )
-        dest = decision.place_new(rng, replace(s, firms=new))
+        new.uid[:] = self.next_uid + np.arange(new.n)
+        self.next_uid += new.n
+        entry = self._draws(rng, "entry", new.uid)
+        dest = decision.place_new(entry, replace(s, firms=new))
         record.add_abroad(new, np.flatnonzero(dest >= r_n), dest[dest >= r_n] - r_n, "new_abroad")
         placed = new.take(dest < r_n)
         demography.settle(placed, dest[dest < r_n], self.world.region)
         placed.known_step[:] = self.learning.step
-        placed.in_park[:] = admit(rng, placed.location, placed.employment, self.park_free()) & (
+        placed.in_park[:] = admit(entry, placed.location, placed.employment, self.park_free()) & (
             self.park_capacity[placed.location] > 0
         )
         record.add(placed, np.ones(placed.n, bool), "entered")
@@ -385,10 +398,10 @@ class RelocationModel(mesa.Model):
     def decide(self, rng: np.random.Generator, unit: costs.UnitCosts) -> tuple[np.ndarray, np.ndarray]:
         """The quarter's decision: which firms review, and the province each of them chooses."""
         s = self.situation(unit)
-        reviewing = decision.reviewers(rng, s)
+        reviewing = decision.reviewers(self._draws(rng, "review", self.firms.uid), s)
         if len(reviewing):
             self.sync_knowledge(reviewing)
-        return reviewing, decision.choose(rng, s, reviewing)
+        return reviewing, decision.choose(self._draws(rng, "choice", self.firms.uid[reviewing]), s, reviewing)
 
     def sync_knowledge(self, idx: np.ndarray | None = None) -> None:
         """Bring the known sets of firms ``idx`` (default all) up to the current step
@@ -403,7 +416,8 @@ class RelocationModel(mesa.Model):
         f.in_park[movers] = False
         if len(movers):
             has_park = self.park_capacity[dest] > 0
-            f.in_park[movers] = admit(rng, dest, f.employment[movers], self.park_free()) & has_park
+            lottery = self._draws(rng, "park", f.uid[movers])
+            f.in_park[movers] = admit(lottery, dest, f.employment[movers], self.park_free()) & has_park
         f.relocate(movers, dest, self.params["economy.equipment_supervision_years"])
         self.tallies.move(f, movers, old_cell, old_in_park)
 

@@ -77,6 +77,17 @@ PARAMS: tuple[Param, ...] = (
         "design choice",
         kind=bool,
     ),
+    Param(
+        "run.plant_draws",
+        False,
+        "-",
+        "Tie the quarter's random draws (reviews, consideration sets, taste shocks, park lotteries, "
+        "exits, new plants' choices) to each plant's id, so that runs with different parameters "
+        "share them (common random numbers; the estimator turns it on). Off: one stream a quarter, "
+        "faster at 100,000 firms (simulation.choice.PlantRows).",
+        "design choice",
+        kind=bool,
+    ),
     # --- behaviour ---------------------------------------------------------------------------
     Param(
         "behaviour.logit_scale",

@@ -225,8 +225,10 @@ def test_cli_refuses_bad_flags(capsys):
 
 def _synthetic_moments(truth: dict[str, float], seeds: list[int], firms: int, steps: int):
     """Moments the model itself produces at ``truth``: six provinces' export shares, the central +
-    western share, the national index and the relocation rate by year; the mean over ``seeds`` is
-    the 'data', the spread over the seeds divided by their root count its sd."""
+    western share, the national index and the relocation rate by year. The mean over ``seeds`` is
+    the 'data'; their covariance (moment names as index and columns) is that of a mean of
+    ``len(seeds)`` runs, measured over 16 other seeds at the truth (a seed's draw of where plants
+    start persists, so the years of one province err together)."""
     import pandas as pd
 
     from simulation.estimation import moments as mom
@@ -240,33 +242,51 @@ def _synthetic_moments(truth: dict[str, float], seeds: list[int], firms: int, st
     rows += [mom._row("province_share", p, y, 12, "exports", 0, 1, "A", "") for p in provinces for y in years]
     table = pd.DataFrame(rows, columns=list(mom.MOMENT_COLUMNS))
     sc = _scenario(firms) | {}
-    sc["run"] = {**sc["run"], "steps": steps}
+    sc["run"] = {**sc["run"], "steps": steps, "plant_draws": True}
     sims = np.array([simulate_one(sc, s, truth, table) for s in seeds])
     table["observed"] = sims.mean(axis=0)
     table["sd"] = np.maximum(sims.std(axis=0, ddof=1) / np.sqrt(len(seeds)), 0.01)
-    return table
+    spread = np.array([simulate_one(sc, s, truth, table) for s in range(5001, 5017)])
+    cov = pd.DataFrame(spread, columns=table["name"]).cov() / len(seeds)
+    return table, cov
 
 
 RECOVERY_TRUTH = {"behaviour.review_hazard": 0.03, "behaviour.logit_scale": 0.035}
+ESTIMATOR_SEEDS = [20110101 + i for i in range(4)]  # msm.Setup's seeds (base_seed 20110101)
 
 
-@pytest.fixture(scope="module")
-def recovered(tmp_path_factory):
-    """Data simulated at known parameters (other seeds than the estimator's), the review hazard and
-    the logit scale estimated jointly from the default values (2,000 firms, 4 seeds, 2011-2019)."""
+def _recover(tmp_path_factory, data_seeds: list[int]):
+    """The review hazard and the logit scale estimated jointly, from the default values, on data
+    simulated at known parameters (2,000 firms, 4 seeds, 2011-2019)."""
     from simulation.estimation import msm
 
     firms, steps = 2000, 36
-    observed = _synthetic_moments(RECOVERY_TRUTH, [901, 902, 903, 904], firms, steps)
+    observed, cov = _synthetic_moments(RECOVERY_TRUTH, data_seeds, firms, steps)
     setup = _tiny(
         firms=firms,
         seeds=4,
         max_evaluations=40,
         explore=16,
         observed=observed,
+        observed_cov=cov,
         extra_overrides={**FAST, "run.steps": steps},
     )
+    assert setup.seed_list() == ESTIMATOR_SEEDS
     return msm.estimate(setup, tmp_path_factory.mktemp("recovery"), workers=0, progress=False)
+
+
+@pytest.fixture(scope="module")
+def recovered(tmp_path_factory):
+    """Recovery from data of other seeds than the estimator's (the real test: the data's noise is
+    not the estimator's)."""
+    return _recover(tmp_path_factory, [901, 902, 903, 904])
+
+
+@pytest.fixture(scope="module")
+def recovered_own_draws(tmp_path_factory):
+    """Recovery from data of the estimator's own seeds: the criterion is 0 at the truth, so this
+    tests identification and the search, not the noise."""
+    return _recover(tmp_path_factory, ESTIMATOR_SEEDS)
 
 
 @pytest.mark.slow
@@ -283,16 +303,33 @@ def test_parameter_recovery_moves_towards_the_truth(recovered):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
+@pytest.mark.parametrize("key", list(RECOVERY_TRUTH))
+def test_the_estimator_finds_the_truth_from_its_own_draws(recovered_own_draws, key):
+    """With plant-tied draws (common random numbers) the search finds known parameters within
+    three reported standard errors when the data's draws are the estimator's own (without them a
+    1% change of a parameter decoupled the runs and the criterion was jagged: 0 at the truth,
+    100-200 a step away)."""
+    est, se = recovered_own_draws.estimate[key], recovered_own_draws.se[key]
+    assert abs(est - RECOVERY_TRUTH[key]) < 3 * se, (key, est, se)
+
+
+RECOVERY_FAILS = pytest.mark.xfail(
     strict=True,
-    reason="the estimator does not recover the truth within three reported standard errors: on main "
-    "of 1 December 2026 the hazard came out at 0.0264 (se 0.0005) against 0.03, and the logit scale "
-    "at about 0.06 (se 0.003) against 0.035; the standard errors from the noisy numerical Jacobian "
-    "understate the uncertainty several-fold (docs/estimation.md, 'Parameter recovery')",
+    reason="the logit scale is not recovered within three reported standard errors from data of other "
+    "seeds: on main of 1 December 2026 (plant-tied draws, the full simulation covariance measured at "
+    "the estimate) it came out at 0.068 (se 0.0092) against 0.035, while the hazard came out at 0.0284 "
+    "(se 0.0014) against 0.03; the data's seeds pull the logit scale and the sandwich does not carry "
+    "that (docs/estimation.md, 'Parameter recovery')",
 )
-def test_parameter_recovery_within_reported_uncertainty(recovered):
-    for key, truth in RECOVERY_TRUTH.items():
-        assert abs(recovered.estimate[key] - truth) < 3 * recovered.se[key], (key, recovered.estimate[key])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "key", [pytest.param(k, marks=RECOVERY_FAILS) if "logit" in k else k for k in RECOVERY_TRUTH]
+)
+def test_parameter_recovery_within_reported_uncertainty(recovered, key):
+    est, se = recovered.estimate[key], recovered.se[key]
+    assert abs(est - RECOVERY_TRUTH[key]) < 3 * se, (key, est, se)
 
 
 # --- the shipped estimates ----------------------------------------------------------------------

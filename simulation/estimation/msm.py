@@ -9,8 +9,14 @@ model-based local searches), the MSM sandwich covariance from the Jacobian of th
 Andrews-Gentzkow-Shapiro (2017) sensitivity of each estimate to each moment. The search runs on the
 parameters mapped linearly onto the unit box (one numerical step, ``STEP_SHARE``, then fits every
 parameter; results are mapped back exactly). Every candidate runs the same ``seeds`` (common random
-numbers). The moment covariance adds to each moment's data variance the simulation variance of a
-mean of ``seeds`` runs (the spread over the seeds at the start values, divided by ``seeds``).
+numbers). The moment covariance is the data covariance (diagonal, from the confidence grades,
+unless the observed moments come with their own) plus the simulation covariance of a mean of
+``seeds`` runs: the full covariance over ``noise_runs`` seeds at the start values, divided by
+``seeds``. Its off-diagonal terms matter: with finitely many firms a seed's draw of where firms
+start persists year after year, so one province's shares of successive years err together, and a
+diagonal covariance would understate the standard errors several-fold (the sandwich
+``(G'WG)^-1 G'W Omega W G (G'WG)^-1`` of Gourieroux & Monfort 1996 uses the whole of Omega, while
+the weights W stay the inverse of its diagonal).
 Simulations go through the sweep's executors (local processes or Dask) and a resumable cache
 (:mod:`simulation.estimation.cache`).
 """
@@ -76,12 +82,23 @@ class Setup:
     #: candidates simulated at once (threads, each submitting its seeds to the executor)
     lanes: int = 2
     base_seed: int = 20110101
+    #: seeds at the start values whose spread measures the simulation covariance (the candidates'
+    #: own seeds first, then others)
+    noise_runs: int = 16
     #: observed moments to fit instead of the panel's (parameter recovery uses the model's own)
     observed: pd.DataFrame | None = None
+    #: covariance of the observed moments (index and columns: moment names); None: diagonal, sd**2
+    observed_cov: pd.DataFrame | None = None
     extra_overrides: dict[str, Any] = field(default_factory=dict)
 
     def seed_list(self) -> list[int]:
         return [self.base_seed + i for i in range(self.seeds)]
+
+    def noise_seed_list(self) -> list[int]:
+        """The candidates' seeds, then others up to ``noise_runs`` (their runs at the start values
+        measure the simulation covariance)."""
+        extra = [self.base_seed + 10_000 + i for i in range(max(0, self.noise_runs - self.seeds))]
+        return self.seed_list() + extra
 
 
 def simulate_one(scenario: dict, seed: int, overrides: dict[str, Any], moments: pd.DataFrame) -> list[float]:
@@ -118,13 +135,15 @@ class Simulator:
         self.lock = threading.Lock()
         self.touched: set[tuple[tuple[float, ...], int]] = set()  # distinct (parameters, seed) used
 
-    def per_seed(self, x: np.ndarray) -> np.ndarray:
-        """Moments by seed (seeds x moments) at parameter vector ``x``."""
+    def per_seed(self, x: np.ndarray, seeds: Sequence[int] | None = None) -> np.ndarray:
+        """Moments by seed (seeds x moments) at parameter vector ``x``, for the candidates' seeds
+        or ``seeds``."""
+        seeds = self.seeds if seeds is None else list(seeds)
         params = {n: float(v) for n, v in zip(self.names, x, strict=True)}
-        self.touched.update((tuple(params.values()), s) for s in self.seeds)
+        self.touched.update((tuple(params.values()), s) for s in seeds)
         rows: dict[int, np.ndarray] = {}
         todo = []
-        for s in self.seeds:
+        for s in seeds:
             hit = self.cache.get(params, s)
             if hit is None:
                 todo.append(s)
@@ -144,7 +163,7 @@ class Simulator:
             self.n_evaluations += 1
             if self.on_eval is not None:
                 self.on_eval(len(todo), not todo)
-        return np.array([rows[s] for s in self.seeds])
+        return np.array([rows[s] for s in seeds])
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return self.per_seed(x).mean(axis=0)
@@ -158,7 +177,9 @@ def usable(moments: pd.DataFrame, first_year: int, last_year: int) -> pd.DataFra
 
 def _replay(setup: Setup) -> tuple[dict, int, int]:
     sc = scenario_mod.load(setup.scenario)
-    sc = sc.with_overrides({"run.firms": setup.firms, **setup.extra_overrides}, source="ptsim estimate")
+    # plant-tied draws: every candidate shares its seeds' numbers plant by plant (common random numbers)
+    base = {"run.firms": setup.firms, "run.plant_draws": True}
+    sc = sc.with_overrides({**base, **setup.extra_overrides}, source="ptsim estimate")
     start = int(sc.params["run.start"][:4])
     steps = int(sc.params["run.steps"])
     last = start + (steps - 1) // 4  # quarters from start Q1
@@ -209,14 +230,21 @@ def estimate(
     lanes = max(1, setup.lanes)
     with backend(workers, scheduler).open() as executor:
         sim = Simulator(scenario, names, table, setup.seed_list(), cache, executor, {}, on_eval)
-        at_start = sim.per_seed(start)[:, used]
-        noise = np.nanvar(at_start, axis=0, ddof=1)
-        cov = np.diag(fit["sd"].to_numpy() ** 2 + noise / setup.seeds)
+        data_cov = _data_cov(setup, fit)
+        simulate = lambda u: sim(lo + u * (hi - lo))[used]  # noqa: E731 (the search runs in the unit box)
+        common = dict(
+            simulate_moments=simulate,
+            empirical_moments=fit["observed"].to_numpy(),
+            bounds=om.Bounds(lower=np.zeros(len(names)), upper=np.ones(len(names))),
+            jacobian_numdiff_options=om.NumdiffOptions(
+                method="central", step_size=STEP_SHARE, n_cores=lanes, batch_evaluator="threading"
+            ),
+        )
+        cov = data_cov + _simulation_cov(sim.per_seed(start, setup.noise_seed_list())[:, used], setup.seeds)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=FutureWarning)
-            res = em.estimate_msm(
-                simulate_moments=lambda u: sim(lo + u * (hi - lo))[used],
-                empirical_moments=fit["observed"].to_numpy(),
+            found = em.estimate_msm(
+                **common,
                 moments_cov=cov,
                 params=(start - lo) / (hi - lo),
                 optimize_options={
@@ -236,15 +264,46 @@ def estimate(
                         seed=0,
                     ),
                 },
-                bounds=om.Bounds(lower=np.zeros(len(names)), upper=np.ones(len(names))),
-                jacobian_numdiff_options=om.NumdiffOptions(
-                    method="central", step_size=STEP_SHARE, n_cores=lanes, batch_evaluator="threading"
-                ),
             )
-        est_x = lo + np.asarray(res.params, dtype=float) * (hi - lo)
+            # the simulation noise grows with the moves the parameters make: measured again at the
+            # estimate, it gives the standard errors (no search: optimize_options=False)
+            est_u = np.asarray(found.params, dtype=float)
+            est_x = lo + est_u * (hi - lo)
+            noise = _simulation_cov(sim.per_seed(est_x, setup.noise_seed_list())[:, used], setup.seeds)
+            res = em.estimate_msm(
+                **common, moments_cov=data_cov + noise, params=est_u, optimize_options=False
+            )
         simulated = sim(est_x)  # from the cache
     bar.close()
-    return _write(setup, out, res, names, est_x, table, simulated, lo, hi, sim, time.perf_counter() - t0)
+    return _write(
+        setup,
+        out,
+        res,
+        found.optimize_result,
+        names,
+        est_x,
+        table,
+        simulated,
+        lo,
+        hi,
+        sim,
+        time.perf_counter() - t0,
+    )
+
+
+def _data_cov(setup: Setup, fit: pd.DataFrame) -> np.ndarray:
+    """Covariance of the observed moments ``fit`` (in their order): the given one, else diagonal."""
+    if setup.observed_cov is None:
+        return np.diag(fit["sd"].to_numpy() ** 2)
+    names = list(fit["name"])
+    return setup.observed_cov.loc[names, names].to_numpy(dtype=float)
+
+
+def _simulation_cov(runs: np.ndarray, seeds: int) -> np.ndarray:
+    """Covariance of a mean of ``seeds`` runs, from ``runs`` (runs x moments; pairwise where a
+    moment is missing in a run, 0 where it cannot be measured)."""
+    full = pd.DataFrame(runs).cov(min_periods=2).to_numpy()
+    return np.where(np.isfinite(full), full, 0.0) / seeds
 
 
 def _sensitivity(res: Any, names: list[str], moment_names: list[str], width: np.ndarray) -> dict[str, Any]:
@@ -280,6 +339,7 @@ def _write(
     setup: Setup,
     out: Path,
     res: Any,
+    opt: Any,
     names: list[str],
     x: np.ndarray,
     table: pd.DataFrame,
@@ -322,7 +382,6 @@ def _write(
         }
         for r, s in zip(table.itertuples(), simulated, strict=True)
     ]
-    opt = res.optimize_result
     est = Estimate(
         method="method of simulated moments (estimate_msm, diagonal weights, Sobol exploration + "
         "Nelder-Mead, common random numbers)",
