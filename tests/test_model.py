@@ -164,12 +164,6 @@ def test_agents_are_views_on_the_arrays():
     np.testing.assert_allclose(total, model.employment_by_province().sum() * model.scale)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: plants in a park grow (ODD 7.18) without regard to the park's free places, so "
-    "occupancy exceeds capacity; a pro-rata cap fixes the invariant but moved several dashboard "
-    "lessons and lever effects by more than seed noise, so it awaits a review (see docs/model.md 7.18)",
-)
 def test_plants_in_a_full_park_cannot_grow_past_its_capacity():
     """Growth of plants in parks (ODD 7.18) is capped by the places still free: with frequent
     reviews filling the parks and strong growth, occupancy stays within capacity every quarter
