@@ -176,18 +176,43 @@ GROWTH_CAP = 0.1  # at most 10% growth or shrinkage in a quarter (numerical guar
 def grow(s: decision.Situation, margin: np.ndarray) -> np.ndarray:
     """Scale each plant's employment, output and capital by its growth factor for the quarter,
     exp(growth_elasticity / 4 x (margin - its sector's output-weighted mean margin)), within
-    1 -/+ ``GROWTH_CAP``; returns the change in employment (model persons) of each plant. The
-    output-weighted mean gap is zero, so growth moves activity to profitable plants and places
-    without changing the total much."""
+    1 -/+ ``GROWTH_CAP``, the growth of plants in a park capped by its room (:func:`park_room`);
+    returns the change in employment (model persons) of each plant. The output-weighted mean gap
+    is zero, so growth moves activity to profitable plants and places without changing the total
+    much."""
     f, p = s.firms, s.params
     if p["demography.growth_elasticity"] == 0:
         return np.zeros(f.n)
     gap = margin - decision.sector_mean_margin(s, margin)[f.sector]
     factor = np.clip(np.exp(p["demography.growth_elasticity"] / 4 * gap), 1 - GROWTH_CAP, 1 + GROWTH_CAP)
     change = f.employment * (factor - 1)
+    rising = f.in_park & (change > 0)
+    share = park_room(f, change, s.tallies.park_employment, s.park_capacity)
+    factor = np.where(rising, 1 + (factor - 1) * share[f.location], factor)
+    change = f.employment * (factor - 1)
     for name in ("employment", "output", "capital"):
         getattr(f, name)[:] *= factor
     return change
+
+
+def park_room(f: FirmArrays, change: np.ndarray, occupied: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """(R,) share in [0, 1] of their growth ``change`` (model persons, per plant) that the growing
+    plants in each province's park keep, so that the park's employment after growth stays within
+    ``capacity`` (``occupied`` before growth; model persons, (R,)).
+
+    Growth in a full park is rationed pro rata, all growing plants alike; shrinking plants shrink as
+    they would anyway and the places they give up this quarter are room for the others; plants
+    outside parks are not touched. A plant in a park grows in the park's factory buildings: growth
+    the park has no room for is not taken up (rather than the plant's surplus spilling out of the
+    park, which would split one plant over two sites with different rents and set-up terms). The
+    occupancy is the employment of the plants in the park, the sum the free places, the lotteries
+    for places and the park rents read (:class:`~simulation.firms.CellTallies`)."""
+    r_n = len(capacity)
+    park = f.in_park.astype(float)
+    rise = np.bincount(f.location, park * np.maximum(change, 0.0), r_n)
+    fall = np.bincount(f.location, park * np.minimum(change, 0.0), r_n)
+    room = np.maximum(capacity - occupied - fall, 0.0)
+    return np.divide(room, rise, out=np.ones(r_n), where=rise > room)
 
 
 @dataclass

@@ -353,6 +353,10 @@ class RelocationModel(mesa.Model):
         record.add(self.firms, leave.exited, "exited")
         record.add(self.firms, leave.converted, "converted")
         change = demography.grow(s, margin)  # after the leavers are counted at their last size
+        # the tallies still hold the sizes before growth: new plants get the places growth left
+        free = np.maximum(
+            self.park_free() - np.bincount(self.firms.location, change * self.firms.in_park, r_n), 0
+        )
         change[leave.gone | abroad_mask] = 0.0
         record.add_growth(self.firms, change)
         owner = int(self.firms.owner.max()) + 1
@@ -367,7 +371,7 @@ class RelocationModel(mesa.Model):
         placed = new.take(dest < r_n)
         demography.settle(placed, dest[dest < r_n], self.world.region)
         placed.known_step[:] = self.learning.step
-        placed.in_park[:] = admit(entry, placed.location, placed.employment, self.park_free()) & (
+        placed.in_park[:] = admit(entry, placed.location, placed.employment, free) & (
             self.park_capacity[placed.location] > 0
         )
         record.add(placed, np.ones(placed.n, bool), "entered")

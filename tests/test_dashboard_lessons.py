@@ -177,18 +177,18 @@ def test_every_lesson_states_only_directions_that_hold_over_ten_seeds(gaps):
     iw = end["links_interior_world"]
     assert iw.mean() > 0 and (iw > 0).sum() > (iw < 0).sum(), iw
     checked.add("links_interior_world")
-    # matchmaking: close to the baseline (both signs occur, within 2 s.e. of 0), mean about +0.1
+    # matchmaking: close to the baseline (both signs occur, within 2 s.e. of 0), mean about +0.7
     # points, swings of about two points from seed to seed
     mm = end["matchmaking"]
     se_mm = mm.std(ddof=1) / np.sqrt(len(mm))
     assert (mm > 0).any() and (mm < 0).any() and abs(mm.mean()) < 2 * se_mm, mm
-    assert abs(mm.mean()) < 0.5 and 1.0 < mm.std(ddof=1) < 3.0, mm
+    assert 0.4 < mm.mean() < 1.0 and 1.0 < mm.std(ddof=1) < 3.0, mm
     checked.add("matchmaking")
-    # maintenance pilots: below the baseline on average by the end, about half a point, in 7 of 10
-    # seeds or more, a gap within the seed noise (less than 2 standard errors)
+    # maintenance pilots: below the baseline on average by the end, about one and a half points, in
+    # 8 of 10 seeds or more, a gap more than 2 standard errors
     mp = end["maintenance_pilots"]
     se = mp.std(ddof=1) / np.sqrt(len(mp))
-    assert -1.0 < mp.mean() < -0.25 and (mp < 0).sum() >= 7 and mp.mean() > -2 * se, (mp, se)
+    assert -2.0 < mp.mean() < -1.0 and (mp < 0).sum() >= 8 and mp.mean() < -2 * se, (mp, se)
     checked.add("maintenance_pilots")
     # the two time-of-use lessons state no direction for the inland share: their bars are below
     checked |= {"tou_flexible", "tou_inflexible"}

@@ -164,8 +164,9 @@ def test_churn_without_policy_is_within_the_documented_range():
 
 
 def test_plants_grow_with_their_margin_and_keep_the_total():
-    """A plant above its sector's mean margin grows, one below shrinks; total output (the mean gap
-    is output-weighted) changes far less than the plants do."""
+    """A plant above its sector's mean margin grows (in a park: as far as the park has room), one
+    below shrinks; total output (the mean gap is output-weighted) changes far less than the plants
+    do."""
     model = build()
     s = model.situation()
     margin = decision.margins_here(s)
@@ -173,7 +174,49 @@ def test_plants_grow_with_their_margin_and_keep_the_total():
     gap = margin - decision.sector_mean_margin(s, margin)[model.firms.sector]
     change = demography.grow(s, margin)
     clear = np.abs(gap) > 1e-6
-    assert np.all(np.sign(change[clear]) == np.sign(gap[clear]))
+    rationed = model.firms.in_park & (gap > 0)  # the parks start full: their room is rationed
+    assert np.all(np.sign(change[clear & ~rationed]) == np.sign(gap[clear & ~rationed]))
+    assert np.all(change[rationed] >= 0) and rationed.sum() > 10
     assert np.allclose(model.firms.employment, before + change)
     moved = model.firms.output - output
     assert abs(moved.sum()) < 0.05 * np.abs(moved).sum()
+
+
+def _growth_with_and_without_room() -> tuple[RelocationModel, np.ndarray, np.ndarray]:
+    """(model, change with the parks' capacity, change with unlimited park places) of one quarter's
+    growth from the same state, in full parks with strong growth (model persons per plant; no
+    sorting at the start, whose swaps can leave a park over its capacity)."""
+    settings = {"parks.initial_occupancy": 1.0, "demography.growth_elasticity": 5.0}
+    model = build(**settings, **{"calibration.sorting_rounds": 0})
+    f = model.firms
+    assert np.all(np.bincount(f.location, f.employment * f.in_park, model.world.n) <= model.park_capacity)
+    s = model.situation()
+    margin = decision.margins_here(s)
+    unlimited = replace(s, firms=model.firms.take(np.arange(model.firms.n)))
+    unlimited = replace(unlimited, park_capacity=np.full(model.world.n, np.inf))
+    return model, demography.grow(s, margin), demography.grow(unlimited, margin)
+
+
+def test_growth_in_a_full_park_is_rationed_to_its_room():
+    """The parks' employment after growth stays within capacity, and the cap bites."""
+    model, capped, free = _growth_with_and_without_room()
+    f = model.firms
+    occupied = np.bincount(f.location, f.employment * f.in_park, model.world.n)
+    assert np.all(occupied <= model.park_capacity + 1e-6)
+    assert capped[f.in_park].sum() < free[f.in_park].sum() - 1.0
+
+
+def test_growth_outside_parks_is_not_capped():
+    """Plants outside parks grow exactly as they would with unlimited park places."""
+    model, capped, free = _growth_with_and_without_room()
+    outside = ~model.firms.in_park
+    assert (free[outside] > 0).sum() > 100
+    np.testing.assert_array_equal(capped[outside], free[outside])
+
+
+def test_shrinking_plants_in_parks_are_not_capped():
+    """Plants that shrink, in a park or not, shrink exactly as they would without the cap."""
+    model, capped, free = _growth_with_and_without_room()
+    shrinking = free < 0
+    assert (shrinking & model.firms.in_park).sum() > 10
+    np.testing.assert_array_equal(capped[shrinking], free[shrinking])

@@ -146,8 +146,10 @@ def test_a_park_opened_by_a_series_gets_capacity_and_movers_enter_it():
     in_park = opened.firms.in_park & (opened.firms.location == jx)
     assert in_park.any()  # movers entered the new park
     assert not (base.firms.in_park & (base.firms.location == jx)).any()
-    moved_in = opened.employment_by_province()[jx] - base.employment_by_province()[jx]
-    assert moved_in > 0  # the park's discounts draw firms
+    # the park's discounts draw firms: more new plants settle there (by 2027Q4 the two runs' paths
+    # differ so much that Jiangxi's end employment has either sign from seed to seed)
+    entered = [sum(row["firms_entered"][:, jx].sum() for row in m.recorder.steps) for m in (base, opened)]
+    assert entered[1] > entered[0], entered
 
 
 def test_capacity_of_a_park_opens_in_its_quarter():
