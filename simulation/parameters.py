@@ -1224,7 +1224,33 @@ PARAMS: tuple[Param, ...] = (
 ESTIMATE_FILE = Path(__file__).parent / "data" / "estimates" / "all_years.json"
 #: whether that estimate is the default of the parameters it estimates: only if the model with it
 #: still runs sanely (docs/estimation.md, "Estimates as defaults", says why it is or is not)
-USE_ESTIMATES = False
+USE_ESTIMATES = True
+
+
+#: limits of the regime a widened plausible range stays in (the estimate's interval may cross
+#: them): with agglomeration at 1 or more the long-run equilibrium locks each sector into one
+#: province (ODD section 10), a different world from the dispersed one observed
+REGIME: dict[str, tuple[float, float]] = {"agglomeration.gamma": (0.0, 0.95)}
+
+
+def _widened(p: Param, value: float, se: float) -> Param:
+    """``p`` with its plausible range joined with the estimate's 95% interval (value +/- 2 se,
+    within the validation range and ``REGIME``): an estimated default must lie in the range sweeps
+    draw from, and the data do not rule out what the interval holds."""
+    if p.plausible is None or se != se:
+        return p
+    lo, hi = p.plausible
+    floor, ceiling = REGIME.get(p.key, (p.low, p.high))
+    wide_lo, wide_hi = value - 2 * se, value + 2 * se
+    if floor is not None:
+        wide_lo = max(wide_lo, floor)
+    if ceiling is not None:
+        wide_hi = min(wide_hi, ceiling)
+    new = (float(f"{min(lo, wide_lo):.3g}"), float(f"{max(hi, wide_hi):.3g}"))
+    if new == (lo, hi):
+        return p
+    basis = f"{p.plausible_basis}; joined with the estimate's 95% interval {wide_lo:.3g}-{wide_hi:.3g}"
+    return dataclasses.replace(p, plausible=new, plausible_basis=basis)
 
 
 def _with_estimates(params: tuple[Param, ...], path: Path, use: bool) -> tuple[Param, ...]:
@@ -1242,6 +1268,7 @@ def _with_estimates(params: tuple[Param, ...], path: Path, use: bool) -> tuple[P
             note = f"estimated (MSM, {spread}; {where}, fit {data['fit_until']}): {value:.3g}"
             if use:
                 p = dataclasses.replace(p, default=float(f"{value:.3g}"), basis=f"{note}; before: {p.basis}")
+                p = _widened(p, value, se)
             else:
                 p = dataclasses.replace(p, basis=f"{p.basis}; {note}, not the default (docs/estimation.md)")
         out.append(p)
