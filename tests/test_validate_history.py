@@ -237,3 +237,19 @@ def test_command_refuses_an_estimate_fitted_after_the_fit_period(tmp_path, capsy
     path.write_text(json.dumps(example | {"fit_until": 2021}))
     assert cli.main(["validate-history", "--estimate", str(path), "--out", str(tmp_path / "val")]) == 2
     assert "key 'fit_until'" in capsys.readouterr().err
+
+
+def test_estimated_defaults_are_not_scored_in_their_own_sample(monkeypatch, tmp_path):
+    """The defaults are the estimate fitted through 2021, so without --estimate the validation from
+    2019 takes the shipped fit-2019 estimate; a fit-until year without one is refused, naming
+    --estimate."""
+    from simulation import parameters
+    from simulation.estimation import validation
+
+    assert parameters.USE_ESTIMATES
+    assert validation.default_estimate(2019).name == "fit_2019.json"
+    assert validation.default_estimate(2021) is None  # the defaults were fitted through 2021
+    with pytest.raises(ValueError, match="--estimate"):
+        validation.default_estimate(2017)
+    monkeypatch.setattr(parameters, "USE_ESTIMATES", False)
+    assert validation.default_estimate(2017) is None  # assumed defaults: nothing was fitted

@@ -419,6 +419,7 @@ def run(
     from simulation import history
     from simulation.sweep.design import spawn_seeds
 
+    estimate = estimate if estimate is not None else default_estimate(fit_until)
     sc, overrides = _scenario(scenario, estimate, fit_until, firms)
     panel, national, part = history.panel(), history.national(), history.national_part_years()
     observed = observed_shares(panel, national, flow, part)
@@ -440,6 +441,28 @@ def run(
     doc, cells = validate(observed[covered], replay, milestones, fit_until, meta)
     write(doc, cells, replay, Path(out))
     return doc
+
+
+def default_estimate(fit_until: int) -> Path | None:
+    """The estimate to validate when none is given: None if the defaults are assumptions or an
+    estimate fitted through ``fit_until`` or earlier; else the shipped ``fit_<fit_until>.json``
+    (the defaults were fitted on the years to be scored, so they cannot be scored out of sample)."""
+    from simulation import parameters
+    from simulation.estimation.estimate_file import read_estimate
+
+    if not parameters.USE_ESTIMATES or read_estimate(parameters.ESTIMATE_FILE).fit_until <= fit_until:
+        return None
+    shipped = parameters.ESTIMATE_FILE.parent / f"fit_{fit_until}.json"
+    if shipped.exists():
+        return shipped
+    raise scenario_mod.ScenarioError(
+        "--estimate",
+        "fit_until",
+        f"the default parameters are the estimate {parameters.ESTIMATE_FILE.name}, fitted on data through "
+        f"{read_estimate(parameters.ESTIMATE_FILE).fit_until}, after --fit-until {fit_until}, and no "
+        f"fit_{fit_until}.json ships: pass --estimate FILE fitted until {fit_until} or earlier "
+        f"(ptsim estimate --fit-until {fit_until})",
+    )
 
 
 def _scenario(
