@@ -44,16 +44,10 @@ class PlantRows:
         rest = shape[:axis] + shape[axis + 1 :]
         self.calls += 1
         blocks, where = np.unique(self.uid // self.BLOCK, return_inverse=True)
-        drawn = (
-            np.stack(
-                [
-                    draw(np.random.default_rng([*self.words, self.calls, int(b)]), (self.BLOCK, *rest))
-                    for b in blocks
-                ]
-            )
-            if n
-            else np.zeros((0, self.BLOCK, *rest))
-        )
+        drawn = np.zeros((0, self.BLOCK, *rest))
+        if n:
+            streams = (np.random.default_rng([*self.words, self.calls, int(b)]) for b in blocks)
+            drawn = np.stack([draw(g, (self.BLOCK, *rest)) for g in streams])
         return np.moveaxis(drawn[where, self.uid % self.BLOCK], 0, axis)
 
     def random(self, size: int | tuple[int, ...], dtype: type = np.float64) -> np.ndarray:
