@@ -82,19 +82,31 @@ def test_swaps_keep_marginals_and_sort_by_comparative_advantage():
     assert skill[location == 1].mean() - skill[location == 0].mean() > 1.0
 
 
-def mean_drift(seeds: range, **overrides) -> tuple[float, float]:
-    drifts = []
+def drifts(seeds: range, **overrides) -> np.ndarray:
+    """Change of the inland employment share over 48 quarters, one per seed (8,000 firms)."""
+    out = []
     for seed in seeds:
         model = RelocationModel(baseline(**overrides), seed=seed, firms=8000)
         start = model.inland_employment_share()
         for _ in range(48):
             model.step()
-        drifts.append(model.inland_employment_share() - start)
-    d = np.array(drifts)
+        out.append(model.inland_employment_share() - start)
+    return np.array(out)
+
+
+def mean_drift(seeds: range, **overrides) -> tuple[float, float]:
+    d = drifts(seeds, **overrides)
     return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="under the estimated defaults (agglomeration 0.68) the calibrated start is not a steady "
+    "state once plants enter and exit: with no trend the inland share drifts +3.7 points in 12 years "
+    "(se 0.8, 5 seeds; +1.2 with agglomeration 0.2, 0.0 with demography off), new plants' choices "
+    "amplified by agglomeration (docs/estimation.md section 7, ODD 7.18)",
+)
 def test_baseline_without_trends_does_not_drift():
     """With the wage trends and productivity growth off nothing documented changes (prices and
     the exchange rate are flat by default), so the inland share stays put."""
@@ -108,9 +120,10 @@ def test_baseline_drift_comes_from_wage_trends():
     widen labour-cost differences and move the inland share inland. With the default productivity
     growth (6.5%/yr) unit labour costs fall instead and the wage trend's effect on the drift is no
     longer significant at 5 seeds (docs/model.md 7.12a and §11). The effect is significant and
-    positive; its size (about 2 points) is smaller than with private-sector wages, since the
-    migrant wages of processing workers differ less between regions."""
+    positive: about 8 points under the estimated defaults (about 2 under the assumed ones, with
+    firms less cost-sensitive and weaker agglomeration)."""
     no_productivity = {"labour.productivity_growth": 0.0}
-    with_trend, se = mean_drift(range(1, 4), **no_productivity)
-    without, _ = mean_drift(range(1, 4), **{"labour.wage_trend": False, **no_productivity})
-    assert with_trend - without > 3 * se
+    gap = drifts(range(1, 4), **no_productivity) - drifts(
+        range(1, 4), **{"labour.wage_trend": False, **no_productivity}
+    )  # paired on the seed: the same firms, with and without the trend
+    assert gap.mean() > 3 * gap.std(ddof=1) / np.sqrt(len(gap)), gap
