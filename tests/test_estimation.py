@@ -252,11 +252,12 @@ def _synthetic_moments(truth: dict[str, float], seeds: list[int], firms: int, st
 
 
 RECOVERY_TRUTH = {"behaviour.review_hazard": 0.03, "behaviour.logit_scale": 0.035}
+RECOVERY_START = {"behaviour.review_hazard": 0.01, "behaviour.logit_scale": 0.02}  # the assumed values
 ESTIMATOR_SEEDS = [20110101 + i for i in range(4)]  # msm.Setup's seeds (base_seed 20110101)
 
 
 def _recover(tmp_path_factory, data_seeds: list[int]):
-    """The review hazard and the logit scale estimated jointly, from the default values, on data
+    """The review hazard and the logit scale estimated jointly, from the assumed values, on data
     simulated at known parameters (2,000 firms, 4 seeds, 2011-2019)."""
     from simulation.estimation import msm
 
@@ -270,6 +271,7 @@ def _recover(tmp_path_factory, data_seeds: list[int]):
         observed=observed,
         observed_cov=cov,
         extra_overrides={**FAST, "run.steps": steps},
+        start=RECOVERY_START,
     )
     assert setup.seed_list() == ESTIMATOR_SEEDS
     return msm.estimate(setup, tmp_path_factory.mktemp("recovery"), workers=0, progress=False)

@@ -82,6 +82,8 @@ class Setup:
     #: candidates simulated at once (threads, each submitting its seeds to the executor)
     lanes: int = 2
     base_seed: int = 20110101
+    #: where the search starts (default: each parameter's default, inside the box)
+    start: dict[str, float] = field(default_factory=dict)
     #: seeds at the start values whose spread measures the simulation covariance (the candidates'
     #: own seeds first, then others)
     noise_runs: int = 16
@@ -216,7 +218,7 @@ def estimate(
     names = list(setup.parameters)
     lo = np.array([BOUNDS[p][0] for p in names])
     hi = np.array([BOUNDS[p][1] for p in names])
-    start = np.clip(np.array([float(BY_KEY[p].default) for p in names]), lo, hi)
+    start = np.clip(np.array([float(setup.start.get(p, BY_KEY[p].default)) for p in names]), lo, hi)
     ctx = context_key(scenario, list(table["name"]), setup.firms, setup.extra_overrides, mom.REL_SD)
     cache = MomentCache(Path(out) / "cache", ctx, list(table["name"]))
     used = table["used"].to_numpy()
