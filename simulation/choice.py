@@ -8,7 +8,7 @@ numbers whatever other plants do (common random numbers across parameter values)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -37,7 +37,9 @@ class PlantRows:
         self.uid = np.asarray(uid, np.int64)
         self.calls = 0
 
-    def _by_plant(self, size: int | tuple[int, ...], draw) -> np.ndarray:
+    def _by_plant(
+        self, size: int | tuple[int, ...], draw: Callable[[np.random.Generator, tuple[int, ...]], np.ndarray]
+    ) -> np.ndarray:
         shape = (size,) if isinstance(size, int | np.integer) else tuple(size)
         n = len(self.uid)
         axis = shape.index(n) if n in shape else len(shape) - 1

@@ -11,10 +11,11 @@ parameters mapped linearly onto the unit box (one numerical step, ``STEP_SHARE``
 parameter; results are mapped back exactly). Every candidate runs the same ``seeds`` (common random
 numbers). The moment covariance is the data covariance (diagonal, from the confidence grades,
 unless the observed moments come with their own) plus the simulation covariance of a mean of
-``seeds`` runs: the full covariance over ``noise_runs`` seeds at the start values, divided by
-``seeds``. Its off-diagonal terms matter: with finitely many firms a seed's draw of where firms
-start persists year after year, so one province's shares of successive years err together, and a
-diagonal covariance would understate the standard errors several-fold (the sandwich
+``seeds`` runs: the full covariance over ``noise_runs`` seeds, divided by ``seeds``, measured at
+the start values for the weights and again at the estimate for the standard errors. Its
+off-diagonal terms matter: with finitely many firms a seed's draw of where firms start persists
+year after year, so one province's shares of successive years err together, and a diagonal
+covariance would understate the standard errors several-fold (the sandwich
 ``(G'WG)^-1 G'W Omega W G (G'WG)^-1`` of Gourieroux & Monfort 1996 uses the whole of Omega, while
 the weights W stay the inverse of its diagonal).
 Simulations go through the sweep's executors (local processes or Dask) and a resumable cache
@@ -84,8 +85,8 @@ class Setup:
     base_seed: int = 20110101
     #: where the search starts (default: each parameter's default, inside the box)
     start: dict[str, float] = field(default_factory=dict)
-    #: seeds at the start values whose spread measures the simulation covariance (the candidates'
-    #: own seeds first, then others)
+    #: seeds whose spread, at the start values and at the estimate, measures the simulation
+    #: covariance (the candidates' own seeds first, then others)
     noise_runs: int = 16
     #: observed moments to fit instead of the panel's (parameter recovery uses the model's own)
     observed: pd.DataFrame | None = None
@@ -98,7 +99,7 @@ class Setup:
 
     def noise_seed_list(self) -> list[int]:
         """The candidates' seeds, then others up to ``noise_runs`` (their runs at the start values
-        measure the simulation covariance)."""
+        and at the estimate measure the simulation covariance)."""
         extra = [self.base_seed + 10_000 + i for i in range(max(0, self.noise_runs - self.seeds))]
         return self.seed_list() + extra
 

@@ -450,7 +450,10 @@ def default_estimate(fit_until: int) -> Path | None:
     from simulation import parameters
     from simulation.estimation.estimate_file import read_estimate
 
-    if not parameters.USE_ESTIMATES or read_estimate(parameters.ESTIMATE_FILE).fit_until <= fit_until:
+    if not parameters.USE_ESTIMATES:
+        return None
+    fitted_until = read_estimate(parameters.ESTIMATE_FILE).fit_until
+    if fitted_until <= fit_until:
         return None
     shipped = parameters.ESTIMATE_FILE.parent / f"fit_{fit_until}.json"
     if shipped.exists():
@@ -459,7 +462,7 @@ def default_estimate(fit_until: int) -> Path | None:
         "--estimate",
         "fit_until",
         f"the default parameters are the estimate {parameters.ESTIMATE_FILE.name}, fitted on data through "
-        f"{read_estimate(parameters.ESTIMATE_FILE).fit_until}, after --fit-until {fit_until}, and no "
+        f"{fitted_until}, after --fit-until {fit_until}, and no "
         f"fit_{fit_until}.json ships: pass --estimate FILE fitted until {fit_until} or earlier "
         f"(ptsim estimate --fit-until {fit_until})",
     )
